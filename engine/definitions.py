@@ -1,0 +1,244 @@
+"""Process definitions: read diagrams and forms, check them, parse them.
+
+Every problem found is reported at once with file, line and element id; a definition
+with any problem is never deployed. The checks here are the house rules of
+DESIGN.md on top of SpiffWorkflow's own schema validation.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .expressions import ExpressionError, check_expression, parse_duration
+from .forms import FORM_PROPERTY, schema_problem
+from .xml_safety import UnsafeXmlError, parse_untrusted_xml
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+# Where a task or start event names its form (the SpiffWorkflow modeler's convention).
+FORM_PROPERTY_PATH = (
+    "bpmn:extensionElements/spiffworkflow:properties/"
+    f"spiffworkflow:property[@name='{FORM_PROPERTY}']"
+)
+FORM_XPATH = f"./{FORM_PROPERTY_PATH}/@value"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    line: int | None = None
+    element_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        element = f" [{self.element_id}]" if self.element_id else ""
+        return f"{where}{element}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "line": self.line,
+            "element_id": self.element_id, "message": self.message,
+        }
+
+
+class DefinitionInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class ProcessSource:
+    """One diagram and the forms it refers to, as raw content."""
+
+    key: str
+    file_name: str
+    bpmn: bytes
+    forms: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256(self.bpmn)
+        for name in sorted(self.forms):
+            digest.update(name.encode())
+            digest.update(json.dumps(self.forms[name], sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class ParsedProcess:
+    key: str
+    spec: Any
+    subprocess_specs: dict
+    forms: dict[str, Any]
+
+
+def read_sources(processes_dir: Path, forms_dir: Path) -> list[ProcessSource]:
+    """Every .bpmn file under `processes_dir` with the forms it names from `forms_dir`."""
+    sources, problems = [], []
+    for path in sorted(Path(processes_dir).glob("*.bpmn")):
+        try:
+            sources.append(source_from_bytes(path.name, path.read_bytes(), Path(forms_dir)))
+        except DefinitionInvalid as err:
+            problems.extend(err.problems)
+    if problems:
+        raise DefinitionInvalid(problems)
+    return sources
+
+
+def source_from_bytes(file_name: str, content: bytes, forms_dir: Path) -> ProcessSource:
+    root = _safe_root(file_name, content)
+    forms: dict[str, Any] = {}
+    named = root.xpath(f"//bpmn:*/{FORM_PROPERTY_PATH}/@value", namespaces=NS)
+    for form_name in sorted(set(named)):
+        path = forms_dir / form_name
+        if Path(form_name).name != form_name or not path.is_file():
+            continue  # reported by the lint as a missing form
+        try:
+            forms[form_name] = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as err:
+            raise DefinitionInvalid([Problem(form_name, f"not valid JSON: {err}")]) from None
+    return ProcessSource(_process_key(file_name, root), file_name, content, forms)
+
+
+def parse_source(source: ProcessSource) -> ParsedProcess:
+    """Check `source` against every rule and parse it; raise DefinitionInvalid if any fails."""
+    root = _safe_root(source.file_name, source.bpmn)
+    problems = lint_diagram(source.file_name, root, source.forms)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, source.file_name)
+        spec = parser.get_spec(source.key)
+        subprocess_specs = parser.get_subprocess_specs(source.key)
+    except ValidationException as err:
+        problems.append(Problem(
+            source.file_name, str(err).split("\n")[0], _int_or_none(err.line_number), err.id or None
+        ))
+    except SpiffWorkflowException as err:
+        problems.append(Problem(source.file_name, str(err)))
+    if problems:
+        raise DefinitionInvalid(problems)
+    return ParsedProcess(source.key, spec, subprocess_specs, dict(source.forms))
+
+
+def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) -> list[Problem]:
+    """The house rules; returns every problem found."""
+    problems: list[Problem] = []
+
+    def report(node: etree._Element, message: str) -> None:
+        problems.append(Problem(file_name, message, node.sourceline, node.get("id")))
+
+    for node in root.xpath("//bpmn:scriptTask | //bpmn:serviceTask", namespaces=NS):
+        report(node, f"{etree.QName(node).localname} is not allowed: diagrams carry no code")
+    for node in root.xpath("//spiffworkflow:preScript | //spiffworkflow:postScript", namespaces=NS):
+        owner = node.getparent().getparent()
+        problems.append(Problem(
+            file_name, f"{etree.QName(node).localname} is not allowed: diagrams carry no code",
+            node.sourceline, owner.get("id"),
+        ))
+
+    in_lane = set(root.xpath("//bpmn:lane/bpmn:flowNodeRef/text()", namespaces=NS))
+    for task in root.xpath("//bpmn:userTask", namespaces=NS):
+        if task.get("id") not in in_lane:
+            report(task, "user task is not in a lane: every stage belongs to a department")
+        if not task.xpath(FORM_XPATH, namespaces=NS):
+            report(task, f"user task names no form (property {FORM_PROPERTY})")
+        if not _has_stage_limit(root, task.get("id")):
+            report(task, "user task has no stage-limit timer: attach a boundary timer whose "
+                         'duration is a quoted ISO 8601 literal such as "PT15M"')
+
+    for node in root.xpath(f"//bpmn:*[{FORM_PROPERTY_PATH}]", namespaces=NS):
+        for form_name in node.xpath(FORM_XPATH, namespaces=NS):
+            if form_name not in forms:
+                report(node, f"form {form_name!r} does not exist in forms/")
+            elif problem := schema_problem(forms[form_name]):
+                report(node, f"form {form_name!r} is {problem}")
+
+    for node in root.xpath("//bpmn:conditionExpression", namespaces=NS):
+        _check_expression_node(node, report)
+    for node in root.xpath(
+        "//bpmn:timeDuration | //bpmn:timeDate | //bpmn:timeCycle", namespaces=NS
+    ):
+        _check_expression_node(node, report)
+        if etree.QName(node).localname == "timeDuration":
+            _check_literal_duration(node, report)
+    return problems
+
+
+def _check_expression_node(node: etree._Element, report) -> None:
+    owner = _owning_element(node)
+    text = (node.text or "").strip()
+    if not text:
+        report(owner, f"empty {etree.QName(node).localname}")
+        return
+    try:
+        check_expression(text)
+    except ExpressionError as err:
+        report(owner, str(err))
+
+
+def _check_literal_duration(node: etree._Element, report) -> None:
+    literal = _string_literal(node.text or "")
+    if literal is None:
+        return
+    try:
+        parse_duration(literal)
+    except (ValueError, ArithmeticError) as err:
+        report(_owning_element(node),
+               f"timer duration {literal!r} is not an ISO 8601 duration: {err}")
+
+
+def _has_stage_limit(root: etree._Element, task_id: str | None) -> bool:
+    durations = root.xpath(
+        "//bpmn:boundaryEvent[@attachedToRef=$task]/bpmn:timerEventDefinition/bpmn:timeDuration",
+        namespaces=NS, task=task_id or "",
+    )
+    return any(_string_literal(d.text or "") is not None for d in durations)
+
+
+def _string_literal(text: str) -> str | None:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text[0] not in text[1:-1]:
+        return text[1:-1]
+    return None
+
+
+def _owning_element(node: etree._Element) -> etree._Element:
+    """The nearest ancestor with an id (the event or flow the expression belongs to)."""
+    while node is not None and node.get("id") is None:
+        node = node.getparent()
+    return node
+
+
+def _process_key(file_name: str, root: etree._Element) -> str:
+    processes = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+    if len(processes) != 1:
+        raise DefinitionInvalid([Problem(
+            file_name, f"expected exactly one executable process, found {len(processes)}"
+        )])
+    return processes[0].get("id")
+
+
+def _safe_root(file_name: str, content: bytes) -> etree._Element:
+    try:
+        return parse_untrusted_xml(content, file_name)
+    except UnsafeXmlError as err:
+        raise DefinitionInvalid([Problem(file_name, err.message, err.line)]) from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,63 @@
+"""Errors the engine raises for things a caller did; each says what and where.
+
+The HTTP layer maps them to status codes: NotFound -> 404, Conflict -> 409,
+invalid input -> 422. Nothing in this list ever leaves a partial change behind.
+"""
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class for errors caused by the caller's request."""
+
+
+class NotFound(EngineError):
+    pass
+
+
+class Conflict(EngineError):
+    """The request clashes with the current state (already done, taken, changed)."""
+
+
+class DefinitionNotFound(NotFound):
+    def __init__(self, key: str, version: int | None = None) -> None:
+        what = f"{key!r} version {version}" if version else repr(key)
+        super().__init__(f"no deployed process definition {what}")
+
+
+class InstanceNotFound(NotFound):
+    def __init__(self, instance_id: str) -> None:
+        super().__init__(f"no process instance {instance_id!r}")
+
+
+class TaskNotFound(NotFound):
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"no task {task_id!r}")
+
+
+class TaskNotOpen(Conflict):
+    def __init__(self, task_id: str, state: str) -> None:
+        self.state = state
+        super().__init__(f"task {task_id!r} is already {state}")
+
+
+class TaskClaimedByOther(Conflict):
+    def __init__(self, task_id: str, assignee: str) -> None:
+        self.assignee = assignee
+        super().__init__(f"task {task_id!r} is claimed by {assignee!r}")
+
+
+class BusinessKeyInUse(Conflict):
+    def __init__(self, key: str, business_key: str, instance_id: str) -> None:
+        self.instance_id = instance_id
+        super().__init__(
+            f"process {key!r} already has an instance with business key {business_key!r}"
+        )
+
+
+class InstanceChanged(Conflict):
+    def __init__(self, instance_id: str) -> None:
+        super().__init__(f"process instance {instance_id!r} was changed by someone else; retry")
+
+
+class InstanceFailed(EngineError):
+    """The diagram itself failed at run time (e.g. an expression error); nothing was saved."""

@@ -1,0 +1,180 @@
+"""The restricted expression evaluator: the only way diagram text is ever evaluated.
+
+Gateway conditions, timer expressions and DMN cells are checked against an allow-list
+of syntax (no attribute access, no comprehensions, no lambdas, no names starting with
+an underscore, calls only to allow-listed functions) and then evaluated by simpleeval.
+Script tasks and pre/post scripts are refused outright.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import isodate
+from simpleeval import EvalWithCompoundTypes
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+# Functions a diagram may call, besides the task-bound ones added per evaluation.
+SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "len": len,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": round,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "sum": sum,
+    "any": any,
+    "all": all,
+    "sorted": sorted,
+}
+TASK_FUNCTIONS = ("department_time_left",)
+ALLOWED_CALLS = frozenset(SAFE_FUNCTIONS) | frozenset(TASK_FUNCTIONS)
+
+_ALLOWED_NODES = (
+    ast.Expression, ast.Constant, ast.Name, ast.Load,
+    ast.BoolOp, ast.And, ast.Or,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+    ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+    ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.IfExp, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Subscript, ast.Slice,
+    ast.Call,
+)
+MAX_EXPRESSION_LENGTH = 2000
+
+
+class ExpressionError(ValueError):
+    """An expression that may not be evaluated; the message says why."""
+
+    def __init__(self, expression: str, reason: str) -> None:
+        self.expression = expression
+        self.reason = reason
+        super().__init__(f"expression {expression!r} refused: {reason}")
+
+
+class ScriptRefused(WorkflowTaskException):
+    """Raised if anything asks the engine to run script code."""
+
+
+@lru_cache(maxsize=4096)
+def check_expression(expression: str) -> None:
+    """Raise ExpressionError unless `expression` stays inside the allow-list."""
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(expression[:80], f"longer than {MAX_EXPRESSION_LENGTH} characters")
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExpressionError(expression, f"not a valid expression ({err.msg})") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            raise ExpressionError(expression, f"attribute access '.{node.attr}' is not allowed")
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(expression, f"{type(node).__name__} is not allowed")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExpressionError(expression, f"name '{node.id}' is not allowed")
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in ALLOWED_CALLS:
+                raise ExpressionError(
+                    expression, f"call to '{name or ast.unparse(node.func)}' is not allowed"
+                )
+            if any(kw.arg is None for kw in node.keywords) or any(
+                isinstance(arg, ast.Starred) for arg in node.args
+            ):
+                raise ExpressionError(expression, "argument unpacking is not allowed")
+
+
+def evaluate_expression(
+    expression: str,
+    names: Mapping[str, Any],
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> Any:
+    """Check then evaluate `expression` with `names` as variables."""
+    check_expression(expression)
+    evaluator = EvalWithCompoundTypes(
+        names=dict(names), functions={**SAFE_FUNCTIONS, **(functions or {})}
+    )
+    return evaluator.eval(expression.strip())
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration of days and time (no years or months) as a timedelta."""
+    value = isodate.parse_duration(text)
+    if not isinstance(value, timedelta):
+        raise ValueError(f"{text!r}: use days, hours, minutes and seconds, not years or months")
+    return value
+
+
+def format_duration(delta: timedelta) -> str:
+    """A timedelta as an ISO 8601 duration SpiffWorkflow can parse (seconds only)."""
+    seconds = max(delta.total_seconds(), 0.0)
+    return f"PT{seconds:.6f}S" if seconds % 1 else f"PT{int(seconds)}S"
+
+
+def department_seconds_used(workflow: Any, lane: str | None) -> float:
+    """Seconds the department in `lane` has already held this order."""
+    used = workflow.top_workflow.data.get(DEPARTMENT_SECONDS_KEY, {})
+    return float(used.get(lane or "", 0.0))
+
+
+DEPARTMENT_SECONDS_KEY = "department_seconds"
+
+
+def _task_functions(task: Any) -> dict[str, Callable[..., Any]]:
+    def department_time_left(limit: str) -> str:
+        """The rest of the department's total limit, as a timer duration."""
+        budget = parse_duration(limit)
+        used = timedelta(seconds=department_seconds_used(task.workflow, task.task_spec.lane))
+        return format_duration(budget - used)
+
+    return {"department_time_left": department_time_left}
+
+
+class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    def evaluate(self, expression, context, external_context=None):
+        external = dict(external_context or {})
+        functions = {k: v for k, v in external.items() if callable(v)}
+        names = {k: v for k, v in external.items() if not callable(v)}
+        names.update(context)
+        return evaluate_expression(expression, names, functions)
+
+    def execute(self, script, context, external_context=None):
+        raise ScriptRefused("script code is not allowed in this engine")
+
+    def call_service(self, context, **kwargs):
+        raise ScriptRefused("service tasks are not supported by this engine")
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow script engine that only evaluates allow-listed expressions."""
+
+    def __init__(self) -> None:
+        super().__init__(environment=_RestrictedEnvironment())
+
+    def validate(self, expression: str) -> None:
+        check_expression(expression)
+
+    def evaluate(self, task, expression, external_context=None):
+        context = {**_task_functions(task), **(external_context or {})}
+        try:
+            return self.environment.evaluate(expression, task.data, context)
+        except ExpressionError as err:
+            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+        except Exception as err:
+            raise WorkflowTaskException(
+                f"Error evaluating expression {expression!r}: {err}", task=task, exception=err
+            ) from err
+
+    def execute(self, task, script, external_context=None):
+        raise ScriptRefused("script code is not allowed in this engine", task=task)
+
+    def call_service(self, task, **kwargs):
+        raise ScriptRefused("service tasks are not supported by this engine", task=task)

@@ -1,0 +1,130 @@
+"""Read-only views of a running SpiffWorkflow workflow: which stages are open, which
+timers wait, and what each timer means. No database access here."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import utc
+from .forms import FORM_PROPERTY
+
+# Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
+OVERDUE_CODES = {"stage_overdue": "stage", "department_overdue": "department"}
+
+
+@dataclass(frozen=True)
+class OpenStage:
+    task: Task
+    stage: str
+    stage_name: str
+    lane: str | None
+    department: str
+    form: str | None
+    instructions: str | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task: Task
+    element_id: str
+    kind: str  # stage | department | other
+    due_at: datetime
+    limit: str | None  # the limit as written in the diagram, e.g. "PT15M"
+    stage_task: Task | None
+
+
+def department_of(task: Task) -> str:
+    """The concrete department working `task`: `<lane>_department` from the order's
+    data (set by the submission or a dispatch form), else the lane itself."""
+    lane = task.task_spec.lane or "unassigned"
+    chosen = task.data.get(f"{lane.lower()}_department")
+    return str(chosen) if chosen else lane
+
+
+def open_stages(workflow: BpmnWorkflow) -> list[OpenStage]:
+    stages = []
+    for task in workflow.get_tasks(state=TaskState.READY):
+        spec = task.task_spec
+        if not isinstance(spec, UserTask):
+            continue
+        extensions = getattr(spec, "extensions", {}) or {}
+        stages.append(OpenStage(
+            task=task,
+            stage=spec.bpmn_id,
+            stage_name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane,
+            department=department_of(task),
+            form=extensions.get("properties", {}).get(FORM_PROPERTY),
+            instructions=extensions.get("instructionsForEndUser"),
+        ))
+    return stages
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
+    timers = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        event_value = task.internal_data.get("event_value")
+        if not isinstance(definition, TimerEventDefinition) or event_value is None:
+            continue
+        if isinstance(event_value, dict):  # cycle timer
+            event_value = event_value["next"]
+        timers.append(WaitingTimer(
+            task=task,
+            element_id=task.task_spec.bpmn_id,
+            kind=timer_kind(task.task_spec),
+            due_at=utc(datetime.fromisoformat(event_value)),
+            limit=limit_text(definition.expression),
+            stage_task=attached_stage(task),
+        ))
+    return timers
+
+
+def timer_kind(timer_spec: Any) -> str:
+    """What a timer guards, read from the escalation its path throws."""
+    for output in timer_spec.outputs:
+        code = escalation_code(output)
+        if code in OVERDUE_CODES:
+            return OVERDUE_CODES[code]
+    return "other"
+
+
+def escalation_code(spec: Any) -> str | None:
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(spec, ThrowingEvent) and isinstance(definition, EscalationEventDefinition):
+        return definition.code
+    return None
+
+
+def attached_stage(boundary_task: Task) -> Task | None:
+    """The user task a boundary event is attached to (its sibling under the split)."""
+    parent = boundary_task.parent
+    if parent is None:
+        return None
+    for sibling in parent.children:
+        if isinstance(sibling.task_spec, UserTask):
+            return sibling
+    return None
+
+
+def limit_text(expression: str) -> str | None:
+    """The duration written in a timer expression: `"PT15M"` or `f("PT15M")`."""
+    try:
+        node = ast.parse((expression or "").strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Call) and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None

@@ -1,0 +1,585 @@
+"""The process engine: every state change of an instance as one unit of work.
+
+Each command locks the instance row, restores the workflow onto its cached spec,
+first fires any timer already due (so a lapse is never lost because a task was
+completed before the worker got to it), applies the change, then rewrites the
+human-task and timer query tables, appends timeline and outbox rows and saves the
+state, all in one transaction.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .clock import Clock, FixedClock, SystemClock, spiff_time
+from .definitions import ParsedProcess, ProcessSource, read_sources
+from .errors import (
+    BusinessKeyInUse,
+    InstanceChanged,
+    InstanceFailed,
+    InstanceNotFound,
+    TaskClaimedByOther,
+    TaskNotFound,
+    TaskNotOpen,
+)
+from .expressions import DEPARTMENT_SECONDS_KEY, RestrictedScriptEngine
+from .forms import FORM_PROPERTY, validate_form_data
+from .inspection import (
+    OVERDUE_CODES,
+    attached_stage,
+    department_of,
+    escalation_code,
+    limit_text,
+    open_stages,
+    waiting_timers,
+)
+from .models import (
+    HumanTask,
+    OutboxEvent,
+    ProcessDefinition,
+    ProcessInstance,
+    TimelineEvent,
+    Timer,
+)
+from .serialization import dump_workflow, restore_workflow, to_json_safe
+from .specs import DeployResult, SpecCache, deploy_sources, find_definition
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system"
+SUMMARY_VALUE_LENGTH = 80
+
+
+@dataclass
+class _Step:
+    """What one unit of work on one instance has in hand."""
+
+    session: Session
+    instance: ProcessInstance
+    workflow: BpmnWorkflow
+    parsed: ParsedProcess
+    now: datetime
+    escalations: list[Task] = field(default_factory=list)
+    timers_fired: int = 0
+
+    def note_completed(self, task: Task) -> None:
+        if escalation_code(task.task_spec) is not None:
+            self.escalations.append(task)
+
+
+class ProcessEngine:
+    """Deploys definitions, runs instances, fires timers. No Flask, no HTTP."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock | None = None,
+        spec_cache: SpecCache | None = None,
+    ) -> None:
+        self.sessions = session_factory
+        self.clock = clock or SystemClock()
+        self.specs = spec_cache or SpecCache()
+        self._script_engine = RestrictedScriptEngine()
+
+    # ----------------------------------------------------------------- deployment
+
+    def deploy(self, sources: list[ProcessSource]) -> list[DeployResult]:
+        return deploy_sources(self.sessions, sources, self.clock.now())
+
+    def deploy_directory(self, processes_dir: Path, forms_dir: Path) -> list[DeployResult]:
+        return self.deploy(read_sources(processes_dir, forms_dir))
+
+    # ------------------------------------------------------------------- commands
+
+    def start(
+        self,
+        key: str,
+        business_key: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        version: int | None = None,
+    ) -> str:
+        """Start an instance of `key` (latest version unless `version` is given)."""
+        variables = dict(variables or {})
+        now = self.clock.now()
+        try:
+            with self._transaction() as session:
+                definition = find_definition(session, key, version)
+                self._refuse_duplicate(session, key, business_key)
+                parsed = self.specs.get(definition)
+                self._check_start_form(parsed, variables)
+                workflow = BpmnWorkflow(
+                    parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
+                )
+                for task in workflow.get_tasks(state=TaskState.READY):
+                    task.data.update(copy.deepcopy(variables))
+                instance = ProcessInstance(
+                    id=str(uuid4()), definition_id=definition.id, definition_key=key,
+                    definition_version=definition.version, business_key=business_key,
+                    status="running", state="", variables={}, started_at=now, updated_at=now,
+                )
+                session.add(instance)
+                session.flush()
+                step = _Step(session, instance, workflow, parsed, now)
+                self._record(step, "started", actor=actor, detail={
+                    "definition_version": definition.version, "data": _summary(variables),
+                })
+                self._advance(step)
+                self._save(step)
+                return instance.id
+        except IntegrityError:
+            # Lost a race with a start of the same business key.
+            with self.sessions() as session:
+                self._refuse_duplicate(session, key, business_key)
+            raise
+
+    def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
+        """Make `actor` the assignee; claiming one's own task again is a no-op."""
+        now = self.clock.now()
+        with self._transaction() as session:
+            human = self._open_task(session, task_id, department)
+            if human.assignee == actor:
+                return human
+            if human.assignee is not None:
+                raise TaskClaimedByOther(task_id, human.assignee)
+            claimed = session.execute(
+                update(HumanTask)
+                .where(HumanTask.id == task_id, HumanTask.state == "open",
+                       HumanTask.assignee.is_(None))
+                .values(assignee=actor)
+            ).rowcount
+            if claimed != 1:
+                raise TaskClaimedByOther(task_id, "another user")
+            self._append_timeline(session, human.instance_id, "claimed", now, actor=actor,
+                                  stage=human.stage, department=human.department)
+            session.refresh(human)
+            return human
+
+    def unclaim_task(
+        self, task_id: str, actor: str, *, department: str | None = None, force: bool = False
+    ) -> HumanTask:
+        """Give a claimed task back to its department's inbox."""
+        now = self.clock.now()
+        with self._transaction() as session:
+            human = self._open_task(session, task_id, department)
+            if human.assignee is None:
+                return human
+            if human.assignee != actor and not force:
+                raise TaskClaimedByOther(task_id, human.assignee)
+            previous = human.assignee
+            human.assignee = None
+            self._append_timeline(session, human.instance_id, "unclaimed", now, actor=actor,
+                                  stage=human.stage, department=human.department,
+                                  detail={"previous_assignee": previous})
+            return human
+
+    def complete_task(
+        self,
+        task_id: str,
+        data: dict[str, Any],
+        actor: str,
+        *,
+        department: str | None = None,
+    ) -> None:
+        """Complete an open user task with form `data` submitted by `actor`."""
+        now = self.clock.now()
+        with self._transaction() as session:
+            human = self._open_task(session, task_id, department)
+            if human.assignee is not None and human.assignee != actor:
+                raise TaskClaimedByOther(task_id, human.assignee)
+            step = self._load(session, human.instance_id, now)
+            if human.form:
+                validate_form_data(human.form, step.parsed.forms.get(human.form, {}), data)
+            self._advance(step)  # a limit that passed before this completion is recorded first
+            task = step.workflow.get_task_from_id(UUID(task_id))
+            if task is None or task.state != TaskState.READY:
+                raise TaskNotOpen(task_id, "completed")
+            self._account_department_time(step, task, human)
+            task.data.update(copy.deepcopy(data))
+            self._run(step, task.run)
+            session.refresh(human)
+            if human.state != "open":
+                raise TaskNotOpen(task_id, human.state)
+            human.state = "completed"
+            human.completed_at = now
+            human.completed_by = actor
+            held = (now - human.created_at).total_seconds()
+            self._record(step, "completed", actor=actor, stage=human.stage,
+                         department=human.department, detail={
+                             "data": _summary(data),
+                             "duration_seconds": held,
+                             "limit": human.stage_limit,
+                             "due_at": _iso(human.due_at),
+                             "overdue": human.due_at is not None and now > human.due_at,
+                         })
+            self._advance(step)
+            self._save(step)
+
+    def fire_due_timers(
+        self, worker_id: str, batch_size: int = 100, lease: timedelta = timedelta(minutes=5)
+    ) -> int:
+        """Claim due timers (leased, so a crashed worker's batch is retried) and fire them.
+
+        Returns the number of timers that fired.
+        """
+        now = self.clock.now()
+        instance_ids = self._claim_due_timers(worker_id, now, batch_size, lease)
+        fired = 0
+        for instance_id in instance_ids:
+            try:
+                with self._transaction() as session:
+                    step = self._load(session, instance_id, now)
+                    self._advance(step)
+                    self._save(step)
+                    fired += step.timers_fired
+            except Exception:
+                # Leave the lease in place: the timers are retried when it expires.
+                log.exception("firing timers of instance %s failed", instance_id)
+        return fired
+
+    # -------------------------------------------------------------------- queries
+
+    def get_instance(self, instance_id: str) -> ProcessInstance:
+        with self.sessions() as session:
+            instance = session.get(ProcessInstance, instance_id)
+            if instance is None:
+                raise InstanceNotFound(instance_id)
+            return instance
+
+    def find_instance(self, key: str, business_key: str) -> ProcessInstance | None:
+        with self.sessions() as session:
+            return session.scalars(select(ProcessInstance).where(
+                ProcessInstance.definition_key == key,
+                ProcessInstance.business_key == business_key,
+            )).first()
+
+    def timeline(self, instance_id: str) -> list[TimelineEvent]:
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(TimelineEvent)
+                .where(TimelineEvent.instance_id == instance_id)
+                .order_by(TimelineEvent.id)
+            ))
+
+    def tasks(
+        self,
+        *,
+        instance_id: str | None = None,
+        department: str | None = None,
+        state: str | None = "open",
+    ) -> list[HumanTask]:
+        query = select(HumanTask).order_by(HumanTask.created_at, HumanTask.id)
+        if instance_id is not None:
+            query = query.where(HumanTask.instance_id == instance_id)
+        if department is not None:
+            query = query.where(HumanTask.department == department)
+        if state is not None:
+            query = query.where(HumanTask.state == state)
+        with self.sessions() as session:
+            return list(session.scalars(query))
+
+    def next_timer_due(self) -> datetime | None:
+        """When the earliest pending timer is due, or None if none is pending."""
+        with self.sessions() as session:
+            return session.scalar(
+                select(Timer.due_at).where(Timer.state == "pending").order_by(Timer.due_at).limit(1)
+            )
+
+    def timers(self, instance_id: str, state: str | None = None) -> list[Timer]:
+        query = select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)
+        if state is not None:
+            query = query.where(Timer.state == state)
+        with self.sessions() as session:
+            return list(session.scalars(query))
+
+    # ------------------------------------------------------------ unit of work
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    yield session
+            except StaleDataError as err:
+                raise InstanceChanged(str(err)) from None
+
+    def _load(self, session: Session, instance_id: str, now: datetime) -> _Step:
+        instance = session.get(ProcessInstance, instance_id, with_for_update=True)
+        if instance is None:
+            raise InstanceNotFound(instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        parsed = self.specs.get(definition)
+        workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
+        # The script engine is not serialized: attach the restricted one on every load.
+        workflow.script_engine = self._script_engine
+        return _Step(session, instance, workflow, parsed, now)
+
+    def _advance(self, step: _Step) -> None:
+        """Fire timers due by now, run automatic steps, and bring the records in line."""
+
+        def run_engine() -> None:
+            step.workflow.refresh_timers()
+            step.workflow.do_engine_steps(did_complete_task=step.note_completed)
+
+        self._run(step, run_engine)
+        self._sync_human_tasks(step)
+        self._sync_timers(step)
+        self._record_escalations(step)
+        self._record_end(step)
+
+    def _run(self, step: _Step, action) -> None:
+        with spiff_time(FixedClock(step.now)):
+            try:
+                action()
+            except SpiffWorkflowException as err:
+                raise InstanceFailed(f"instance {step.instance.id}: {err}") from err
+
+    def _save(self, step: _Step) -> None:
+        instance = step.instance
+        instance.state = dump_workflow(step.workflow)
+        instance.variables = _process_variables(step.workflow)
+        instance.updated_at = step.now
+        step.session.flush()
+
+    # ------------------------------------------------------------- record keeping
+
+    def _sync_human_tasks(self, step: _Step) -> None:
+        session, instance = step.session, step.instance
+        stages = {str(stage.task.id): stage for stage in open_stages(step.workflow)}
+        stage_timers = {
+            str(timer.stage_task.id): timer
+            for timer in waiting_timers(step.workflow)
+            if timer.kind == "stage" and timer.stage_task is not None
+        }
+        known = {
+            row.id: row for row in session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open"
+            ))
+        }
+        for task_id, row in known.items():
+            gone = task_id not in stages
+            if gone and _task_state(step.workflow, task_id) != TaskState.COMPLETED:
+                row.state = "cancelled"
+                self._record(step, "task_cancelled", stage=row.stage, department=row.department)
+        for task_id, stage in stages.items():
+            timer = stage_timers.get(task_id)
+            row = known.get(task_id)
+            if row is not None:
+                row.department = stage.department
+                continue
+            session.add(HumanTask(
+                id=task_id, instance_id=instance.id, definition_key=instance.definition_key,
+                business_key=instance.business_key, stage=stage.stage,
+                stage_name=stage.stage_name, lane=stage.lane, department=stage.department,
+                form=stage.form, instructions=stage.instructions,
+                stage_limit=timer.limit if timer else None, state="open", created_at=step.now,
+                due_at=timer.due_at if timer else None,
+            ))
+            self._record(step, "task_ready", stage=stage.stage, department=stage.department,
+                         detail={"form": stage.form, "limit": timer.limit if timer else None,
+                                 "due_at": _iso(timer.due_at) if timer else None})
+
+    def _sync_timers(self, step: _Step) -> None:
+        session, instance = step.session, step.instance
+        waiting = {str(timer.task.id): timer for timer in waiting_timers(step.workflow)}
+        pending = {
+            row.id: row for row in session.scalars(select(Timer).where(
+                Timer.instance_id == instance.id, Timer.state == "pending"
+            ))
+        }
+        for timer_id, row in pending.items():
+            if timer_id in waiting:
+                continue
+            if _task_state(step.workflow, timer_id) == TaskState.COMPLETED:
+                row.state, row.fired_at = "fired", step.now
+                step.timers_fired += 1
+                self._record(step, "timer_fired", stage=row.stage, department=row.department,
+                             detail={"timer": row.element_id, "kind": row.kind,
+                                     "due_at": _iso(row.due_at)})
+            else:
+                row.state = "cancelled"
+            row.lease_owner = row.lease_expires_at = None
+        for timer_id, timer in waiting.items():
+            if timer_id in pending:
+                continue
+            stage_task = timer.stage_task
+            session.add(Timer(
+                id=timer_id, instance_id=instance.id, kind=timer.kind,
+                element_id=timer.element_id,
+                stage=stage_task.task_spec.bpmn_id if stage_task else None,
+                lane=stage_task.task_spec.lane if stage_task else None,
+                department=department_of(stage_task) if stage_task else None,
+                due_at=timer.due_at, state="pending",
+            ))
+
+    def _record_escalations(self, step: _Step) -> None:
+        """Turn the events the diagram threw into timeline entries and notifications."""
+        thrown, step.escalations = step.escalations, []
+        step.workflow.get_events()  # uncaught events were collected as they ran; drop the copies
+        for task in thrown:
+            code = escalation_code(task.task_spec)
+            origin = task.parent
+            stage_task = attached_stage(origin) if origin is not None else None
+            kind = OVERDUE_CODES.get(code)
+            if kind is None or stage_task is None:
+                self._record(step, "event_thrown", detail={"code": code})
+                continue
+            department = department_of(stage_task)
+            if kind == "department" and self._already_overdue(step, department):
+                continue  # one lapse per department per order; later stages add nothing new
+            due = origin.internal_data.get("event_value")
+            detail = {
+                "kind": kind,
+                "limit": limit_text(origin.task_spec.event_definition.expression),
+                "due_at": due,
+                "stage_name": stage_task.task_spec.bpmn_name,
+                "lane": stage_task.task_spec.lane,
+            }
+            stage = stage_task.task_spec.bpmn_id
+            self._record(step, code, stage=stage, department=department, detail=detail)
+            step.session.add(OutboxEvent(
+                instance_id=step.instance.id, type=code, created_at=step.now,
+                payload={"instance_id": step.instance.id,
+                         "business_key": step.instance.business_key,
+                         "process": step.instance.definition_key,
+                         "stage": stage, "department": department, **detail},
+            ))
+
+    def _already_overdue(self, step: _Step, department: str) -> bool:
+        step.session.flush()
+        return bool(step.session.scalar(select(exists().where(
+            TimelineEvent.instance_id == step.instance.id,
+            TimelineEvent.type == "department_overdue",
+            TimelineEvent.department == department,
+        ))))
+
+    def _record_end(self, step: _Step) -> None:
+        instance = step.instance
+        if instance.status == "running" and step.workflow.is_completed():
+            instance.status = "completed"
+            instance.ended_at = step.now
+            held = (step.now - instance.started_at).total_seconds()
+            self._record(step, "ended", detail={"duration_seconds": held})
+            step.session.add(OutboxEvent(
+                instance_id=instance.id, type="instance_ended", created_at=step.now,
+                payload={"instance_id": instance.id, "business_key": instance.business_key,
+                         "process": instance.definition_key},
+            ))
+
+    def _record(self, step: _Step, event_type: str, **fields: Any) -> None:
+        self._append_timeline(step.session, step.instance.id, event_type, step.now, **fields)
+
+    @staticmethod
+    def _append_timeline(
+        session: Session,
+        instance_id: str,
+        event_type: str,
+        at: datetime,
+        *,
+        actor: str | None = None,
+        stage: str | None = None,
+        department: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        session.add(TimelineEvent(
+            instance_id=instance_id, type=event_type, stage=stage, department=department,
+            actor=actor or SYSTEM_ACTOR, at=at, detail=to_json_safe(detail or {}),
+        ))
+
+    # -------------------------------------------------------------------- helpers
+
+    def _claim_due_timers(
+        self, worker_id: str, now: datetime, batch_size: int, lease: timedelta
+    ) -> list[str]:
+        with self._transaction() as session:
+            rows = session.scalars(
+                select(Timer)
+                .where(Timer.state == "pending", Timer.due_at < now,
+                       or_(Timer.lease_expires_at.is_(None), Timer.lease_expires_at < now))
+                .order_by(Timer.due_at)
+                .limit(batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.lease_owner, row.lease_expires_at = worker_id, now + lease
+            return list(dict.fromkeys(row.instance_id for row in rows))
+
+    @staticmethod
+    def _open_task(session: Session, task_id: str, department: str | None) -> HumanTask:
+        human = session.get(HumanTask, task_id)
+        if human is None or (department is not None and human.department != department):
+            raise TaskNotFound(task_id)  # another department's task is not shown to exist
+        if human.state != "open":
+            raise TaskNotOpen(task_id, human.state)
+        return human
+
+    @staticmethod
+    def _refuse_duplicate(session: Session, key: str, business_key: str) -> None:
+        existing = session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.definition_key == key, ProcessInstance.business_key == business_key
+        ))
+        if existing is not None:
+            raise BusinessKeyInUse(key, business_key, existing)
+
+    @staticmethod
+    def _check_start_form(parsed: ParsedProcess, variables: dict[str, Any]) -> None:
+        for start_event in parsed.spec.start.outputs:
+            properties = (getattr(start_event, "extensions", None) or {}).get("properties", {})
+            form = properties.get(FORM_PROPERTY)
+            if form:
+                validate_form_data(form, parsed.forms.get(form, {}), variables)
+
+    @staticmethod
+    def _account_department_time(step: _Step, task: Task, human: HumanTask) -> None:
+        """Add the time this stage was held to its department's running total."""
+        used = step.workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
+        lane = task.task_spec.lane or ""
+        used[lane] = used.get(lane, 0.0) + (step.now - human.created_at).total_seconds()
+
+
+def _task_state(workflow: BpmnWorkflow, task_id: str) -> TaskState | None:
+    task = workflow.get_task_from_id(UUID(task_id))
+    return task.state if task is not None else None
+
+
+def _process_variables(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The order's current data: what its open stages see, or its final data."""
+    ready = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    merged: dict[str, Any] = {}
+    for task in ready or ([workflow.last_task] if workflow.last_task else []):
+        merged.update(task.data)
+    return to_json_safe(merged)
+
+
+def _summary(data: dict[str, Any]) -> dict[str, Any]:
+    """Field values short enough for a timeline line."""
+    summary = {}
+    for name, value in data.items():
+        if isinstance(value, str) and len(value) > SUMMARY_VALUE_LENGTH:
+            value = value[: SUMMARY_VALUE_LENGTH - 1] + "…"
+        elif not isinstance(value, str | int | float | bool | type(None)):
+            value = f"<{type(value).__name__}>"
+        summary[name] = value
+    return summary
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine import ProcessEngine, SimulatedClock, create_schema, make_engine, make_session_factory
+from tests.orders import OrderDriver
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ROOT / "processes"
+FORMS = ROOT / "forms"
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(T0)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def make_process_engine(database_url: str, clock: SimulatedClock):
+    """Builds engines on the test database, as a fresh process would (new cache, new pool)."""
+    created = []
+
+    def build() -> ProcessEngine:
+        db = make_engine(database_url)
+        create_schema(db)
+        created.append(db)
+        return ProcessEngine(make_session_factory(db), clock)
+
+    yield build
+    for db in created:
+        db.dispose()
+
+
+@pytest.fixture
+def engine(make_process_engine) -> ProcessEngine:
+    process_engine = make_process_engine()
+    process_engine.deploy_directory(PROCESSES, FORMS)
+    return process_engine
+
+
+@pytest.fixture
+def orders(engine: ProcessEngine, clock: SimulatedClock) -> OrderDriver:
+    return OrderDriver(engine, clock)
