@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from engine.demo import run_demo
-from engine.worker import run_worker
+from engine.worker import default_worker_id, run_worker
 
 
 def register_commands(app: Flask) -> None:
@@ -18,6 +19,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Run every flow twice on a simulated clock (one order late) and print the result."""
     failed = run_demo(Path(current_app.config["PROCESSES_DIR"]),
@@ -27,6 +29,7 @@ def demo_command() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @click.option("--batch-size", default=100, show_default=True, help="Timers claimed at once.")
 @click.option("--worker-id", default=None, help="Name used for timer leases.")
@@ -42,6 +45,8 @@ def worker_command(interval: float, batch_size: int, worker_id: str | None) -> N
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    worker_id = worker_id or default_worker_id()
+    click.echo(f"timer worker {worker_id} running; Ctrl-C to stop")
     total = run_worker(process_engine(current_app), stop, interval_seconds=interval,
                        batch_size=batch_size, worker_id=worker_id)
     click.echo(f"worker stopped; {total} timers fired")

@@ -73,6 +73,7 @@ def check_expression(expression: str) -> None:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(expression, f"not a valid expression ({err.msg})") from None
+    calls = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
             raise ExpressionError(expression, f"attribute access '.{node.attr}' is not allowed")
@@ -81,15 +82,18 @@ def check_expression(expression: str) -> None:
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise ExpressionError(expression, f"name '{node.id}' is not allowed")
         if isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name not in ALLOWED_CALLS:
-                raise ExpressionError(
-                    expression, f"call to '{name or ast.unparse(node.func)}' is not allowed"
-                )
-            if any(kw.arg is None for kw in node.keywords) or any(
-                isinstance(arg, ast.Starred) for arg in node.args
-            ):
-                raise ExpressionError(expression, "argument unpacking is not allowed")
+            calls.append(node)
+    # Calls last, so that `x.__class__()` is reported as the attribute access it is.
+    for node in calls:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in ALLOWED_CALLS:
+            raise ExpressionError(
+                expression, f"call to '{name or ast.unparse(node.func)}' is not allowed"
+            )
+        if any(kw.arg is None for kw in node.keywords) or any(
+            isinstance(arg, ast.Starred) for arg in node.args
+        ):
+            raise ExpressionError(expression, "argument unpacking is not allowed")
 
 
 def evaluate_expression(

@@ -1,0 +1,50 @@
+"""Bad form data yields per-field errors and leaves task and instance unchanged."""
+from __future__ import annotations
+
+import pytest
+
+from engine.forms import FormValidationError
+
+
+def _snapshot(engine, instance_id):
+    instance = engine.get_instance(instance_id)
+    return (instance.state, instance.row_version,
+            [(t.id, t.state, t.assignee) for t in engine.tasks(instance_id=instance_id,
+                                                                state=None)],
+            [e.id for e in engine.timeline(instance_id)])
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({}, {"result": "is required", "resolved": "is required"}),
+    ({"result": "", "resolved": "yes"}, {"result": "should be non-empty",
+                                          "resolved": "is not of type 'boolean'"}),
+    ({"result": "ok", "resolved": True, "colour": "red"},
+     {"colour": "is not a field of this form"}),
+    ({"result": "x" * 4001, "resolved": True}, {"result": "is too long"}),
+])
+def test_bad_handle_data_is_refused_field_by_field(data, expected, orders, engine):
+    instance_id = orders.start("one_department")
+    orders.complete(instance_id, "dispatch")
+    task = orders.open_task(instance_id)
+    before = _snapshot(engine, instance_id)
+
+    with pytest.raises(FormValidationError) as caught:
+        engine.complete_task(task.id, data, "alice")
+
+    errors = {e.field: e.message for e in caught.value.errors}
+    assert set(errors) == set(expected)
+    for field, fragment in expected.items():
+        assert fragment in errors[field]
+    assert caught.value.form == "handle.json"
+    assert _snapshot(engine, instance_id) == before
+
+
+def test_phone_numbers_must_be_mainland_mobiles(engine):
+    from tests.orders import SUBMISSION
+
+    for good in ("13812345678", "15912345678", "19912345678", "16612345678"):
+        engine.start("one_department", f"WO-{good}", {**SUBMISSION, "customer_phone": good})
+    for bad in ("12812345678", "1381234567", "138123456789", "+8613812345678", "10086"):
+        with pytest.raises(FormValidationError) as caught:
+            engine.start("one_department", f"WO-{bad}", {**SUBMISSION, "customer_phone": bad})
+        assert [e.field for e in caught.value.errors] == ["customer_phone"]

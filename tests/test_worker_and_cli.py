@@ -1,0 +1,102 @@
+"""The timer-worker loop and the `flask` commands."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+from engine.worker import run_worker
+from tests.conftest import ROOT, T0
+
+
+def test_worker_loop_fires_due_timers_and_stops_when_asked(orders, engine):
+    first = orders.start("one_department")
+    second = orders.start("single_dispatch")
+    orders.clock.advance(timedelta(minutes=16))
+    stop = threading.Event()
+    batches = []
+
+    def after_batch(fired: int) -> None:
+        batches.append(fired)
+        stop.set()
+
+    total = run_worker(engine, stop, interval_seconds=0, worker_id="w", on_batch=after_batch)
+    assert total == 2 and batches == [2]
+    for instance_id in (first, second):
+        assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["dispatch"]
+
+
+def test_worker_takes_the_next_batch_at_once_when_one_was_full(orders, engine):
+    for _ in range(5):
+        orders.start("one_department")
+    orders.clock.advance(timedelta(minutes=16))
+    stop = threading.Event()
+    batches = []
+
+    def after_batch(fired: int) -> None:
+        batches.append(fired)
+        if fired == 0:
+            stop.set()
+
+    run_worker(engine, stop, batch_size=2, interval_seconds=0, on_batch=after_batch)
+    assert batches == [2, 2, 1, 0]
+
+
+def _app(tmp_path, clock=None):
+    from api import create_app
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        "CLOCK": clock,
+    })
+
+
+def test_app_deploys_the_diagrams_on_start(tmp_path, clock):
+    from api import process_engine
+
+    app = _app(tmp_path, clock)
+    engine = process_engine(app)
+    instance_id = engine.start("two_department_relay", "WO-app", {
+        "customer_phone": "13812345678", "category": "billing/overcharge/plan",
+        "content": "Charged twice.", "channel": "web", "acceptance_department": "front_desk",
+    })
+    assert engine.tasks(instance_id=instance_id)[0].stage == "dispatch"
+    # A second app on the same database finds the same versions (no duplicates).
+    again = process_engine(_app(tmp_path, clock))
+    assert again.get_instance(instance_id).definition_version == 1
+
+
+def test_flask_demo_prints_six_orders_three_late(tmp_path):
+    app = _app(tmp_path)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    total = re.search(r"^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", result.output, re.MULTILINE)
+    assert total is not None, result.output
+    orders, completed, with_missed, _missed = map(int, total.groups())
+    assert (orders, completed, with_missed) == (6, 6, 3)
+    assert result.output.count("MISSED") == 3
+    assert "stage_overdue" in result.output
+    assert f"{T0:%Y-%m-%d %H:%M}" in result.output
+
+
+def test_flask_worker_stops_cleanly_on_ctrl_c(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker", "--interval", "0.05"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        first_line = worker.stdout.readline()
+        assert "running; Ctrl-C to stop" in first_line, first_line
+        worker.send_signal(signal.SIGINT)
+        output, _ = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, output
+    assert "worker stopped; 0 timers fired" in output
