@@ -1,6 +1,7 @@
-"""`flask` commands: demo, worker."""
+"""`flask` commands: serve (the main job), worker, demo, tokens."""
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from pathlib import Path
@@ -8,14 +9,113 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.demo import run_demo
 from engine.worker import default_worker_id, run_worker
 
+from .auth import ROLES, ApiToken, create_token
+
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(demo_command)
-    app.cli.add_command(worker_command)
+    for command in (serve_command, worker_command, demo_command, tokens_group):
+        app.cli.add_command(command)
+
+
+def _engine():
+    return current_app.extensions["process_engine"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, help="HTTP worker threads.")
+@click.option("--timer-worker/--no-timer-worker", default=True, show_default=True,
+              help="Also fire timers in this process (the embedded set-up).")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> None:
+    """Serve the HTTP API (waitress) with a timer worker, on the configured database."""
+    import waitress
+
+    app = current_app._get_current_object()
+    _print_first_run_tokens()
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_worker, args=(_engine(), stop), name="timer-worker", daemon=True,
+        kwargs={"worker_id": f"{default_worker_id()}:serve"},
+    )
+    if timer_worker:
+        worker.start()
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="workorders")  # binds the port now
+    click.echo(f"serving http://{host}:{port}/api/v1 (OpenAPI at /api/v1/openapi.json); "
+               "Ctrl-C to stop")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("received a stop signal; finishing")
+    finally:
+        server.close()
+        stop.set()
+        if worker.is_alive():
+            worker.join(timeout=30)
+        click.echo("stopped")
+
+
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _print_first_run_tokens() -> None:
+    """On an empty token table, create one token per demo principal and print them once."""
+    sessions = _engine().sessions
+    with sessions() as session:
+        if session.scalar(select(func.count()).select_from(ApiToken)):
+            click.echo("API tokens exist; create more with `flask tokens create`.")
+            return
+    directory = json.loads((Path(current_app.config["PROCESSES_DIR"]) /
+                            "departments.json").read_text(encoding="utf-8"))
+    principals = [(d["id"], "department", d["id"]) for d in directory["departments"]]
+    principals += [("demo-integrator", "integrator", None), ("demo-designer", "designer", None),
+                   ("demo-manager", "manager", None)]
+    now = _engine().clock.now()
+    lines = []
+    try:
+        with sessions() as session, session.begin():
+            for name, role, department in principals:
+                token = create_token(session, name=name, role=role, department=department,
+                                     now=now)
+                lines.append(f"  {role:<11} {name:<28} {token}")
+    except IntegrityError:
+        click.echo("API tokens were just created by another process.")
+        return
+    click.echo("First run: demo API tokens (shown once; only their hashes are stored):")
+    for line in lines:
+        click.echo(line)
+
+
+@click.command("worker")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+@click.option("--batch-size", default=100, show_default=True, help="Timers claimed at once.")
+@click.option("--worker-id", default=None, help="Name used for timer leases.")
+@with_appcontext
+def worker_command(interval: float, batch_size: int, worker_id: str | None) -> None:
+    """Fire due timers on the configured database until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+
+    def request_stop(signum, _frame):
+        click.echo(f"received {signal.Signals(signum).name}; stopping after this batch")
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    worker_id = worker_id or default_worker_id()
+    click.echo(f"timer worker {worker_id} running; Ctrl-C to stop")
+    total = run_worker(_engine(), stop, interval_seconds=interval,
+                       batch_size=batch_size, worker_id=worker_id)
+    click.echo(f"worker stopped; {total} timers fired")
 
 
 @click.command("demo")
@@ -28,25 +128,49 @@ def demo_command() -> None:
         raise click.ClickException(f"{failed} demo order(s) did not complete")
 
 
-@click.command("worker")
+@click.group("tokens")
+def tokens_group() -> None:
+    """Create, list and revoke API bearer tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--department", default=None, help="Required for --role department.")
+@click.option("--name", default=None, help="Who uses it; defaults to the department or role.")
 @with_appcontext
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
-@click.option("--batch-size", default=100, show_default=True, help="Timers claimed at once.")
-@click.option("--worker-id", default=None, help="Name used for timer leases.")
-def worker_command(interval: float, batch_size: int, worker_id: str | None) -> None:
-    """Fire due timers on the configured database until Ctrl-C or SIGTERM."""
-    from . import process_engine
+def tokens_create(role: str, department: str | None, name: str | None) -> None:
+    """Create a token and print it (it cannot be shown again)."""
+    name = name or department or role
+    try:
+        with _engine().sessions() as session, session.begin():
+            token = create_token(session, name=name, role=role, department=department,
+                                 now=_engine().clock.now())
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    except IntegrityError:
+        raise click.UsageError(f"a token named {name!r} exists; pass another --name") from None
+    click.echo(token)
 
-    stop = threading.Event()
 
-    def request_stop(signum, _frame):
-        click.echo(f"received {signal.Signals(signum).name}; stopping after this batch")
-        stop.set()
+@tokens_group.command("list")
+@with_appcontext
+def tokens_list() -> None:
+    """List tokens (never their values)."""
+    with _engine().sessions() as session:
+        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.id:>4}  {row.role:<11} {row.name:<28} "
+                       f"{row.department or '-':<28} {state}")
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    worker_id = worker_id or default_worker_id()
-    click.echo(f"timer worker {worker_id} running; Ctrl-C to stop")
-    total = run_worker(process_engine(current_app), stop, interval_seconds=interval,
-                       batch_size=batch_size, worker_id=worker_id)
-    click.echo(f"worker stopped; {total} timers fired")
+
+@tokens_group.command("revoke")
+@click.argument("name")
+@with_appcontext
+def tokens_revoke(name: str) -> None:
+    """Revoke the token named NAME."""
+    with _engine().sessions() as session, session.begin():
+        row = session.scalar(select(ApiToken).where(ApiToken.name == name))
+        if row is None:
+            raise click.UsageError(f"no token named {name!r}")
+        row.revoked_at = _engine().clock.now()
+    click.echo(f"revoked {name}")

@@ -165,7 +165,11 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
             elif problem := schema_problem(forms[form_name]):
                 report(node, f"form {form_name!r} is {problem}")
 
-    for node in root.xpath("//bpmn:conditionExpression", namespaces=NS):
+    for node in root.xpath(
+        "//bpmn:conditionExpression | //spiffworkflow:messagePayload"
+        " | //spiffworkflow:processVariableCorrelation/spiffworkflow:expression",
+        namespaces=NS,
+    ):
         _check_expression_node(node, report)
     for node in root.xpath(
         "//bpmn:timeDuration | //bpmn:timeDate | //bpmn:timeCycle", namespaces=NS

@@ -91,7 +91,7 @@ class Demo:
             flow, business_key, {**COMPLAINT, "acceptance_department":
                                  departments["acceptance_department"]},
             actor="hotline",
-        )
+        ).instance_id
         late_stage_done = False
         while tasks := self.engine.tasks(instance_id=instance_id):
             task = tasks[0]

@@ -54,6 +54,34 @@ class BusinessKeyInUse(Conflict):
         )
 
 
+class IdempotencyKeyReused(Conflict):
+    def __init__(self, idempotency_key: str, instance_id: str) -> None:
+        self.instance_id = instance_id
+        super().__init__(
+            f"Idempotency-Key {idempotency_key!r} was already used for a different request"
+        )
+
+
+class NotWaitingForMessage(Conflict):
+    def __init__(self, instance_id: str, name: str) -> None:
+        super().__init__(f"process instance {instance_id!r} is not waiting for message {name!r}")
+
+
+class MessageNotCorrelated(NotFound):
+    def __init__(self, name: str, business_key: str) -> None:
+        super().__init__(
+            f"no running instance with business key {business_key!r} waits for message {name!r}"
+        )
+
+
+class AmbiguousCorrelation(Conflict):
+    def __init__(self, name: str, business_key: str, count: int) -> None:
+        super().__init__(
+            f"{count} running instances with business key {business_key!r} wait for message "
+            f"{name!r}; name the process key to choose one"
+        )
+
+
 class InstanceChanged(Conflict):
     def __init__(self, instance_id: str) -> None:
         super().__init__(f"process instance {instance_id!r} was changed by someone else; retry")

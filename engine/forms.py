@@ -57,7 +57,9 @@ def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
                 errors.append(FieldError("/".join([*path, name]), "is not a field of this form"))
             continue
         else:
-            message = err.message
+            # A designer-written message (the "errorMessage" keyword of ajv-errors) beats
+            # the validator's own wording, e.g. a regular expression.
+            message = err.schema.get("errorMessage") or err.message
         errors.append(FieldError("/".join(path) or "(form)", message))
     if errors:
         raise FormValidationError(form_name, errors)

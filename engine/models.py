@@ -66,8 +66,11 @@ class ProcessInstance(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     definition_key: Mapped[str] = mapped_column(String(200))
     definition_version: Mapped[int] = mapped_column(Integer)
-    business_key: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)  # running | completed
+    started_by: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Hash of what the start asked for, so a retried start is recognised as the same one.
+    start_fingerprint: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow JSON, without the spec
     variables: Mapped[dict[str, Any]]  # the latest process data, for reading cheaply
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -76,6 +79,20 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class StartRequest(Base):
+    """An Idempotency-Key a caller used to start an instance, and what it asked for."""
+
+    __tablename__ = "start_requests"
+    __table_args__ = (UniqueConstraint("requester", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
+    created_at: Mapped[datetime]
 
 
 class HumanTask(Base):
@@ -89,6 +106,7 @@ class HumanTask(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     definition_key: Mapped[str] = mapped_column(String(200))
     business_key: Mapped[str] = mapped_column(String(200))
     stage: Mapped[str] = mapped_column(String(200))  # the user task's element id

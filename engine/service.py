@@ -9,6 +9,8 @@ state, all in one transaction.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, or_, select, update
@@ -30,10 +34,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from .clock import Clock, FixedClock, SystemClock, spiff_time
 from .definitions import ParsedProcess, ProcessSource, read_sources
 from .errors import (
+    AmbiguousCorrelation,
     BusinessKeyInUse,
+    IdempotencyKeyReused,
     InstanceChanged,
     InstanceFailed,
     InstanceNotFound,
+    MessageNotCorrelated,
+    NotWaitingForMessage,
     TaskClaimedByOther,
     TaskNotFound,
     TaskNotOpen,
@@ -54,8 +62,17 @@ from .models import (
     OutboxEvent,
     ProcessDefinition,
     ProcessInstance,
+    StartRequest,
     TimelineEvent,
     Timer,
+)
+from .queries import (
+    InstanceFilter,
+    Page,
+    TaskFilter,
+    latest_definitions,
+    search_instances,
+    search_tasks,
 )
 from .serialization import dump_workflow, restore_workflow, to_json_safe
 from .specs import DeployResult, SpecCache, deploy_sources, find_definition
@@ -64,6 +81,12 @@ log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 SUMMARY_VALUE_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class StartResult:
+    instance_id: str
+    created: bool  # False when an identical earlier start is returned
 
 
 @dataclass
@@ -115,16 +138,26 @@ class ProcessEngine:
         *,
         actor: str | None = None,
         version: int | None = None,
-    ) -> str:
-        """Start an instance of `key` (latest version unless `version` is given)."""
+        idempotency_key: str | None = None,
+    ) -> StartResult:
+        """Start an instance of `key` (latest version unless `version` is given).
+
+        Retrying the same start (same Idempotency-Key, or same business key, with the
+        same request from the same caller) returns the instance already started; the
+        same key with a different request is a Conflict.
+        """
         variables = dict(variables or {})
+        fingerprint = _fingerprint(key, version, business_key, variables, actor)
         now = self.clock.now()
         try:
             with self._transaction() as session:
+                prior = self._prior_start(session, key, business_key, fingerprint, actor,
+                                          idempotency_key)
+                if prior is not None:
+                    return StartResult(prior, created=False)
                 definition = find_definition(session, key, version)
-                self._refuse_duplicate(session, key, business_key)
                 parsed = self.specs.get(definition)
-                self._check_start_form(parsed, variables)
+                self._check_start_form(definition, variables)
                 workflow = BpmnWorkflow(
                     parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
                 )
@@ -133,9 +166,15 @@ class ProcessEngine:
                 instance = ProcessInstance(
                     id=str(uuid4()), definition_id=definition.id, definition_key=key,
                     definition_version=definition.version, business_key=business_key,
-                    status="running", state="", variables={}, started_at=now, updated_at=now,
+                    status="running", started_by=actor, start_fingerprint=fingerprint,
+                    state="", variables={}, started_at=now, updated_at=now,
                 )
                 session.add(instance)
+                if idempotency_key is not None:
+                    session.add(StartRequest(
+                        requester=actor or "", idempotency_key=idempotency_key,
+                        fingerprint=fingerprint, instance_id=instance.id, created_at=now,
+                    ))
                 session.flush()
                 step = _Step(session, instance, workflow, parsed, now)
                 self._record(step, "started", actor=actor, detail={
@@ -143,12 +182,15 @@ class ProcessEngine:
                 })
                 self._advance(step)
                 self._save(step)
-                return instance.id
+                return StartResult(instance.id, created=True)
         except IntegrityError:
-            # Lost a race with a start of the same business key.
+            # Lost a race with the same start; the winner's rows are visible now.
             with self.sessions() as session:
-                self._refuse_duplicate(session, key, business_key)
-            raise
+                prior = self._prior_start(session, key, business_key, fingerprint, actor,
+                                          idempotency_key)
+            if prior is None:
+                raise
+            return StartResult(prior, created=False)
 
     def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
         """Make `actor` the assignee; claiming one's own task again is a no-op."""
@@ -232,6 +274,57 @@ class ProcessEngine:
             self._advance(step)
             self._save(step)
 
+    def deliver_message(
+        self, instance_id: str, name: str, payload: dict[str, Any], actor: str | None = None
+    ) -> None:
+        """Deliver message `name` to one instance, which must be waiting for it."""
+        now = self.clock.now()
+        with self._transaction() as session:
+            step = self._load(session, instance_id, now)
+            self._advance(step)
+            if not _waits_for_message(step.workflow, name):
+                raise NotWaitingForMessage(instance_id, name)
+            event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
+            self._run(step, lambda: step.workflow.send_event(event))
+            self._record(step, "message_received", actor=actor,
+                         detail={"name": name, "data": _summary(payload)})
+            self._advance(step)
+            self._save(step)
+
+    def correlate_message(
+        self,
+        name: str,
+        business_key: str,
+        payload: dict[str, Any],
+        actor: str | None = None,
+        *,
+        process_key: str | None = None,
+        started_by: str | None = None,
+    ) -> str:
+        """Deliver message `name` to the one running instance with `business_key` that
+        waits for it (optionally only among `process_key` or `started_by`'s instances)."""
+        query = select(ProcessInstance).where(
+            ProcessInstance.business_key == business_key, ProcessInstance.status == "running"
+        )
+        if process_key is not None:
+            query = query.where(ProcessInstance.definition_key == process_key)
+        if started_by is not None:
+            query = query.where(ProcessInstance.started_by == started_by)
+        with self.sessions() as session:
+            candidates = list(session.scalars(query))
+            waiting = [i.id for i in candidates if self._instance_waits_for(session, i, name)]
+        if not waiting:
+            raise MessageNotCorrelated(name, business_key)
+        if len(waiting) > 1:
+            raise AmbiguousCorrelation(name, business_key, len(waiting))
+        self.deliver_message(waiting[0], name, payload, actor)
+        return waiting[0]
+
+    def _instance_waits_for(self, session: Session, instance: ProcessInstance, name: str) -> bool:
+        parsed = self.specs.get(session.get(ProcessDefinition, instance.definition_id))
+        workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
+        return _waits_for_message(workflow, name)
+
     def fire_due_timers(
         self, worker_id: str, batch_size: int = 100, lease: timedelta = timedelta(minutes=5)
     ) -> int:
@@ -255,6 +348,54 @@ class ProcessEngine:
         return fired
 
     # -------------------------------------------------------------------- queries
+
+    def search_tasks(self, where: TaskFilter, page: int = 1, per_page: int = 20) -> Page:
+        with self.sessions() as session:
+            return search_tasks(session, where, self.clock.now(), page, per_page)
+
+    def search_instances(self, where: InstanceFilter, page: int = 1, per_page: int = 20) -> Page:
+        with self.sessions() as session:
+            return search_instances(session, where, page, per_page)
+
+    def get_task(self, task_id: str) -> HumanTask:
+        with self.sessions() as session:
+            task = session.get(HumanTask, task_id)
+            if task is None:
+                raise TaskNotFound(task_id)
+            return task
+
+    def department_involved(self, instance_id: str, department: str) -> bool:
+        """Whether `department` holds or held a stage of the instance."""
+        with self.sessions() as session:
+            return bool(session.scalar(select(exists().where(
+                HumanTask.instance_id == instance_id, HumanTask.department == department
+            ))))
+
+    def definitions(self) -> list[tuple[ProcessDefinition, int]]:
+        """The newest version of each process key, with its number of versions."""
+        with self.sessions() as session:
+            return latest_definitions(session)
+
+    def definition(self, key: str, version: int | None = None) -> ProcessDefinition:
+        with self.sessions() as session:
+            return find_definition(session, key, version)
+
+    def form_schema(self, definition_id: int, form: str | None) -> dict[str, Any] | None:
+        """The JSON Schema of `form` as deployed with that definition version."""
+        if form is None:
+            return None
+        with self.sessions() as session:
+            parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
+        return parsed.forms.get(form)
+
+    def start_form(self, definition: ProcessDefinition) -> tuple[str, dict] | None:
+        """Name and schema of the form a start of `definition` must satisfy."""
+        parsed = self.specs.get(definition)
+        for start_event in parsed.spec.start.outputs:
+            properties = (getattr(start_event, "extensions", None) or {}).get("properties", {})
+            if form := properties.get(FORM_PROPERTY):
+                return form, parsed.forms.get(form, {})
+        return None
 
     def get_instance(self, instance_id: str) -> ProcessInstance:
         with self.sessions() as session:
@@ -385,7 +526,8 @@ class ProcessEngine:
                 row.department = stage.department
                 continue
             session.add(HumanTask(
-                id=task_id, instance_id=instance.id, definition_key=instance.definition_key,
+                id=task_id, instance_id=instance.id, definition_id=instance.definition_id,
+                definition_key=instance.definition_key,
                 business_key=instance.business_key, stage=stage.stage,
                 stage_name=stage.stage_name, lane=stage.lane, department=stage.department,
                 form=stage.form, instructions=stage.instructions,
@@ -531,20 +673,36 @@ class ProcessEngine:
         return human
 
     @staticmethod
-    def _refuse_duplicate(session: Session, key: str, business_key: str) -> None:
-        existing = session.scalar(select(ProcessInstance.id).where(
+    def _prior_start(
+        session: Session,
+        key: str,
+        business_key: str,
+        fingerprint: str,
+        actor: str | None,
+        idempotency_key: str | None,
+    ) -> str | None:
+        """The instance an identical earlier start created, if any; raise on a clash."""
+        if idempotency_key is not None:
+            request = session.scalar(select(StartRequest).where(
+                StartRequest.requester == (actor or ""),
+                StartRequest.idempotency_key == idempotency_key,
+            ))
+            if request is not None:
+                if request.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused(idempotency_key, request.instance_id)
+                return request.instance_id
+        existing = session.scalars(select(ProcessInstance).where(
             ProcessInstance.definition_key == key, ProcessInstance.business_key == business_key
-        ))
-        if existing is not None:
-            raise BusinessKeyInUse(key, business_key, existing)
+        )).first()
+        if existing is None:
+            return None
+        if existing.start_fingerprint != fingerprint:
+            raise BusinessKeyInUse(key, business_key, existing.id)
+        return existing.id
 
-    @staticmethod
-    def _check_start_form(parsed: ParsedProcess, variables: dict[str, Any]) -> None:
-        for start_event in parsed.spec.start.outputs:
-            properties = (getattr(start_event, "extensions", None) or {}).get("properties", {})
-            form = properties.get(FORM_PROPERTY)
-            if form:
-                validate_form_data(form, parsed.forms.get(form, {}), variables)
+    def _check_start_form(self, definition: ProcessDefinition, variables: dict[str, Any]) -> None:
+        if start_form := self.start_form(definition):
+            validate_form_data(*start_form, variables)
 
     @staticmethod
     def _account_department_time(step: _Step, task: Task, human: HumanTask) -> None:
@@ -552,6 +710,20 @@ class ProcessEngine:
         used = step.workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
         lane = task.task_spec.lane or ""
         used[lane] = used.get(lane, 0.0) + (step.now - human.created_at).total_seconds()
+
+
+def _waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
+    return any(
+        event.name == name and event.event_type == MessageEventDefinition.__name__
+        for event in workflow.waiting_events()
+    )
+
+
+def _fingerprint(key: str, version: int | None, business_key: str,
+                 variables: dict[str, Any], actor: str | None) -> str:
+    request = {"key": key, "version": version, "business_key": business_key,
+               "variables": variables, "actor": actor}
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _task_state(workflow: BpmnWorkflow, task_id: str) -> TaskState | None:

@@ -81,3 +81,54 @@ def gateway_process(
   <bpmn:escalation id="stage_overdue" name="Stage overdue" escalationCode="stage_overdue" />
 </bpmn:definitions>
 """).encode()
+
+
+def message_process(key: str = "waits") -> bytes:
+    """start -> wait for message 'customer_info' (into `info`) -> user task 'review' -> end."""
+    return (HEADER + f"""  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:laneSet id="lanes">
+      <bpmn:lane id="lane_a" name="Acceptance">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>review</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>review_limit</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>late</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>done</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="Start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait" name="Customer info arrives">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition id="wait_message" messageRef="customer_info_message">
+        <bpmn:extensionElements>
+          <spiffworkflow:messageVariable>info</spiffworkflow:messageVariable>
+        </bpmn:extensionElements>
+      </bpmn:messageEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="review" />
+    <bpmn:userTask id="review" name="Review">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="check.json" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="review_limit" name="Review limit" cancelActivity="false"
+        attachedToRef="review">
+      <bpmn:outgoing>f4</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="review_timer">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f4" sourceRef="review_limit" targetRef="late" />
+    <bpmn:endEvent id="late" name="Late">
+      <bpmn:incoming>f4</bpmn:incoming>
+      <bpmn:escalationEventDefinition id="late_esc" escalationRef="stage_overdue" />
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="done" />
+    <bpmn:endEvent id="done" name="Done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+  <bpmn:message id="customer_info_message" name="customer_info" />
+  <bpmn:escalation id="stage_overdue" name="Stage overdue" escalationCode="stage_overdue" />
+</bpmn:definitions>
+""").encode()

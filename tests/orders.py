@@ -77,7 +77,7 @@ class OrderDriver:
 
     def start(self, flow: str, **overrides: Any) -> str:
         return self.engine.start(flow, f"WO-{next(_numbers):06d}", {**SUBMISSION, **overrides},
-                                 actor="hotline")
+                                 actor="hotline").instance_id
 
     def open_task(self, instance_id: str) -> HumanTask:
         tasks = self.engine.tasks(instance_id=instance_id)

@@ -124,7 +124,7 @@ def test_changed_content_makes_a_new_version(engine):
     assert [r.version for r in deploy_sources(engine.sessions, [first], now)] == [1]
     assert [r.created for r in deploy_sources(engine.sessions, [first], now)] == [False]
     assert [r.version for r in deploy_sources(engine.sessions, [second], now)] == [2]
-    started = engine.get_instance(engine.start("gated", "G-1", {}))
+    started = engine.get_instance(engine.start("gated", "G-1", {}).instance_id)
     assert started.definition_version == 2
-    pinned = engine.get_instance(engine.start("gated", "G-2", {}, version=1))
+    pinned = engine.get_instance(engine.start("gated", "G-2", {}, version=1).instance_id)
     assert pinned.definition_version == 1

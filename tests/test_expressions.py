@@ -82,7 +82,7 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
                         .where(ProcessDefinition.key == "gated")
                         .values(serialized_spec=dump_spec(hostile.spec,
                                                           hostile.subprocess_specs)))
-    instance_id = engine.start("gated", "G-1", {})
+    instance_id = engine.start("gated", "G-1", {}).instance_id
     task = engine.tasks(instance_id=instance_id)[0]
     state_before = engine.get_instance(instance_id).state
 
@@ -99,7 +99,7 @@ def test_a_safe_gateway_condition_routes(engine):
     deploy_sources(engine.sessions, [_source(gateway_process("amount > 10"))],
                    engine.clock.now())
     for amount, end in ((50, "big"), (5, "small")):
-        instance_id = engine.start("gated", f"G-{amount}", {})
+        instance_id = engine.start("gated", f"G-{amount}", {}).instance_id
         task = engine.tasks(instance_id=instance_id)[0]
         engine.complete_task(task.id, {"amount": amount}, "alice")
         instance = engine.get_instance(instance_id)

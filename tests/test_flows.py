@@ -53,13 +53,41 @@ def test_start_requires_a_valid_submission(engine):
     assert engine.find_instance("one_department", "WO-bad") is None
 
 
-def test_business_key_is_unique_per_definition(orders, engine):
+def test_business_key_is_unique_per_definition(engine):
     from engine.errors import BusinessKeyInUse
     from tests.orders import SUBMISSION
 
-    first = engine.start("one_department", "WO-dup", SUBMISSION)
+    first = engine.start("one_department", "WO-dup", SUBMISSION, actor="crm")
     with pytest.raises(BusinessKeyInUse) as caught:
-        engine.start("one_department", "WO-dup", SUBMISSION)
-    assert caught.value.instance_id == first
+        engine.start("one_department", "WO-dup", {**SUBMISSION, "content": "Other."},
+                     actor="crm")
+    assert caught.value.instance_id == first.instance_id
     # The same business key under another flow is a different order.
-    engine.start("single_dispatch", "WO-dup", SUBMISSION)
+    assert engine.start("single_dispatch", "WO-dup", SUBMISSION, actor="crm").created
+
+
+def test_a_retried_start_returns_the_same_instance(engine):
+    from tests.orders import SUBMISSION
+
+    first = engine.start("one_department", "WO-retry", SUBMISSION, actor="crm")
+    again = engine.start("one_department", "WO-retry", SUBMISSION, actor="crm")
+    assert first.created and not again.created
+    assert again.instance_id == first.instance_id
+    assert len(engine.timeline(first.instance_id)) == 2  # started, task_ready: once
+
+
+def test_an_idempotency_key_identifies_a_start(engine):
+    from engine.errors import IdempotencyKeyReused
+    from tests.orders import SUBMISSION
+
+    first = engine.start("one_department", "WO-a", SUBMISSION, actor="crm",
+                         idempotency_key="req-1")
+    again = engine.start("one_department", "WO-a", SUBMISSION, actor="crm",
+                         idempotency_key="req-1")
+    assert again == type(first)(first.instance_id, created=False)
+    with pytest.raises(IdempotencyKeyReused):
+        engine.start("one_department", "WO-b", SUBMISSION, actor="crm", idempotency_key="req-1")
+    # Keys belong to their caller: another integrator may use the same key.
+    other = engine.start("one_department", "WO-c", SUBMISSION, actor="hotline",
+                         idempotency_key="req-1")
+    assert other.created

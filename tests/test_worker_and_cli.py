@@ -63,7 +63,7 @@ def test_app_deploys_the_diagrams_on_start(tmp_path, clock):
     instance_id = engine.start("two_department_relay", "WO-app", {
         "customer_phone": "13812345678", "category": "billing/overcharge/plan",
         "content": "Charged twice.", "channel": "web", "acceptance_department": "front_desk",
-    })
+    }).instance_id
     assert engine.tasks(instance_id=instance_id)[0].stage == "dispatch"
     # A second app on the same database finds the same versions (no duplicates).
     again = process_engine(_app(tmp_path, clock))

@@ -1,0 +1,69 @@
+"""Process definitions: what can be started, and starting it."""
+from __future__ import annotations
+
+from flask import abort, g, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from ..auth import current_principal, requires
+from ..presenters import definition_view, instance_detail_view
+from ..schemas import (
+    DefinitionSchema,
+    DefinitionVersionArgs,
+    InstanceDetailSchema,
+    StartRequestSchema,
+)
+from .common import engine
+
+blp = Blueprint("process-definitions", __name__,
+                description="Deployed process definitions; starting instances")
+READERS = ("integrator", "designer", "manager")
+
+
+@blp.route("")
+class Definitions(MethodView):
+    @requires(*READERS)
+    @blp.response(200, DefinitionSchema(many=True))
+    def get(self):
+        """List process definitions (newest version of each key)"""
+        return [definition_view(d, engine(), versions) for d, versions in engine().definitions()]
+
+
+@blp.route("/<string:key>")
+class Definition(MethodView):
+    @requires(*READERS)
+    @blp.arguments(DefinitionVersionArgs, location="query", unknown=RAISE)
+    @blp.response(200, DefinitionSchema)
+    def get(self, args, key):
+        """One process definition (newest version unless `version` is given)"""
+        return definition_view(engine().definition(key, args["version"]), engine())
+
+
+@blp.route("/<string:key>/start")
+class Start(MethodView):
+    @requires("integrator")
+    @blp.arguments(StartRequestSchema)
+    @blp.response(201, InstanceDetailSchema,
+                  description="Started (200 when an identical earlier start is returned)")
+    @blp.alt_response(200, schema=InstanceDetailSchema, description="Retried start")
+    @blp.doc(parameters=[{
+        "in": "header", "name": "Idempotency-Key", "required": False,
+        "schema": {"type": "string", "maxLength": 200},
+        "description": "Makes a retried start return the first instance; reusing the key "
+                       "for a different request is a 409.",
+    }])
+    def post(self, body, key):
+        """Start an instance by process key with a business key"""
+        g.form_data_field = "variables"
+        idempotency_key = request.headers.get("Idempotency-Key") or None
+        if idempotency_key is not None and len(idempotency_key) > 200:
+            abort(400, description="Idempotency-Key is longer than 200 characters")
+        result = engine().start(
+            key, body["business_key"], body["variables"], version=body["version"],
+            actor=current_principal().name, idempotency_key=idempotency_key,
+        )
+        instance = engine().get_instance(result.instance_id)
+        location = url_for("process-instances.Instance", instance_id=instance.id)
+        status = 201 if result.created else 200
+        return instance_detail_view(instance, engine()), status, {"Location": location}

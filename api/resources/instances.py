@@ -1,0 +1,73 @@
+"""Process instances: follow an order, read its timeline, send it a message."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from engine.queries import InstanceFilter
+
+from ..auth import current_principal, requires
+from ..presenters import instance_detail_view, instance_view, timeline_view
+from ..schemas import (
+    InstanceDetailSchema,
+    InstancePageSchema,
+    InstanceQueryArgs,
+    MessageResultSchema,
+    MessageSchema,
+    TimelineSchema,
+)
+from .common import engine, visible_instance
+
+blp = Blueprint("process-instances", __name__, description="Running and finished instances")
+
+
+@blp.route("")
+class Instances(MethodView):
+    @requires("integrator", "manager")
+    @blp.arguments(InstanceQueryArgs, location="query", unknown=RAISE)
+    @blp.response(200, InstancePageSchema)
+    def get(self, args):
+        """List instances (integrators see the ones they started)"""
+        principal = current_principal()
+        where = InstanceFilter(
+            business_key=args.get("business_key"),
+            process_key=args.get("process_key"),
+            status=args.get("status"),
+            started_by=principal.name if principal.role == "integrator" else None,
+        )
+        page = engine().search_instances(where, args["page"], args["per_page"])
+        return {"items": [instance_view(i) for i in page.items], "total": page.total,
+                "page": page.page, "per_page": page.per_page, "pages": page.pages}
+
+
+@blp.route("/<string:instance_id>")
+class Instance(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.response(200, InstanceDetailSchema)
+    def get(self, instance_id):
+        """One instance: status, version, open tasks with due times, timers, variables"""
+        return instance_detail_view(visible_instance(instance_id), engine())
+
+
+@blp.route("/<string:instance_id>/timeline")
+class Timeline(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.response(200, TimelineSchema)
+    def get(self, instance_id):
+        """Everything that happened to the instance, oldest first"""
+        instance = visible_instance(instance_id)
+        return timeline_view(instance.id, engine().timeline(instance.id))
+
+
+@blp.route("/<string:instance_id>/messages/<string:name>")
+class InstanceMessage(MethodView):
+    @requires("integrator")
+    @blp.arguments(MessageSchema)
+    @blp.response(200, MessageResultSchema)
+    def post(self, body, instance_id, name):
+        """Deliver a message to an instance waiting for it (409 if it is not)"""
+        instance = visible_instance(instance_id)
+        engine().deliver_message(instance.id, name, body["payload"],
+                                 actor=current_principal().name)
+        return {"instance_id": instance.id, "name": name}

@@ -1,0 +1,27 @@
+"""Message correlation by business key."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth import current_principal, requires
+from ..schemas import CorrelateMessageSchema, MessageResultSchema
+from .common import engine
+
+blp = Blueprint("messages", __name__, description="Correlate messages by business key")
+
+
+@blp.route("")
+class Messages(MethodView):
+    @requires("integrator")
+    @blp.arguments(CorrelateMessageSchema)
+    @blp.response(200, MessageResultSchema)
+    def post(self, body):
+        """Deliver a message to the one running instance with this business key"""
+        principal = current_principal()
+        instance_id = engine().correlate_message(
+            body["name"], body["business_key"], body["payload"], actor=principal.name,
+            process_key=body["process_key"],
+            started_by=principal.name if principal.role == "integrator" else None,
+        )
+        return {"instance_id": instance_id, "name": body["name"]}

@@ -1,0 +1,91 @@
+"""The departments' inbox: list, claim, unclaim, complete."""
+from __future__ import annotations
+
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from engine.queries import TaskFilter
+
+from ..auth import current_principal, requires
+from ..presenters import task_view
+from ..schemas import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
+from .common import engine, own_department
+
+blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @requires("department", "manager")
+    @blp.arguments(TaskQueryArgs, location="query", unknown=RAISE)
+    @blp.response(200, TaskPageSchema)
+    def get(self, args):
+        """Inbox: open tasks, soonest due first (departments see only their own)"""
+        department = args.get("department")
+        own = own_department()
+        if own is not None:
+            if department not in (None, own):
+                abort(403, description=f"department {own!r} may only list its own tasks")
+            department = own
+        where = TaskFilter(
+            state=args["state"], department=department, assignee=args.get("assignee"),
+            unassigned=args.get("unassigned"), overdue=args.get("overdue"),
+            due_before=args.get("due_before"), business_key=args.get("business_key"),
+            process_key=args.get("process_key"),
+        )
+        page = engine().search_tasks(where, args["page"], args["per_page"])
+        return {"items": [task_view(t, engine()) for t in page.items], "total": page.total,
+                "page": page.page, "per_page": page.per_page, "pages": page.pages}
+
+
+@blp.route("/<string:task_id>")
+class Task(MethodView):
+    @requires("department", "manager")
+    @blp.response(200, TaskSchema)
+    def get(self, task_id):
+        """One task with its form schema and time remaining"""
+        return task_view(_visible_task(task_id), engine())
+
+
+@blp.route("/<string:task_id>/claim")
+class Claim(MethodView):
+    @requires("department")
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Claim a task for yourself (409 if someone else has it)"""
+        task = engine().claim_task(task_id, current_principal().name, department=own_department())
+        return task_view(task, engine())
+
+
+@blp.route("/<string:task_id>/unclaim")
+class Unclaim(MethodView):
+    @requires("department")
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Put a task you claimed back in the department's inbox"""
+        principal = current_principal()
+        task = engine().unclaim_task(task_id, principal.name, department=own_department(),
+                                     force=principal.is_admin)
+        return task_view(task, engine())
+
+
+@blp.route("/<string:task_id>/complete")
+class Complete(MethodView):
+    @requires("department")
+    @blp.arguments(CompleteTaskSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, body, task_id):
+        """Complete a task with its form data (422 lists each invalid field)"""
+        engine().complete_task(task_id, body["data"], current_principal().name,
+                               department=own_department())
+        return task_view(engine().get_task(task_id), engine())
+
+
+def _visible_task(task_id: str):
+    task = engine().get_task(task_id)
+    own = own_department()
+    if own is not None and task.department != own:
+        abort(404, description=f"no task {task_id!r}")
+    return task

@@ -1,0 +1,183 @@
+"""marshmallow schemas of every request and response; the OpenAPI document is built
+from these. Unknown fields are refused (marshmallow's default, RAISE)."""
+from __future__ import annotations
+
+from datetime import UTC
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+Key = fields.String(validate=validate.Length(min=1, max=200))
+
+
+def _aware(**kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(format="iso", default_timezone=UTC, **kwargs)
+
+
+class PageArgs(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(ma.Schema):
+    total = fields.Integer(required=True, metadata={"description": "Items matching in all"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+# ---------------------------------------------------------------- definitions
+
+class DefinitionSchema(ma.Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    versions = fields.Integer(metadata={"description": "Versions deployed under this key"})
+    deployed_at = _aware()
+    content_hash = fields.String()
+    start_form = fields.String(allow_none=True, metadata={"description": "Start form name"})
+    start_form_schema = fields.Dict(allow_none=True,
+                                    metadata={"description": "JSON Schema of `variables`"})
+
+
+class DefinitionVersionArgs(ma.Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class StartRequestSchema(ma.Schema):
+    business_key = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "Unique per process key, e.g. "
+                                                          "the work-order number"})
+    variables = fields.Dict(keys=fields.String(), load_default=dict,
+                            metadata={"description": "Checked against the start form"})
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                             metadata={"description": "Pin a version; default latest"})
+
+
+# ------------------------------------------------------------------ tasks
+
+class TaskSchema(ma.Schema):
+    id = fields.String(required=True)
+    instance_id = fields.String(required=True)
+    process_key = fields.String(required=True)
+    business_key = fields.String(required=True)
+    stage = fields.String(required=True, metadata={"description": "Element id of the stage"})
+    stage_name = fields.String(required=True)
+    lane = fields.String(allow_none=True)
+    department = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "open|completed|cancelled"})
+    assignee = fields.String(allow_none=True)
+    form = fields.String(allow_none=True)
+    form_schema = fields.Dict(allow_none=True, metadata={"description": "JSON Schema"})
+    instructions = fields.String(allow_none=True)
+    stage_limit = fields.String(allow_none=True, metadata={"description": "ISO 8601 duration"})
+    created_at = _aware()
+    due_at = _aware(allow_none=True)
+    seconds_remaining = fields.Float(allow_none=True,
+                                     metadata={"description": "Negative when overdue"})
+    overdue = fields.Boolean()
+    completed_at = _aware(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class TaskQueryArgs(PageArgs):
+    department = Key
+    assignee = Key
+    unassigned = fields.Boolean()
+    overdue = fields.Boolean()
+    due_before = fields.AwareDateTime(format="iso")
+    business_key = Key
+    process_key = Key
+    state = fields.String(load_default="open",
+                          validate=validate.OneOf(["open", "completed", "cancelled"]))
+
+
+class CompleteTaskSchema(ma.Schema):
+    data = fields.Dict(keys=fields.String(), required=True,
+                       metadata={"description": "Form data, checked against form_schema"})
+
+
+# -------------------------------------------------------------- instances
+
+class TimerSchema(ma.Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "stage|department|other"})
+    stage = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    due_at = _aware()
+    state = fields.String()
+
+
+class InstanceSchema(ma.Schema):
+    id = fields.String(required=True)
+    process_key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    business_key = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "running|completed"})
+    started_by = fields.String(allow_none=True)
+    started_at = _aware()
+    updated_at = _aware()
+    ended_at = _aware(allow_none=True)
+
+
+class InstanceDetailSchema(InstanceSchema):
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    pending_timers = fields.List(fields.Nested(TimerSchema))
+    variables = fields.Dict()
+
+
+class InstancePageSchema(PageSchema):
+    items = fields.List(fields.Nested(InstanceSchema), required=True)
+
+
+class InstanceQueryArgs(PageArgs):
+    business_key = Key
+    process_key = Key
+    status = fields.String(validate=validate.OneOf(["running", "completed"]))
+
+
+class TimelineEventSchema(ma.Schema):
+    id = fields.Integer()
+    type = fields.String()
+    stage = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True)
+    at = _aware()
+    detail = fields.Dict()
+
+
+class TimelineSchema(ma.Schema):
+    instance_id = fields.String()
+    events = fields.List(fields.Nested(TimelineEventSchema))
+
+
+# --------------------------------------------------------------- messages
+
+class MessageSchema(ma.Schema):
+    payload = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CorrelateMessageSchema(MessageSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    business_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    process_key = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+
+class MessageResultSchema(ma.Schema):
+    instance_id = fields.String()
+    name = fields.String()
+
+
+# ----------------------------------------------------------------- errors
+
+class ProblemSchema(ma.Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.List(fields.Dict())

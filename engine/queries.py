@@ -1,0 +1,115 @@
+"""Read-side queries: inboxes and instance lists, filtered and paginated."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from .models import HumanTask, ProcessDefinition, ProcessInstance
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return (self.total + self.per_page - 1) // self.per_page
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    state: str | None = "open"
+    department: str | None = None
+    assignee: str | None = None
+    unassigned: bool | None = None
+    overdue: bool | None = None
+    due_before: datetime | None = None
+    business_key: str | None = None
+    process_key: str | None = None
+    instance_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    business_key: str | None = None
+    process_key: str | None = None
+    status: str | None = None
+    started_by: str | None = None
+
+
+def search_tasks(
+    session: Session, where: TaskFilter, now: datetime, page: int, per_page: int
+) -> Page[HumanTask]:
+    """Tasks matching `where`, soonest due first (tasks without a limit last)."""
+    query = select(HumanTask)
+    for column, value in (
+        (HumanTask.state, where.state),
+        (HumanTask.department, where.department),
+        (HumanTask.assignee, where.assignee),
+        (HumanTask.business_key, where.business_key),
+        (HumanTask.definition_key, where.process_key),
+        (HumanTask.instance_id, where.instance_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.unassigned is not None:
+        query = query.where(HumanTask.assignee.is_(None) if where.unassigned
+                            else HumanTask.assignee.is_not(None))
+    if where.overdue is True:
+        query = query.where(HumanTask.due_at < now)
+    elif where.overdue is False:
+        query = query.where((HumanTask.due_at >= now) | HumanTask.due_at.is_(None))
+    if where.due_before is not None:
+        query = query.where(HumanTask.due_at < where.due_before)
+    query = query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at,
+                           HumanTask.id)
+    return _paginate(session, query, page, per_page)
+
+
+def search_instances(
+    session: Session, where: InstanceFilter, page: int, per_page: int
+) -> Page[ProcessInstance]:
+    """Instances matching `where`, most recently started first."""
+    query = select(ProcessInstance)
+    for column, value in (
+        (ProcessInstance.business_key, where.business_key),
+        (ProcessInstance.definition_key, where.process_key),
+        (ProcessInstance.status, where.status),
+        (ProcessInstance.started_by, where.started_by),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+    return _paginate(session, query, page, per_page)
+
+
+def latest_definitions(session: Session) -> list[tuple[ProcessDefinition, int]]:
+    """The newest version of every key, with how many versions the key has."""
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"),
+               func.count().label("versions"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition, newest.c.versions)
+        .join(newest, (ProcessDefinition.key == newest.c.key)
+              & (ProcessDefinition.version == newest.c.version))
+        .order_by(ProcessDefinition.key)
+    )
+    return [(definition, versions) for definition, versions in rows]
+
+
+def _paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total or 0, page, per_page)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from api import create_app, process_engine
+from api.auth import create_token
+from engine import SimulatedClock
+from tests.orders import SUBMISSION
+
+# name -> (role, department)
+PRINCIPALS = {
+    "front_desk": ("department", "front_desk"),
+    "network_ops": ("department", "network_ops"),
+    "support_group": ("department", "support_group"),
+    "billing": ("department", "billing"),
+    "crm": ("integrator", None),
+    "hotline": ("integrator", None),
+    "designer": ("designer", None),
+    "manager": ("manager", None),
+    "admin": ("admin", None),
+}
+
+
+@dataclass
+class Client:
+    """The Flask test client with a bearer token per principal."""
+
+    flask_client: Any
+    tokens: dict[str, str]
+
+    def call(self, method: str, path: str, as_: str | None = None, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if as_ is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[as_]}"
+        return self.flask_client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, as_=None, **kwargs):
+        return self.call("GET", path, as_, **kwargs)
+
+    def post(self, path, as_=None, **kwargs):
+        return self.call("POST", path, as_, **kwargs)
+
+    def start(self, business_key: str, flow: str = "one_department", as_: str = "crm",
+              **variables):
+        response = self.post(f"/api/v1/process-definitions/{flow}/start", as_,
+                             json={"business_key": business_key,
+                                   "variables": {**SUBMISSION, **variables}})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def inbox(self, as_: str, **query):
+        response = self.get("/api/v1/tasks", as_, query_string=query)
+        assert response.status_code == 200, response.json
+        return response.json
+
+
+def build_app(tmp_path, clock):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'api.sqlite3'}",
+        "CLOCK": clock,
+        "TESTING": True,
+    })
+    engine = process_engine(app)
+    tokens = {}
+    with engine.sessions() as session, session.begin():
+        for name, (role, department) in PRINCIPALS.items():
+            tokens[name] = create_token(session, name=name, role=role, department=department,
+                                        now=clock.now())
+    return app, tokens
+
+
+@pytest.fixture
+def api_clock() -> SimulatedClock:
+    return SimulatedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app_and_tokens(tmp_path, api_clock):
+    return build_app(tmp_path, api_clock)
+
+
+@pytest.fixture
+def app(app_and_tokens):
+    return app_and_tokens[0]
+
+
+@pytest.fixture
+def client(app_and_tokens) -> Client:
+    app, tokens = app_and_tokens
+    return Client(app.test_client(), tokens)
+
+
+@pytest.fixture
+def engine(app):
+    return process_engine(app)

@@ -1,0 +1,109 @@
+"""The main job as a real server on a loopback port, driven by a real HTTP client."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.orders import FORM_DATA, SUBMISSION
+
+TOKEN_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+(wo_\S+)$")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    tokens, seen = {}, []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if match := TOKEN_LINE.match(line.rstrip("\n")):
+                tokens[match.group(2)] = match.group(3)
+            if line.startswith("serving http"):
+                break
+        assert tokens, "".join(seen)
+        yield f"http://127.0.0.1:{port}", tokens, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_a_relay_order_over_real_http(server):
+    base, tokens, process = server
+    http = requests.Session()
+
+    def call(method, path, who, **kwargs):
+        response = http.request(method, base + path, timeout=10,
+                                headers={"Authorization": f"Bearer {tokens[who]}"}, **kwargs)
+        return response
+
+    departments = {"Acceptance": "provincial_service_desk",
+                   "Relaying": "service_support_group",
+                   "Processing": "provincial_support_centre"}
+    data = {**FORM_DATA,
+            "dispatch_to_relay.json": {"relaying_department": departments["Relaying"]},
+            "redispatch.json": {"processing_department": departments["Processing"]}}
+
+    assert http.get(base + "/readyz", timeout=10).json() == {"status": "ready"}
+    started = call("POST", "/api/v1/process-definitions/two_department_relay/start",
+                   "demo-integrator", json={
+                       "business_key": "REAL-1",
+                       "variables": {**SUBMISSION,
+                                     "acceptance_department": departments["Acceptance"]}})
+    assert started.status_code == 201, started.text
+    instance_id = started.json()["id"]
+
+    stages = []
+    while True:
+        detail = call("GET", f"/api/v1/process-instances/{instance_id}", "demo-manager").json()
+        if detail["status"] == "completed":
+            break
+        [open_task] = detail["open_tasks"]
+        department = open_task["department"]
+        assert department == departments[open_task["lane"]]
+        inbox = call("GET", "/api/v1/tasks", department).json()
+        [task] = [t for t in inbox["items"] if t["instance_id"] == instance_id]
+        assert call("POST", f"/api/v1/tasks/{task['id']}/claim", department).status_code == 200
+        done = call("POST", f"/api/v1/tasks/{task['id']}/complete", department,
+                    json={"data": data[task["form"]]})
+        assert done.status_code == 200, done.text
+        stages.append(task["stage"])
+
+    assert stages == ["dispatch", "redispatch", "handle", "return_result", "relay_handle",
+                      "relay_return", "feedback"]
+    timeline = call("GET", f"/api/v1/process-instances/{instance_id}/timeline",
+                    "demo-integrator").json()["events"]
+    completed = [(e["stage"], e["department"], e["actor"]) for e in timeline
+                 if e["type"] == "completed"]
+    assert [c[0] for c in completed] == stages
+    assert all(actor == department for _stage, department, actor in completed)
+    assert timeline[0]["type"] == "started" and timeline[-1]["type"] == "ended"
+    assert [e["type"] for e in timeline].count("claimed") == len(stages)
+
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "stopped" in output
