@@ -8,6 +8,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 Key = fields.String(validate=validate.Length(min=1, max=200))
+# Upper bound for page and version numbers: far beyond real use, well inside a 64-bit column.
+MAX_NUMBER = 1_000_000
 
 
 def _aware(**kwargs) -> fields.AwareDateTime:
@@ -15,7 +17,7 @@ def _aware(**kwargs) -> fields.AwareDateTime:
 
 
 class PageArgs(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_NUMBER))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -41,7 +43,7 @@ class DefinitionSchema(ma.Schema):
 
 
 class DefinitionVersionArgs(ma.Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER))
 
 
 class StartRequestSchema(ma.Schema):
@@ -50,7 +52,7 @@ class StartRequestSchema(ma.Schema):
                                                           "the work-order number"})
     variables = fields.Dict(keys=fields.String(), load_default=dict,
                             metadata={"description": "Checked against the start form"})
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER),
                              metadata={"description": "Pin a version; default latest"})
 
 

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +15,7 @@ import pytest
 from api import create_app, process_engine
 from api.auth import create_token
 from engine import SimulatedClock
+from tests.conftest import ROOT
 from tests.orders import SUBMISSION
 
 # name -> (role, department)
@@ -97,3 +104,43 @@ def client(app_and_tokens) -> Client:
 @pytest.fixture
 def engine(app):
     return process_engine(app)
+
+
+TOKEN_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+(wo_\S+)$")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The README's main command (`flask serve`) on a loopback port and its own database.
+
+    Yields (base URL, {principal name: token} from its first-run output, process)."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    tokens, seen = {}, []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if match := TOKEN_LINE.match(line.rstrip("\n")):
+                tokens[match.group(2)] = match.group(3)
+            if line.startswith("serving http"):
+                break
+        assert tokens, "".join(seen)
+        yield f"http://127.0.0.1:{port}", tokens, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

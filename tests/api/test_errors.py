@@ -63,6 +63,16 @@ def test_bad_query_parameters_are_422(client):
     assert set(fields) == {"query.per_page", "query.overdue", "query.x"}
 
 
+@pytest.mark.parametrize(("path", "who", "field"), [
+    ("/api/v1/process-instances?page=5803424002484866440495104", "manager", "query.page"),
+    ("/api/v1/tasks?page=99999999999999999999", "manager", "query.page"),
+    ("/api/v1/process-definitions/one_department?version=10000000000000000000", "designer",
+     "query.version"),
+])
+def test_numbers_too_large_for_the_database_are_422(client, path, who, field):
+    assert set(_fields(_problem(client.get(path, who), 422))) == {field}
+
+
 def test_start_form_violations_are_422_with_field_paths(client, engine):
     body = _problem(client.post(START, "crm", json={
         "business_key": "WO-E2", "variables": {**SUBMISSION, "customer_phone": "12345"}}), 422)

@@ -1,54 +1,11 @@
 """The main job as a real server on a loopback port, driven by a real HTTP client."""
 from __future__ import annotations
 
-import os
-import re
 import signal
-import socket
-import subprocess
-import sys
 
-import pytest
 import requests
 
-from tests.conftest import ROOT
 from tests.orders import FORM_DATA, SUBMISSION
-
-TOKEN_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+(wo_\S+)$")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
-           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    tokens, seen = {}, []
-    try:
-        for line in process.stdout:
-            seen.append(line)
-            if match := TOKEN_LINE.match(line.rstrip("\n")):
-                tokens[match.group(2)] = match.group(3)
-            if line.startswith("serving http"):
-                break
-        assert tokens, "".join(seen)
-        yield f"http://127.0.0.1:{port}", tokens, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_a_relay_order_over_real_http(server):
