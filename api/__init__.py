@@ -14,6 +14,7 @@ from engine.database import configure_sqlite, create_schema
 from . import auth
 from .cli import register_commands
 from .extensions import ProblemApi, db
+from .guards import check_request
 from .problems import register_error_handlers
 from .resources import register_blueprints
 
@@ -59,9 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     @app.before_request
-    def require_token():
+    def guard_and_authenticate():
+        check_request(request)
         if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_PATHS:
-            auth.authenticate(sessions)
+            auth.authenticate(engine.reading)
 
     register_commands(app)
     return app

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,13 +74,13 @@ def principal_for(session: Session, token: str) -> Principal | None:
     return Principal(row.name, row.role, row.department)
 
 
-def authenticate(session_factory: Callable[[], Session]) -> None:
+def authenticate(reading: Callable[[], AbstractContextManager[Session]]) -> None:
     """before_request hook: set g.principal from the Authorization header or answer 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = None
     if scheme.lower() == "bearer" and token.strip():
-        with session_factory() as session:
+        with reading() as session:
             principal = principal_for(session, token.strip())
     if principal is None:
         raise Unauthorized(

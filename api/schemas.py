@@ -7,7 +7,25 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import fields, validate
 
-Key = fields.String(validate=validate.Length(min=1, max=200))
+
+class UtcDateTime(fields.AwareDateTime):
+    """An ISO 8601 instant with a zone, normalised to UTC; one too close to the ends of
+    the calendar to convert is a field error, not a crash."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("is out of range") from None
+
+
+def _key(**kwargs) -> fields.String:
+    """An identifier or business key: 1-200 characters (NUL is refused by api/guards.py)."""
+    return fields.String(validate=validate.Length(min=1, max=200), **kwargs)
+
+
+Key = _key()
 # Upper bound for page and version numbers: far beyond real use, well inside a 64-bit column.
 MAX_NUMBER = 1_000_000
 
@@ -47,9 +65,8 @@ class DefinitionVersionArgs(ma.Schema):
 
 
 class StartRequestSchema(ma.Schema):
-    business_key = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                                 metadata={"description": "Unique per process key, e.g. "
-                                                          "the work-order number"})
+    business_key = _key(required=True, metadata={"description": "Unique per process key, "
+                                                                "e.g. the work-order number"})
     variables = fields.Dict(keys=fields.String(), load_default=dict,
                             metadata={"description": "Checked against the start form"})
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER),
@@ -91,7 +108,7 @@ class TaskQueryArgs(PageArgs):
     assignee = Key
     unassigned = fields.Boolean()
     overdue = fields.Boolean()
-    due_before = fields.AwareDateTime(format="iso")
+    due_before = UtcDateTime(format="iso")
     business_key = Key
     process_key = Key
     state = fields.String(load_default="open",
@@ -164,9 +181,9 @@ class MessageSchema(ma.Schema):
 
 
 class CorrelateMessageSchema(MessageSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    business_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    process_key = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    name = _key(required=True)
+    business_key = _key(required=True)
+    process_key = _key(load_default=None)
 
 
 class MessageResultSchema(ma.Schema):

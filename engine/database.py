@@ -1,12 +1,25 @@
 """Database connections: SQLite (WAL) by default, PostgreSQL in production."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
+
+# Execution option marking a session that only reads (see configure_sqlite).
+READ_ONLY = "workorders_read_only"
+
+
+@contextmanager
+def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for queries only; on SQLite it does not take the write lock."""
+    with session_factory() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
 
 
 def default_sqlite_url(instance_dir: Path) -> str:
@@ -27,7 +40,9 @@ def configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and write transactions that take the lock up front.
 
     pysqlite starts transactions lazily, so two writers can both read and then
-    deadlock on upgrade; BEGIN IMMEDIATE makes the second one wait instead.
+    deadlock on upgrade; BEGIN IMMEDIATE makes the second one wait instead. Sessions
+    opened with the READ_ONLY execution option begin DEFERRED: under WAL they read
+    a consistent snapshot without queueing behind writers.
     """
 
     @event.listens_for(engine, "connect")
@@ -43,7 +58,8 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,8 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
         _check_expression_node(node, report)
         if etree.QName(node).localname == "timeDuration":
             _check_literal_duration(node, report)
+        elif etree.QName(node).localname == "timeDate":
+            _check_literal_date(node, report)
     return problems
 
 
@@ -201,6 +204,20 @@ def _check_literal_duration(node: etree._Element, report) -> None:
     except (ValueError, ArithmeticError) as err:
         report(_owning_element(node),
                f"timer duration {literal!r} is not an ISO 8601 duration: {err}")
+
+
+def _check_literal_date(node: etree._Element, report) -> None:
+    literal = _string_literal(node.text or "")
+    if literal is None:
+        return
+    try:
+        moment = datetime.fromisoformat(literal)
+    except ValueError:
+        report(_owning_element(node), f"timer date {literal!r} is not an ISO 8601 date-time")
+        return
+    if moment.tzinfo is None:
+        report(_owning_element(node), f"timer date {literal!r} has no time zone; "
+                                      "write it with an offset, e.g. +08:00 or Z")
 
 
 def _has_stage_limit(root: etree._Element, task_id: str | None) -> bool:

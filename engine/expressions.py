@@ -19,6 +19,22 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+
+def _scalar_str(value: Any) -> str:
+    """str() of a scalar only: str() of a container can inflate it many times over."""
+    if not isinstance(value, str | int | float | bool | type(None)):
+        raise ValueError(f"str() takes a number, text or boolean, not {type(value).__name__}")
+    return str(value)
+
+
+def _number_sum(values: Any) -> float:
+    """sum() of numbers only (sum of lists would concatenate them quadratically)."""
+    values = list(values)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        raise ValueError("sum() takes numbers only")
+    return sum(values)
+
+
 # Functions a diagram may call, besides the task-bound ones added per evaluation.
 SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len,
@@ -26,11 +42,11 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": max,
     "abs": abs,
     "round": round,
-    "str": str,
+    "str": _scalar_str,
     "int": int,
     "float": float,
     "bool": bool,
-    "sum": sum,
+    "sum": _number_sum,
     "any": any,
     "all": all,
     "sorted": sorted,
@@ -49,6 +65,8 @@ _ALLOWED_NODES = (
     ast.Call,
 )
 MAX_EXPRESSION_LENGTH = 2000
+MAX_EXPRESSION_NODES = 300
+MAX_EXPRESSION_DEPTH = 30
 
 
 class ExpressionError(ValueError):
@@ -73,8 +91,13 @@ def check_expression(expression: str) -> None:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(expression, f"not a valid expression ({err.msg})") from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_EXPRESSION_NODES:
+        raise ExpressionError(expression, f"more than {MAX_EXPRESSION_NODES} parts; simplify it")
+    if _depth(tree) > MAX_EXPRESSION_DEPTH:
+        raise ExpressionError(expression, f"nested deeper than {MAX_EXPRESSION_DEPTH} levels")
     calls = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Attribute):
             raise ExpressionError(expression, f"attribute access '.{node.attr}' is not allowed")
         if not isinstance(node, _ALLOWED_NODES):
@@ -96,6 +119,17 @@ def check_expression(expression: str) -> None:
             raise ExpressionError(expression, "argument unpacking is not allowed")
 
 
+def _depth(node: ast.AST) -> int:
+    children = list(ast.iter_child_nodes(node))
+    return 1 + max((_depth(child) for child in children), default=0) if children else 1
+
+
+def _modulo(left: Any, right: Any) -> Any:
+    if isinstance(left, str | bytes):
+        raise ValueError("'%' formatting of text is not allowed")
+    return left % right
+
+
 def evaluate_expression(
     expression: str,
     names: Mapping[str, Any],
@@ -106,6 +140,7 @@ def evaluate_expression(
     evaluator = EvalWithCompoundTypes(
         names=dict(names), functions={**SAFE_FUNCTIONS, **(functions or {})}
     )
+    evaluator.operators = {**evaluator.operators, ast.Mod: _modulo}
     return evaluator.eval(expression.strip())
 
 

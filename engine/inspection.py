@@ -15,7 +15,6 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import utc
 from .forms import FORM_PROPERTY
 
 # Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
@@ -77,13 +76,14 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
         event_value = task.internal_data.get("event_value")
         if not isinstance(definition, TimerEventDefinition) or event_value is None:
             continue
-        if isinstance(event_value, dict):  # cycle timer
+        if isinstance(event_value, dict):  # cycle timer: the next firing
             event_value = event_value["next"]
         timers.append(WaitingTimer(
             task=task,
             element_id=task.task_spec.bpmn_id,
             kind=timer_kind(task.task_spec),
-            due_at=utc(datetime.fromisoformat(event_value)),
+            # Read exactly as SpiffWorkflow reads it, so the worker and Spiff agree.
+            due_at=TimerEventDefinition.get_datetime(event_value),
             limit=limit_text(definition.expression),
             stage_task=attached_stage(task),
         ))

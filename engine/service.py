@@ -26,12 +26,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .clock import Clock, FixedClock, SystemClock, spiff_time
+from .database import reading
 from .definitions import ParsedProcess, ProcessSource, read_sources
 from .errors import (
     AmbiguousCorrelation,
@@ -80,6 +81,7 @@ from .specs import DeployResult, SpecCache, deploy_sources, find_definition
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
+LAPSED_LANES_KEY = "lapsed_department_lanes"  # workflow data: lanes whose total has lapsed
 SUMMARY_VALUE_LENGTH = 80
 
 
@@ -196,22 +198,14 @@ class ProcessEngine:
         """Make `actor` the assignee; claiming one's own task again is a no-op."""
         now = self.clock.now()
         with self._transaction() as session:
-            human = self._open_task(session, task_id, department)
+            human = self._open_task(session, task_id, department, lock=True)
             if human.assignee == actor:
                 return human
             if human.assignee is not None:
                 raise TaskClaimedByOther(task_id, human.assignee)
-            claimed = session.execute(
-                update(HumanTask)
-                .where(HumanTask.id == task_id, HumanTask.state == "open",
-                       HumanTask.assignee.is_(None))
-                .values(assignee=actor)
-            ).rowcount
-            if claimed != 1:
-                raise TaskClaimedByOther(task_id, "another user")
+            human.assignee = actor
             self._append_timeline(session, human.instance_id, "claimed", now, actor=actor,
                                   stage=human.stage, department=human.department)
-            session.refresh(human)
             return human
 
     def unclaim_task(
@@ -220,7 +214,7 @@ class ProcessEngine:
         """Give a claimed task back to its department's inbox."""
         now = self.clock.now()
         with self._transaction() as session:
-            human = self._open_task(session, task_id, department)
+            human = self._open_task(session, task_id, department, lock=True)
             if human.assignee is None:
                 return human
             if human.assignee != actor and not force:
@@ -243,10 +237,13 @@ class ProcessEngine:
         """Complete an open user task with form `data` submitted by `actor`."""
         now = self.clock.now()
         with self._transaction() as session:
-            human = self._open_task(session, task_id, department)
+            instance_id = self._open_task(session, task_id, department).instance_id
+            # Lock order everywhere: instance, then task row. Only once both are held is
+            # the task's state and assignee final (a claim may have landed meanwhile).
+            step = self._load(session, instance_id, now)
+            human = self._open_task(session, task_id, department, lock=True)
             if human.assignee is not None and human.assignee != actor:
                 raise TaskClaimedByOther(task_id, human.assignee)
-            step = self._load(session, human.instance_id, now)
             if human.form:
                 validate_form_data(human.form, step.parsed.forms.get(human.form, {}), data)
             self._advance(step)  # a limit that passed before this completion is recorded first
@@ -256,9 +253,6 @@ class ProcessEngine:
             self._account_department_time(step, task, human)
             task.data.update(copy.deepcopy(data))
             self._run(step, task.run)
-            session.refresh(human)
-            if human.state != "open":
-                raise TaskNotOpen(task_id, human.state)
             human.state = "completed"
             human.completed_at = now
             human.completed_by = actor
@@ -310,7 +304,7 @@ class ProcessEngine:
             query = query.where(ProcessInstance.definition_key == process_key)
         if started_by is not None:
             query = query.where(ProcessInstance.started_by == started_by)
-        with self.sessions() as session:
+        with self.reading() as session:
             candidates = list(session.scalars(query))
             waiting = [i.id for i in candidates if self._instance_waits_for(session, i, name)]
         if not waiting:
@@ -349,16 +343,20 @@ class ProcessEngine:
 
     # -------------------------------------------------------------------- queries
 
+    def reading(self):
+        """A read-only session (on SQLite it does not wait for writers)."""
+        return reading(self.sessions)
+
     def search_tasks(self, where: TaskFilter, page: int = 1, per_page: int = 20) -> Page:
-        with self.sessions() as session:
+        with self.reading() as session:
             return search_tasks(session, where, self.clock.now(), page, per_page)
 
     def search_instances(self, where: InstanceFilter, page: int = 1, per_page: int = 20) -> Page:
-        with self.sessions() as session:
+        with self.reading() as session:
             return search_instances(session, where, page, per_page)
 
     def get_task(self, task_id: str) -> HumanTask:
-        with self.sessions() as session:
+        with self.reading() as session:
             task = session.get(HumanTask, task_id)
             if task is None:
                 raise TaskNotFound(task_id)
@@ -366,25 +364,25 @@ class ProcessEngine:
 
     def department_involved(self, instance_id: str, department: str) -> bool:
         """Whether `department` holds or held a stage of the instance."""
-        with self.sessions() as session:
+        with self.reading() as session:
             return bool(session.scalar(select(exists().where(
                 HumanTask.instance_id == instance_id, HumanTask.department == department
             ))))
 
     def definitions(self) -> list[tuple[ProcessDefinition, int]]:
         """The newest version of each process key, with its number of versions."""
-        with self.sessions() as session:
+        with self.reading() as session:
             return latest_definitions(session)
 
     def definition(self, key: str, version: int | None = None) -> ProcessDefinition:
-        with self.sessions() as session:
+        with self.reading() as session:
             return find_definition(session, key, version)
 
     def form_schema(self, definition_id: int, form: str | None) -> dict[str, Any] | None:
         """The JSON Schema of `form` as deployed with that definition version."""
         if form is None:
             return None
-        with self.sessions() as session:
+        with self.reading() as session:
             parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
         return parsed.forms.get(form)
 
@@ -398,21 +396,21 @@ class ProcessEngine:
         return None
 
     def get_instance(self, instance_id: str) -> ProcessInstance:
-        with self.sessions() as session:
+        with self.reading() as session:
             instance = session.get(ProcessInstance, instance_id)
             if instance is None:
                 raise InstanceNotFound(instance_id)
             return instance
 
     def find_instance(self, key: str, business_key: str) -> ProcessInstance | None:
-        with self.sessions() as session:
+        with self.reading() as session:
             return session.scalars(select(ProcessInstance).where(
                 ProcessInstance.definition_key == key,
                 ProcessInstance.business_key == business_key,
             )).first()
 
     def timeline(self, instance_id: str) -> list[TimelineEvent]:
-        with self.sessions() as session:
+        with self.reading() as session:
             return list(session.scalars(
                 select(TimelineEvent)
                 .where(TimelineEvent.instance_id == instance_id)
@@ -433,12 +431,12 @@ class ProcessEngine:
             query = query.where(HumanTask.department == department)
         if state is not None:
             query = query.where(HumanTask.state == state)
-        with self.sessions() as session:
+        with self.reading() as session:
             return list(session.scalars(query))
 
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer is due, or None if none is pending."""
-        with self.sessions() as session:
+        with self.reading() as session:
             return session.scalar(
                 select(Timer.due_at).where(Timer.state == "pending").order_by(Timer.due_at).limit(1)
             )
@@ -447,7 +445,7 @@ class ProcessEngine:
         query = select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at)
         if state is not None:
             query = query.where(Timer.state == state)
-        with self.sessions() as session:
+        with self.reading() as session:
             return list(session.scalars(query))
 
     # ------------------------------------------------------------ unit of work
@@ -547,16 +545,20 @@ class ProcessEngine:
             ))
         }
         for timer_id, row in pending.items():
-            if timer_id in waiting:
-                continue
-            if _task_state(step.workflow, timer_id) == TaskState.COMPLETED:
-                row.state, row.fired_at = "fired", step.now
+            timer = waiting.get(timer_id)
+            if timer is not None and timer.due_at == row.due_at:
+                continue  # still waiting for the same moment
+            fired = timer is not None or _timer_fired(step.workflow, timer_id)
+            if fired:
                 step.timers_fired += 1
                 self._record(step, "timer_fired", stage=row.stage, department=row.department,
                              detail={"timer": row.element_id, "kind": row.kind,
                                      "due_at": _iso(row.due_at)})
+            if timer is not None:  # a cycle timer fired and now waits for its next turn
+                row.due_at = timer.due_at
             else:
-                row.state = "cancelled"
+                row.state = "fired" if fired else "cancelled"
+                row.fired_at = step.now if fired else None
             row.lease_owner = row.lease_expires_at = None
         for timer_id, timer in waiting.items():
             if timer_id in pending:
@@ -584,8 +586,8 @@ class ProcessEngine:
                 self._record(step, "event_thrown", detail={"code": code})
                 continue
             department = department_of(stage_task)
-            if kind == "department" and self._already_overdue(step, department):
-                continue  # one lapse per department per order; later stages add nothing new
+            if kind == "department" and self._lapse_already_recorded(step, stage_task):
+                continue  # one lapse per department total per order
             due = origin.internal_data.get("event_value")
             detail = {
                 "kind": kind,
@@ -604,13 +606,16 @@ class ProcessEngine:
                          "stage": stage, "department": department, **detail},
             ))
 
-    def _already_overdue(self, step: _Step, department: str) -> bool:
-        step.session.flush()
-        return bool(step.session.scalar(select(exists().where(
-            TimelineEvent.instance_id == step.instance.id,
-            TimelineEvent.type == "department_overdue",
-            TimelineEvent.department == department,
-        ))))
+    @staticmethod
+    def _lapse_already_recorded(step: _Step, stage_task: Task) -> bool:
+        """Whether this lane's department total already lapsed in this order (the budget
+        is per lane: one department may hold two lanes, each with its own total)."""
+        lapsed = step.workflow.data.setdefault(LAPSED_LANES_KEY, [])
+        lane = stage_task.task_spec.lane or ""
+        if lane in lapsed:
+            return True
+        lapsed.append(lane)
+        return False
 
     def _record_end(self, step: _Step) -> None:
         instance = step.instance
@@ -664,8 +669,10 @@ class ProcessEngine:
             return list(dict.fromkeys(row.instance_id for row in rows))
 
     @staticmethod
-    def _open_task(session: Session, task_id: str, department: str | None) -> HumanTask:
-        human = session.get(HumanTask, task_id)
+    def _open_task(
+        session: Session, task_id: str, department: str | None, *, lock: bool = False
+    ) -> HumanTask:
+        human = session.get(HumanTask, task_id, with_for_update=lock, populate_existing=lock)
         if human is None or (department is not None and human.department != department):
             raise TaskNotFound(task_id)  # another department's task is not shown to exist
         if human.state != "open":
@@ -724,6 +731,15 @@ def _fingerprint(key: str, version: int | None, business_key: str,
     request = {"key": key, "version": version, "business_key": business_key,
                "variables": variables, "actor": actor}
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _timer_fired(workflow: BpmnWorkflow, task_id: str) -> bool:
+    """Whether a timer task that stopped waiting did so by firing (not by cancellation).
+    A cycle timer's last firing leaves it READY, flagged, rather than COMPLETED."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    return task is not None and (
+        task.state == TaskState.COMPLETED or bool(task.internal_data.get("event_fired"))
+    )
 
 
 def _task_state(workflow: BpmnWorkflow, task_id: str) -> TaskState | None:

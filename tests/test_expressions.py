@@ -106,3 +106,23 @@ def test_a_safe_gateway_condition_routes(engine):
         assert instance.status == "completed"
         assert instance.variables["amount"] == amount
         assert end in instance.state
+
+
+@pytest.mark.parametrize(("expression", "reason"), [
+    ('len("%0300000000d" % 1)', "'%' formatting of text is not allowed"),
+    ("len(str([[0] * 3000] * 3000))", "str() takes a number"),
+    ("len(sum([[0] * 2000] * 2000, []))", "positional argument"),
+    ("sum([[1], [2]])", "sum() takes numbers only"),
+    ("-" * 900 + "1", "more than 300 parts"),
+    ("-" * 50 + "1", "nested deeper than"),
+    ("+".join(["a"] * 400), "more than 300 parts"),
+])
+def test_resource_hungry_expressions_are_refused(expression, reason):
+    with pytest.raises(Exception) as caught:
+        evaluate_expression(expression, {"a": 1})
+    assert reason in str(caught.value)
+
+
+def test_numbers_still_work_with_the_guarded_operators():
+    assert evaluate_expression("sum([1, 2.5]) + 7 % 3", {}) == 4.5
+    assert evaluate_expression("str(amount) + ' yuan'", {"amount": 12}) == "12 yuan"

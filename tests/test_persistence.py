@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine.models import HumanTask, ProcessInstance, TimelineEvent
 from tests.conftest import FORMS, PROCESSES
@@ -111,3 +111,29 @@ def test_a_crash_while_firing_timers_fires_them_later_exactly_once(orders, engin
     assert engine.fire_due_timers("worker-b") == 1
     assert engine.fire_due_timers("worker-c") == 0
     assert len(orders.events(instance_id, "stage_overdue")) == 1
+
+
+def test_reads_do_not_queue_behind_a_writer(orders, engine):
+    """While one unit of work holds the write lock, inbox reads still answer."""
+    import threading
+
+    from engine.models import ProcessInstance
+
+    instance_id = orders.start("one_department")
+    answered = threading.Event()
+
+    def read_inbox() -> None:
+        engine.tasks(instance_id=instance_id)
+        engine.get_instance(instance_id)
+        answered.set()
+
+    with engine._transaction() as session:  # a writer in the middle of its work
+        session.get(ProcessInstance, instance_id, with_for_update=True)
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                        .values(updated_at=orders.clock.now()))
+        reader = threading.Thread(target=read_inbox)
+        reader.start()
+        # Without deferred read transactions the reader would wait out the 30 s
+        # busy timeout here; a few seconds is ample for two queries.
+        assert answered.wait(timeout=5), "read waited for the writer"
+    reader.join()

@@ -129,6 +129,18 @@ def test_department_lapse_is_recorded_once_per_department(orders):
     assert [(e.stage, e.department) for e in lapses] == [("dispatch", "front_desk")]
 
 
+def test_one_department_in_two_lanes_has_two_totals(orders):
+    """The remote end both accepts and processes: each lane's total lapses on its own."""
+    instance_id = orders.start("one_department", acceptance_department="remote_end")
+    orders.tick(timedelta(hours=1, minutes=16))
+    orders.engine.complete_task(orders.open_task(instance_id).id,
+                                {"processing_department": "remote_end"}, "clerk")
+    orders.tick(timedelta(hours=3, seconds=1))
+    lapses = orders.events(instance_id, "department_overdue")
+    assert [(e.stage, e.department, e.detail["lane"]) for e in lapses] == [
+        ("dispatch", "remote_end", "Acceptance"), ("handle", "remote_end", "Processing")]
+
+
 def test_overdue_events_are_queued_for_notification(orders, engine):
     from sqlalchemy import select
 
@@ -147,3 +159,62 @@ def _iso(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+
+
+REMINDER = """<bpmn:boundaryEvent id="reminder" name="Reminder" cancelActivity="false"
+        attachedToRef="check">
+      <bpmn:outgoing>f9</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="reminder_timer">
+        <bpmn:{element} xsi:type="bpmn:tFormalExpression">{value}</bpmn:{element}>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f9" sourceRef="reminder" targetRef="reminded" />
+    <bpmn:endEvent id="reminded" name="Reminded">
+      <bpmn:incoming>f9</bpmn:incoming></bpmn:endEvent>"""
+
+
+def _deploy_with_reminder(engine, element: str, value: str) -> str:
+    from engine.definitions import ProcessSource
+    from tests.diagrams import FORM, gateway_process
+
+    bpmn = gateway_process(extra=REMINDER.format(element=element, value=value))
+    engine.deploy([ProcessSource("gated", "gated.bpmn", bpmn, {"check.json": FORM})])
+    return engine.start("gated", "R-1", {}).instance_id
+
+
+def test_a_cycle_timer_fires_each_cycle_on_time(engine, orders):
+    instance_id = _deploy_with_reminder(engine, "timeCycle", '"R3/PT10M"')
+
+    def reminder_firings():
+        return [e.detail["due_at"] for e in orders.events(instance_id, "timer_fired")
+                if e.detail["timer"] == "reminder"]
+
+    orders.tick(timedelta(minutes=10) - SECOND)
+    assert reminder_firings() == []
+    for cycle in (1, 2, 3):
+        orders.tick(2 * SECOND)
+        assert len(reminder_firings()) == cycle
+        orders.tick(timedelta(minutes=10) - 2 * SECOND)
+    orders.tick(timedelta(hours=1))
+    assert reminder_firings() == [
+        "2026-03-02T08:10:00+00:00", "2026-03-02T08:20:00+00:00", "2026-03-02T08:30:00+00:00"]
+    assert [t.state for t in engine.timers(instance_id) if t.element_id == "reminder"] == [
+        "fired"]
+
+
+def test_a_time_date_with_an_offset_fires_at_that_instant(engine, orders):
+    instance_id = _deploy_with_reminder(engine, "timeDate", '"2026-03-02T17:00:00+08:00"')
+    [reminder] = [t for t in engine.timers(instance_id) if t.element_id == "reminder"]
+    assert reminder.due_at.isoformat() == "2026-03-02T09:00:00+00:00"
+    orders.tick(timedelta(hours=1) + SECOND)
+    assert [e.detail["timer"] for e in orders.events(instance_id, "timer_fired")
+            if e.detail["timer"] == "reminder"] == ["reminder"]
+
+
+def test_a_time_date_without_a_zone_is_refused_at_deploy(engine):
+    import pytest
+
+    from engine.definitions import DefinitionInvalid
+
+    with pytest.raises(DefinitionInvalid, match="has no time zone"):
+        _deploy_with_reminder(engine, "timeDate", '"2026-03-02T17:00:00"')

@@ -6,7 +6,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from ..extensions import db
 from .common import engine
 
 blp = Blueprint("health", __name__, description="Health checks")
@@ -26,8 +25,8 @@ class Ready(MethodView):
     def get(self):
         """The database answers and process definitions are deployed"""
         try:
-            with db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with engine().reading() as session:
+                session.execute(text("SELECT 1"))
         except Exception as err:  # any driver error means "not ready"
             abort(503, description=f"database unavailable: {type(err).__name__}")
         if not engine().definitions():

@@ -168,3 +168,41 @@ def test_openapi_document_is_public_and_describes_the_api(client):
 def test_health_checks_need_no_token(client):
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json == {"status": "ready"}
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000,
+    b'{"business_key": "X", "variables": ' + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}",
+])
+def test_deeply_nested_json_is_400(client, body):
+    body_problem = _problem(client.post(START, "crm", data=body,
+                                        content_type="application/json"), 400)
+    assert "nested deeper" in body_problem["detail"]
+
+
+def test_nested_json_within_the_limit_is_fine(client, dispatch):
+    nested = {"level": 1}
+    for level in range(2, 20):
+        nested = {"level": level, "inner": nested}
+    response = client.post("/api/v1/messages", "crm", json={
+        "name": "nothing", "business_key": "WO-E1", "payload": nested})
+    assert response.status_code == 404  # parsed fine; just nobody waiting for it
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_instants_at_the_ends_of_the_calendar_are_422(client, value):
+    response = client.get("/api/v1/tasks", "manager", query_string={"due_before": value})
+    assert _fields(_problem(response, 422)) == {"query.due_before": "is out of range"}
+
+
+def test_nul_characters_are_refused(client):
+    assert "NUL" in _problem(client.get("/api/v1/tasks/abc%00def", "manager"), 400)["detail"]
+    _problem(client.get("/api/v1/tasks?business_key=a%00b", "manager"), 400)
+    _problem(client.post(START, "crm", json={"business_key": "a\x00b",
+                                            "variables": SUBMISSION}), 400)
+    _problem(client.post(START, "crm", json={"business_key": "ok", "variables": SUBMISSION},
+                         headers={"Idempotency-Key": "k\x00"}), 400)
+    body = _problem(client.post(START, "crm", json={
+        "business_key": "ok", "variables": {**SUBMISSION, "acceptance_department": "a\x00"}}),
+        400)
+    assert "NUL" in body["detail"]
