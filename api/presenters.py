@@ -1,10 +1,12 @@
 """Engine records as response dicts (the shapes in api/schemas.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine import ProcessEngine
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TimelineEvent, Timer
+from engine.queries import Page
 
 
 def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
@@ -84,3 +86,8 @@ def definition_view(
         "start_form": start_form[0] if start_form else None,
         "start_form_schema": start_form[1] if start_form else None,
     }
+
+
+def page_view(page: Page, item_view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    return {"items": [item_view(item) for item in page.items], "total": page.total,
+            "page": page.page, "per_page": page.per_page, "pages": page.pages}

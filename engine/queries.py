@@ -50,17 +50,14 @@ def search_tasks(
     session: Session, where: TaskFilter, now: datetime, page: int, per_page: int
 ) -> Page[HumanTask]:
     """Tasks matching `where`, soonest due first (tasks without a limit last)."""
-    query = select(HumanTask)
-    for column, value in (
-        (HumanTask.state, where.state),
-        (HumanTask.department, where.department),
-        (HumanTask.assignee, where.assignee),
-        (HumanTask.business_key, where.business_key),
-        (HumanTask.definition_key, where.process_key),
-        (HumanTask.instance_id, where.instance_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    query = _where_equal(select(HumanTask), {
+        HumanTask.state: where.state,
+        HumanTask.department: where.department,
+        HumanTask.assignee: where.assignee,
+        HumanTask.business_key: where.business_key,
+        HumanTask.definition_key: where.process_key,
+        HumanTask.instance_id: where.instance_id,
+    })
     if where.unassigned is not None:
         query = query.where(HumanTask.assignee.is_(None) if where.unassigned
                             else HumanTask.assignee.is_not(None))
@@ -79,15 +76,12 @@ def search_instances(
     session: Session, where: InstanceFilter, page: int, per_page: int
 ) -> Page[ProcessInstance]:
     """Instances matching `where`, most recently started first."""
-    query = select(ProcessInstance)
-    for column, value in (
-        (ProcessInstance.business_key, where.business_key),
-        (ProcessInstance.definition_key, where.process_key),
-        (ProcessInstance.status, where.status),
-        (ProcessInstance.started_by, where.started_by),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    query = _where_equal(select(ProcessInstance), {
+        ProcessInstance.business_key: where.business_key,
+        ProcessInstance.definition_key: where.process_key,
+        ProcessInstance.status: where.status,
+        ProcessInstance.started_by: where.started_by,
+    })
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
     return _paginate(session, query, page, per_page)
 
@@ -107,6 +101,14 @@ def latest_definitions(session: Session) -> list[tuple[ProcessDefinition, int]]:
         .order_by(ProcessDefinition.key)
     )
     return [(definition, versions) for definition, versions in rows]
+
+
+def _where_equal(query: Select, filters: dict) -> Select:
+    """Add `column == value` for every filter that was given (not None)."""
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
 def _paginate(session: Session, query: Select, page: int, per_page: int) -> Page:

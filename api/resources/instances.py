@@ -8,7 +8,7 @@ from marshmallow import RAISE
 from engine.queries import InstanceFilter
 
 from ..auth import current_principal, requires
-from ..presenters import instance_detail_view, instance_view, timeline_view
+from ..presenters import instance_detail_view, instance_view, page_view, timeline_view
 from ..schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
@@ -36,9 +36,8 @@ class Instances(MethodView):
             status=args.get("status"),
             started_by=principal.name if principal.role == "integrator" else None,
         )
-        page = engine().search_instances(where, args["page"], args["per_page"])
-        return {"items": [instance_view(i) for i in page.items], "total": page.total,
-                "page": page.page, "per_page": page.per_page, "pages": page.pages}
+        return page_view(engine().search_instances(where, args["page"], args["per_page"]),
+                         instance_view)
 
 
 @blp.route("/<string:instance_id>")

@@ -9,7 +9,7 @@ from marshmallow import RAISE
 from engine.queries import TaskFilter
 
 from ..auth import current_principal, requires
-from ..presenters import task_view
+from ..presenters import page_view, task_view
 from ..schemas import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from .common import engine, own_department
 
@@ -35,9 +35,8 @@ class Tasks(MethodView):
             due_before=args.get("due_before"), business_key=args.get("business_key"),
             process_key=args.get("process_key"),
         )
-        page = engine().search_tasks(where, args["page"], args["per_page"])
-        return {"items": [task_view(t, engine()) for t in page.items], "total": page.total,
-                "page": page.page, "per_page": page.per_page, "pages": page.pages}
+        return page_view(engine().search_tasks(where, args["page"], args["per_page"]),
+                         lambda task: task_view(task, engine()))
 
 
 @blp.route("/<string:task_id>")
