@@ -1,4 +1,5 @@
-"""Entry point for gunicorn (`gunicorn wsgi:app`) and the `flask` CLI."""
-from api import create_app
+"""Entry point for gunicorn (`gunicorn wsgi:app`): refuses to start on an out-of-date schema."""
+from api import create_app, prepare_database
 
 app = create_app()
+prepare_database(app)

@@ -1,4 +1,9 @@
-"""The Flask application: configuration, persistence wiring, HTTP API and CLI."""
+"""The Flask application: configuration, persistence wiring, HTTP API and CLI.
+
+`create_app()` only wires things up. `prepare_database()` brings the schema to the
+current migration (or refuses to go on) and deploys processes/; the entry points
+(wsgi.py, `flask serve`, `flask worker`) call it, `flask db ...` does not.
+"""
 from __future__ import annotations
 
 import os
@@ -6,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from flask_migrate import Migrate
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
-from engine.database import configure_sqlite, create_schema
+from engine.database import configure_sqlite, normalize_database_url
 
 from . import auth
 from .cli import register_commands
@@ -17,21 +23,28 @@ from .extensions import ProblemApi, db
 from .guards import check_request
 from .problems import register_error_handlers
 from .resources import register_blueprints
+from .schema_version import SchemaOutOfDate, ensure_schema_current
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1/"
 PUBLIC_PATHS = {f"{API_PREFIX}openapi.json"}
 
+__all__ = ["SchemaOutOfDate", "create_app", "prepare_database", "process_engine"]
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides the defaults and the environment (tests use it)."""
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    database_url = os.environ.get("DATABASE_URL")
     app.config.update(
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or _default_database_url(app),
+        SQLALCHEMY_DATABASE_URI=normalize_database_url(database_url or "")
+        or _default_database_url(app),
+        # The embedded default creates and upgrades itself; a configured database is
+        # upgraded by the operator (`flask db upgrade`) unless AUTO_MIGRATE=1.
+        AUTO_MIGRATE=_flag(os.environ.get("AUTO_MIGRATE"), default=database_url is None),
         PROCESSES_DIR=os.environ.get("PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
-        DEPLOY_ON_START=True,
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -40,17 +53,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.config.update(config or {})
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-        create_schema(db.engine)
-        sessions = sessionmaker(db.engine, expire_on_commit=False)
-        engine = ProcessEngine(sessions, clock=app.config["CLOCK"] or SystemClock())
-        if app.config["DEPLOY_ON_START"]:
-            engine.deploy_directory(Path(app.config["PROCESSES_DIR"]),
-                                    Path(app.config["FORMS_DIR"]))
+        engine = ProcessEngine(sessionmaker(db.engine, expire_on_commit=False),
+                               clock=app.config["CLOCK"] or SystemClock())
     app.extensions["process_engine"] = engine
 
     api = ProblemApi(app)
@@ -69,6 +81,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def prepare_database(app: Flask, *, deploy: bool = True, upgrade: bool | None = None) -> None:
+    """Make sure the schema is current (upgrading it if allowed) and deploy processes/.
+
+    Raises SchemaOutOfDate, naming the command to run, when the schema is behind and
+    may not be upgraded here.
+    """
+    with app.app_context():
+        allowed = app.config["AUTO_MIGRATE"] if upgrade is None else upgrade
+        ensure_schema_current(db.engine, upgrade=allowed)
+        if deploy:
+            process_engine(app).deploy_directory(Path(app.config["PROCESSES_DIR"]),
+                                                 Path(app.config["FORMS_DIR"]))
+
+
 def process_engine(app: Flask) -> ProcessEngine:
     return app.extensions["process_engine"]
 
@@ -76,3 +102,9 @@ def process_engine(app: Flask) -> ProcessEngine:
 def _default_database_url(app: Flask) -> str:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / 'workorders.sqlite3'}"
+
+
+def _flag(value: str | None, *, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -27,6 +28,16 @@ def _engine():
     return current_app.extensions["process_engine"]
 
 
+def _prepare(*, deploy: bool) -> None:
+    """Schema check (and upgrade where allowed) before a command touches the database."""
+    from . import SchemaOutOfDate, prepare_database
+
+    try:
+        prepare_database(current_app._get_current_object(), deploy=deploy)
+    except SchemaOutOfDate as err:
+        raise click.ClickException(str(err)) from None
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -38,6 +49,7 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
     """Serve the HTTP API (waitress) with a timer worker, on the configured database."""
     import waitress
 
+    _prepare(deploy=True)
     app = current_app._get_current_object()
     _print_first_run_tokens()
     stop = threading.Event()
@@ -99,10 +111,15 @@ def _print_first_run_tokens() -> None:
 @click.command("worker")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @click.option("--batch-size", default=100, show_default=True, help="Timers claimed at once.")
+@click.option("--lease-seconds", default=300, show_default=True, type=click.IntRange(1),
+              help="How long claimed timers stay this worker's; if it dies, another "
+                   "worker takes them after this.")
 @click.option("--worker-id", default=None, help="Name used for timer leases.")
 @with_appcontext
-def worker_command(interval: float, batch_size: int, worker_id: str | None) -> None:
+def worker_command(interval: float, batch_size: int, lease_seconds: int,
+                   worker_id: str | None) -> None:
     """Fire due timers on the configured database until Ctrl-C or SIGTERM."""
+    _prepare(deploy=False)
     stop = threading.Event()
 
     def request_stop(signum, _frame):
@@ -113,8 +130,8 @@ def worker_command(interval: float, batch_size: int, worker_id: str | None) -> N
     signal.signal(signal.SIGTERM, request_stop)
     worker_id = worker_id or default_worker_id()
     click.echo(f"timer worker {worker_id} running; Ctrl-C to stop")
-    total = run_worker(_engine(), stop, interval_seconds=interval,
-                       batch_size=batch_size, worker_id=worker_id)
+    total = run_worker(_engine(), stop, interval_seconds=interval, batch_size=batch_size,
+                       lease=timedelta(seconds=lease_seconds), worker_id=worker_id)
     click.echo(f"worker stopped; {total} timers fired")
 
 
@@ -140,6 +157,7 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(role: str, department: str | None, name: str | None) -> None:
     """Create a token and print it (it cannot be shown again)."""
+    _prepare(deploy=False)
     name = name or department or role
     try:
         with _engine().sessions() as session, session.begin():
@@ -156,6 +174,7 @@ def tokens_create(role: str, department: str | None, name: str | None) -> None:
 @with_appcontext
 def tokens_list() -> None:
     """List tokens (never their values)."""
+    _prepare(deploy=False)
     with _engine().sessions() as session:
         for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
             state = "revoked" if row.revoked_at else "active"
@@ -168,6 +187,7 @@ def tokens_list() -> None:
 @with_appcontext
 def tokens_revoke(name: str) -> None:
     """Revoke the token named NAME."""
+    _prepare(deploy=False)
     with _engine().sessions() as session, session.begin():
         row = session.scalar(select(ApiToken).where(ApiToken.name == name))
         if row is None:

@@ -27,8 +27,17 @@ def default_sqlite_url(instance_dir: Path) -> str:
     return f"sqlite:///{(instance_dir / 'workorders.sqlite3').resolve()}"
 
 
+def normalize_database_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// spellings; drive them with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An SQLAlchemy engine with the settings this application relies on."""
+    url = normalize_database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         configure_sqlite(engine)

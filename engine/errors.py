@@ -87,5 +87,12 @@ class InstanceChanged(Conflict):
         super().__init__(f"process instance {instance_id!r} was changed by someone else; retry")
 
 
+class Busy(Conflict):
+    """The database gave up waiting for a lock, or broke a deadlock; nothing was changed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the order is busy, try again ({detail})")
+
+
 class InstanceFailed(EngineError):
     """The diagram itself failed at run time (e.g. an expression error); nothing was saved."""

@@ -27,7 +27,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,6 +37,7 @@ from .definitions import ParsedProcess, ProcessSource, read_sources
 from .errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
+    Busy,
     IdempotencyKeyReused,
     InstanceChanged,
     InstanceFailed,
@@ -458,6 +459,10 @@ class ProcessEngine:
                     yield session
             except StaleDataError as err:
                 raise InstanceChanged(str(err)) from None
+            except OperationalError as err:
+                if not _is_lock_contention(err):
+                    raise
+                raise Busy(str(err.orig).splitlines()[0]) from None
 
     def _load(self, session: Session, instance_id: str, now: datetime) -> _Step:
         instance = session.get(ProcessInstance, instance_id, with_for_update=True)
@@ -717,6 +722,15 @@ class ProcessEngine:
         used = step.workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
         lane = task.task_spec.lane or ""
         used[lane] = used.get(lane, 0.0) + (step.now - human.created_at).total_seconds()
+
+
+# PostgreSQL: serialization failure, deadlock detected, lock not available.
+_CONTENTION_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _is_lock_contention(err: OperationalError) -> bool:
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    return sqlstate in _CONTENTION_SQLSTATES or "database is locked" in str(err.orig)
 
 
 def _waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:

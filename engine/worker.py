@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from .service import ProcessEngine
 
@@ -22,6 +23,7 @@ def run_worker(
     *,
     interval_seconds: float = 1.0,
     batch_size: int = 100,
+    lease: timedelta = timedelta(minutes=5),
     worker_id: str | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
@@ -35,7 +37,7 @@ def run_worker(
     log.info("timer worker %s started", worker_id)
     while not stop.is_set():
         try:
-            fired = engine.fire_due_timers(worker_id, batch_size=batch_size)
+            fired = engine.fire_due_timers(worker_id, batch_size=batch_size, lease=lease)
         except Exception:
             log.exception("timer worker %s: batch failed; retrying", worker_id)
             fired = 0

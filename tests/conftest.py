@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine import ProcessEngine, SimulatedClock, create_schema, make_engine, make_session_factory
+from tests.databases import ON_POSTGRES, TEST_DATABASE_URL, empty_all_tables, migrate
 from tests.orders import OrderDriver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,8 +20,20 @@ def clock() -> SimulatedClock:
     return SimulatedClock(T0)
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str | None:
+    if not ON_POSTGRES:
+        return None
+    migrate(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(tmp_path: Path, migrated_postgres: str | None) -> str:
+    """This test's own empty database."""
+    if migrated_postgres:
+        empty_all_tables(migrated_postgres)
+        return migrated_postgres
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
 
 

@@ -137,3 +137,11 @@ def test_reads_do_not_queue_behind_a_writer(orders, engine):
         # busy timeout here; a few seconds is ample for two queries.
         assert answered.wait(timeout=5), "read waited for the writer"
     reader.join()
+
+
+def test_the_suite_runs_on_the_configured_database(engine):
+    """With TEST_DATABASE_URL set, every engine test runs on PostgreSQL, not SQLite."""
+    from tests.databases import ON_POSTGRES
+
+    dialect = engine.sessions.kw["bind"].dialect.name
+    assert dialect == ("postgresql" if ON_POSTGRES else "sqlite")

@@ -9,6 +9,8 @@ import sys
 import threading
 from datetime import timedelta
 
+import pytest
+
 from engine.worker import run_worker
 from tests.conftest import ROOT, T0
 
@@ -46,19 +48,30 @@ def test_worker_takes_the_next_batch_at_once_when_one_was_full(orders, engine):
     assert batches == [2, 2, 1, 0]
 
 
-def _app(tmp_path, clock=None):
-    from api import create_app
+@pytest.fixture
+def make_app(database_url):
+    """Apps on the test database, migrated and deployed; their pools closed afterwards."""
+    from api import create_app, prepare_database
+    from api.extensions import db
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite3'}",
-        "CLOCK": clock,
-    })
+    apps = []
+
+    def build(clock=None):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock})
+        prepare_database(app, upgrade=True)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
-def test_app_deploys_the_diagrams_on_start(tmp_path, clock):
+def test_app_deploys_the_diagrams_on_start(make_app, clock):
     from api import process_engine
 
-    app = _app(tmp_path, clock)
+    app = make_app(clock)
     engine = process_engine(app)
     instance_id = engine.start("two_department_relay", "WO-app", {
         "customer_phone": "13812345678", "category": "billing/overcharge/plan",
@@ -66,12 +79,12 @@ def test_app_deploys_the_diagrams_on_start(tmp_path, clock):
     }).instance_id
     assert engine.tasks(instance_id=instance_id)[0].stage == "dispatch"
     # A second app on the same database finds the same versions (no duplicates).
-    again = process_engine(_app(tmp_path, clock))
+    again = process_engine(make_app(clock))
     assert again.get_instance(instance_id).definition_version == 1
 
 
-def test_flask_demo_prints_six_orders_three_late(tmp_path):
-    app = _app(tmp_path)
+def test_flask_demo_prints_six_orders_three_late(make_app):
+    app = make_app()
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     total = re.search(r"^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", result.output, re.MULTILINE)
@@ -83,16 +96,20 @@ def test_flask_demo_prints_six_orders_three_late(tmp_path):
     assert f"{T0:%Y-%m-%d %H:%M}" in result.output
 
 
-def test_flask_worker_stops_cleanly_on_ctrl_c(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
-           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
+def test_flask_worker_stops_cleanly_on_ctrl_c(database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "AUTO_MIGRATE": "1",
+           "PYTHONUNBUFFERED": "1"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "worker", "--interval", "0.05"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        first_line = worker.stdout.readline()
-        assert "running; Ctrl-C to stop" in first_line, first_line
+        started = []
+        for line in worker.stdout:  # start-up logs, then the worker's own line
+            started.append(line)
+            if "running; Ctrl-C to stop" in line:
+                break
+        assert "running; Ctrl-C to stop" in started[-1], "".join(started)
         worker.send_signal(signal.SIGINT)
         output, _ = worker.communicate(timeout=30)
     finally:

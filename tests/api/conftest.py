@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from api import create_app, process_engine
+from api import create_app, prepare_database, process_engine
 from api.auth import create_token
+from api.extensions import db
 from engine import SimulatedClock
 from tests.conftest import ROOT
+from tests.databases import ON_POSTGRES, create_extra_database, drop_database, empty_all_tables
 from tests.orders import SUBMISSION
 
 # name -> (role, department)
@@ -65,12 +67,11 @@ class Client:
         return response.json
 
 
-def build_app(tmp_path, clock):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'api.sqlite3'}",
-        "CLOCK": clock,
-        "TESTING": True,
-    })
+def build_app(database_url: str, clock):
+    """The app on `database_url`, migrated and deployed, with a token per principal."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
+                      "TESTING": True})
+    prepare_database(app, upgrade=True)
     engine = process_engine(app)
     tokens = {}
     with engine.sessions() as session, session.begin():
@@ -85,9 +86,16 @@ def api_clock() -> SimulatedClock:
     return SimulatedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
 
 
+def dispose(app) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app_and_tokens(tmp_path, api_clock):
-    return build_app(tmp_path, api_clock)
+def app_and_tokens(database_url, api_clock):
+    app, tokens = build_app(database_url, api_clock)
+    yield app, tokens
+    dispose(app)
 
 
 @pytest.fixture
@@ -116,13 +124,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, migrated_postgres):
     """The README's main command (`flask serve`) on a loopback port and its own database.
 
     Yields (base URL, {principal name: token} from its first-run output, process)."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
-           "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1"}
+    if migrated_postgres:
+        empty_all_tables(migrated_postgres)
+        database_url = migrated_postgres
+    else:
+        database_url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "AUTO_MIGRATE": "1",
+           "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "serve", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -144,3 +157,14 @@ def server(tmp_path):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="module")
+def module_database_url(tmp_path_factory):
+    """A database for a module-scoped app, apart from the per-test one."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'module.sqlite3'}"
+        return
+    url = create_extra_database()
+    yield url
+    drop_database(url)

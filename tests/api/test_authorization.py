@@ -8,7 +8,7 @@ import pytest
 from api import process_engine
 from api.auth import create_token
 from engine import SimulatedClock
-from tests.api.conftest import PRINCIPALS, Client, build_app
+from tests.api.conftest import PRINCIPALS, Client, build_app, dispose
 from tests.conftest import T0
 from tests.orders import SUBMISSION
 
@@ -58,10 +58,11 @@ _counter = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def matrix_client(tmp_path_factory):
-    app, tokens = build_app(tmp_path_factory.mktemp("matrix"), SimulatedClock(T0))
+def matrix_client(module_database_url):
+    app, tokens = build_app(module_database_url, SimulatedClock(T0))
     assert set(tokens) == set(PRINCIPALS)
-    return Client(app.test_client(), tokens), process_engine(app)
+    yield Client(app.test_client(), tokens), process_engine(app)
+    dispose(app)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))

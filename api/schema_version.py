@@ -1,0 +1,33 @@
+"""Is the database schema at the revision this code expects? (Alembic, via Flask-Migrate)"""
+from __future__ import annotations
+
+from flask_migrate import upgrade as upgrade_to_head
+from sqlalchemy import Engine
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def ensure_schema_current(engine: Engine, *, upgrade: bool) -> None:
+    """Upgrade to head when allowed; otherwise refuse with the command to run.
+
+    Needs an app context (Flask-Migrate reads its configuration from the app)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    if upgrade:
+        upgrade_to_head(directory=config.get_main_option("script_location"))
+        return
+    raise SchemaOutOfDate(
+        f"The database schema is at revision {current or 'none (empty database)'}, "
+        f"this version of the application needs {head}. Run `flask db upgrade` "
+        f"(with the same DATABASE_URL) and start again."
+    )
