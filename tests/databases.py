@@ -40,13 +40,14 @@ def empty_all_tables(url: str) -> None:
         engine.dispose()
 
 
-def create_extra_database() -> str:
-    """A new, migrated PostgreSQL database next to the test database."""
+def create_extra_database(*, migrated: bool = True) -> str:
+    """A new PostgreSQL database next to the test database (migrated unless asked not)."""
     url = make_url(TEST_DATABASE_URL)
     name = f"{url.database}_extra{next(_extra)}_{os.getpid()}"
     _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     extra = url.set(database=name).render_as_string(hide_password=False)
-    migrate(extra)
+    if migrated:
+        migrate(extra)
     return extra
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.consistency import assert_consistent
 from tests.orders import DEPARTMENT_OF_LANE, FLOW_STAGES
 
 
@@ -19,6 +20,7 @@ def test_flow_runs_start_to_end_with_each_stage_in_its_lane(flow, orders, engine
         assert task.due_at == task.created_at + limit
         assert task.instructions
         orders.complete(instance_id, stage)
+        assert_consistent(engine, instance_id)
 
     instance = engine.get_instance(instance_id)
     assert instance.status == "completed"

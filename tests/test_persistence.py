@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from engine.models import HumanTask, ProcessInstance, TimelineEvent
+from engine.queries import InstanceFilter
 from tests.conftest import FORMS, PROCESSES
+from tests.consistency import assert_consistent
 from tests.orders import FLOW_STAGES, OrderDriver
 
 
@@ -44,6 +46,9 @@ def test_restarting_between_every_two_steps_changes_nothing(make_process_engine,
         lambda: OrderDriver(make_process_engine(), clock)
     )
     assert [(t, s, d, at - offset) for t, s, d, at in restarted] == uninterrupted
+    for instance in (first.find_instance("two_department_relay", key) for key in
+                     {i.business_key for i in first.search_instances(InstanceFilter()).items}):
+        assert_consistent(first, instance.id)
     types = [t for t, *_ in restarted]
     assert types.count("stage_overdue") == 1 and types[-1] == "ended"
 

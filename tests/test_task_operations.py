@@ -63,31 +63,3 @@ def test_unknown_task(engine):
     with pytest.raises(TaskNotFound):
         engine.complete_task("00000000-0000-0000-0000-000000000000", {}, "alice")
 
-
-def test_racing_completions_one_wins_the_rest_conflict(engine, orders, dispatch):
-    """Eight clients complete the same task at once: exactly one succeeds."""
-    import threading
-
-    from engine.errors import Conflict
-
-    barrier = threading.Barrier(8)
-    outcomes = []
-
-    def complete(n: int) -> None:
-        barrier.wait()
-        try:
-            engine.complete_task(dispatch.id, FORM_DATA["dispatch.json"], f"clerk-{n}")
-            outcomes.append("ok")
-        except Conflict as err:
-            outcomes.append(type(err).__name__)
-
-    threads = [threading.Thread(target=complete, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["TaskNotOpen"] * 7 + ["ok"]
-    events = orders.events(dispatch.instance_id, "completed")
-    assert len(events) == 1
-    assert [t.stage for t in engine.tasks(instance_id=dispatch.instance_id)] == ["handle"]

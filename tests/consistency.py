@@ -1,0 +1,48 @@
+"""Checks that an instance's query tables and timeline agree with its workflow state."""
+from __future__ import annotations
+
+from collections import Counter
+from uuid import UUID
+
+from sqlalchemy import select
+
+from engine import ProcessEngine
+from engine.inspection import open_stages, waiting_timers
+from engine.models import HumanTask, ProcessDefinition, TimelineEvent, Timer
+from engine.serialization import restore_workflow
+
+
+def assert_consistent(engine: ProcessEngine, instance_id: str) -> None:
+    with engine.reading() as session:
+        instance = engine.get_instance(instance_id)
+        parsed = engine.specs.get(session.get(ProcessDefinition, instance.definition_id))
+        humans = list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id)))
+        timers = list(session.scalars(select(Timer).where(Timer.instance_id == instance_id)))
+        events = list(session.scalars(select(TimelineEvent).where(
+            TimelineEvent.instance_id == instance_id).order_by(TimelineEvent.id)))
+    workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
+    where = f"instance {instance_id}"
+
+    # Open stages in the inbox are exactly the workflow's ready user tasks.
+    ready = {str(stage.task.id) for stage in open_stages(workflow)}
+    assert {h.id for h in humans if h.state == "open"} == ready, where
+    # Pending timer rows are exactly the waiting timers, due when the workflow says.
+    waiting = {str(t.task.id): t.due_at for t in waiting_timers(workflow)}
+    assert {t.id: t.due_at for t in timers if t.state == "pending"} == waiting, where
+    # Each stage completed once, and recorded once.
+    completed = [h for h in humans if h.state == "completed"]
+    for human in completed:
+        assert workflow.get_task_from_id(UUID(human.id)) is not None, where
+    completions = Counter(e.stage for e in events if e.type == "completed")
+    assert completions == Counter(h.stage for h in completed), where
+    # Each fired timer has exactly one firing on the timeline.
+    fired = Counter((e.detail["timer"], e.detail["due_at"]) for e in events
+                    if e.type == "timer_fired")
+    assert all(count == 1 for count in fired.values()), (where, fired)
+    assert sum(fired.values()) >= sum(1 for t in timers if t.state == "fired"), where
+    # The timeline opens with the start and ends with the end, nothing after it.
+    assert events[0].type == "started", where
+    ended = [i for i, e in enumerate(events) if e.type == "ended"]
+    assert ended == ([len(events) - 1] if instance.status == "completed" else []), where
+    assert (instance.status == "completed") == workflow.is_completed(), where
