@@ -103,6 +103,7 @@ class _Step:
     now: datetime
     escalations: list[Task] = field(default_factory=list)
     timers_fired: int = 0
+    timer_actor: str | None = None  # the worker firing timers in this step, if any
 
     def note_completed(self, task: Task) -> None:
         if escalation_code(task.task_spec) is not None:
@@ -334,6 +335,7 @@ class ProcessEngine:
             try:
                 with self._transaction() as session:
                     step = self._load(session, instance_id, now)
+                    step.timer_actor = worker_id
                     self._advance(step)
                     self._save(step)
                     fired += step.timers_fired
@@ -556,7 +558,8 @@ class ProcessEngine:
             fired = timer is not None or _timer_fired(step.workflow, timer_id)
             if fired:
                 step.timers_fired += 1
-                self._record(step, "timer_fired", stage=row.stage, department=row.department,
+                self._record(step, "timer_fired", actor=step.timer_actor,
+                             stage=row.stage, department=row.department,
                              detail={"timer": row.element_id, "kind": row.kind,
                                      "due_at": _iso(row.due_at)})
             if timer is not None:  # a cycle timer fired and now waits for its next turn

@@ -117,7 +117,7 @@ def engine(app):
 TOKEN_LINE = re.compile(r"^\s+(\w+)\s+(\S+)\s+(wo_\S+)$")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -128,7 +128,7 @@ def server(tmp_path, migrated_postgres):
     """The README's main command (`flask serve`) on a loopback port and its own database.
 
     Yields (base URL, {principal name: token} from its first-run output, process)."""
-    port = _free_port()
+    port = free_port()
     if migrated_postgres:
         empty_all_tables(migrated_postgres)
         database_url = migrated_postgres
