@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .models import HumanTask, ProcessDefinition, ProcessInstance
+from .models import HumanTask, ProcessDefinition, ProcessInstance, Timer
 
 T = TypeVar("T")
 
@@ -84,6 +84,19 @@ def search_instances(
     })
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
     return _paginate(session, query, page, per_page)
+
+
+def due_timers(now: datetime, limit: int) -> Select:
+    """Pending timers due before `now` that no live lease holds, soonest first, locked
+    for this transaction and skipped by others (SKIP LOCKED on PostgreSQL)."""
+    return (
+        select(Timer)
+        .where(Timer.state == "pending", Timer.due_at < now,
+               (Timer.lease_expires_at.is_(None)) | (Timer.lease_expires_at < now))
+        .order_by(Timer.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
 
 
 def latest_definitions(session: Session) -> list[tuple[ProcessDefinition, int]]:

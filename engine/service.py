@@ -26,7 +26,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -72,6 +72,7 @@ from .queries import (
     InstanceFilter,
     Page,
     TaskFilter,
+    due_timers,
     latest_definitions,
     search_instances,
     search_tasks,
@@ -248,7 +249,8 @@ class ProcessEngine:
                 raise TaskClaimedByOther(task_id, human.assignee)
             if human.form:
                 validate_form_data(human.form, step.parsed.forms.get(human.form, {}), data)
-            self._advance(step)  # a limit that passed before this completion is recorded first
+            if _a_timer_is_due(step):
+                self._advance(step)  # a limit that passed before completion is recorded first
             task = step.workflow.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY:
                 raise TaskNotOpen(task_id, "completed")
@@ -385,8 +387,10 @@ class ProcessEngine:
         """The JSON Schema of `form` as deployed with that definition version."""
         if form is None:
             return None
-        with self.reading() as session:
-            parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
+        parsed = self.specs.cached(definition_id)
+        if parsed is None:
+            with self.reading() as session:
+                parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
         return parsed.forms.get(form)
 
     def start_form(self, definition: ProcessDefinition) -> tuple[str, dict] | None:
@@ -664,14 +668,7 @@ class ProcessEngine:
         self, worker_id: str, now: datetime, batch_size: int, lease: timedelta
     ) -> list[str]:
         with self._transaction() as session:
-            rows = session.scalars(
-                select(Timer)
-                .where(Timer.state == "pending", Timer.due_at < now,
-                       or_(Timer.lease_expires_at.is_(None), Timer.lease_expires_at < now))
-                .order_by(Timer.due_at)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows = session.scalars(due_timers(now, batch_size)).all()
             for row in rows:
                 row.lease_owner, row.lease_expires_at = worker_id, now + lease
             return list(dict.fromkeys(row.instance_id for row in rows))
@@ -748,6 +745,10 @@ def _fingerprint(key: str, version: int | None, business_key: str,
     request = {"key": key, "version": version, "business_key": business_key,
                "variables": variables, "actor": actor}
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _a_timer_is_due(step: _Step) -> bool:
+    return any(timer.due_at < step.now for timer in waiting_timers(step.workflow))
 
 
 def _timer_fired(workflow: BpmnWorkflow, task_id: str) -> bool:

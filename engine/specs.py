@@ -29,6 +29,10 @@ class SpecCache:
         self._parsed: dict[int, ParsedProcess] = {}
         self._lock = threading.Lock()
 
+    def cached(self, definition_id: int) -> ParsedProcess | None:
+        """The parsed version if this process has it already (versions never change)."""
+        return self._parsed.get(definition_id)
+
     def get(self, definition: ProcessDefinition) -> ParsedProcess:
         parsed = self._parsed.get(definition.id)
         if parsed is None:

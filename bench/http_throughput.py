@@ -1,0 +1,82 @@
+"""Full two-department relay orders through the HTTP API: 16 concurrent clients,
+gunicorn with 2 workers. Each order: start, then each stage found in its department's
+inbox, claimed and completed."""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import requests
+
+from .common import FORM_DATA, RELAY_DEPARTMENTS, SUBMISSION, gunicorn, make_tokens, median
+from .common import percentile as pct
+
+PRINCIPALS = {"integrator": ("integrator", None),
+              **{dept: ("department", dept) for dept in RELAY_DEPARTMENTS.values()}}
+
+
+@dataclass
+class Samples:
+    completions: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float) -> None:
+        with self.lock:
+            self.completions.append(seconds)
+
+
+def run(url: str, *, orders: int, clients: int = 16, gunicorn_workers: int = 2) -> dict:
+    tokens = make_tokens(url, PRINCIPALS)
+    samples = Samples()
+    with gunicorn(url, workers=gunicorn_workers, threads=clients // gunicorn_workers) as base:
+        local = threading.local()
+
+        def session() -> requests.Session:
+            if not hasattr(local, "http"):
+                local.http = requests.Session()
+            return local.http
+
+        def one_order(n: int) -> None:
+            _relay_order(session(), base, tokens, f"BENCH-{n:06d}", samples)
+
+        one_order(-1)  # warm up both processes' caches before timing
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(one_order, range(orders)))
+        elapsed = time.perf_counter() - started
+    return {
+        "orders": orders,
+        "clients": clients,
+        "gunicorn_workers": gunicorn_workers,
+        "seconds": round(elapsed, 2),
+        "orders_per_second": round(orders / elapsed, 2),
+        "complete_p50_ms": round(median(samples.completions) * 1000, 1),
+        "complete_p95_ms": round(pct(samples.completions, 0.95) * 1000, 1),
+    }
+
+
+def _relay_order(http, base, tokens, business_key, samples: Samples) -> None:
+    def call(method, path, who, **kwargs):
+        response = http.request(method, base + path, timeout=60,
+                                headers={"Authorization": f"Bearer {tokens[who]}"}, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    instance = call("POST", "/api/v1/process-definitions/two_department_relay/start",
+                    "integrator", json={"business_key": business_key, "variables": SUBMISSION})
+    open_tasks = instance["open_tasks"]
+    while open_tasks:
+        department = open_tasks[0]["department"]
+        inbox = call("GET", "/api/v1/tasks", department,
+                     params={"business_key": business_key})
+        [task] = inbox["items"]
+        call("POST", f"/api/v1/tasks/{task['id']}/claim", department)
+        started = time.perf_counter()
+        call("POST", f"/api/v1/tasks/{task['id']}/complete", department,
+             json={"data": FORM_DATA[task["form"]]})
+        samples.add(time.perf_counter() - started)
+        detail = call("GET", f"/api/v1/process-instances/{instance['id']}", "integrator")
+        open_tasks = detail["open_tasks"]
