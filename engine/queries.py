@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .models import HumanTask, ProcessDefinition, ProcessInstance, Timer
+from .models import INBOX_ORDER, HumanTask, ProcessDefinition, ProcessInstance, Timer
 
 T = TypeVar("T")
 
@@ -67,8 +67,7 @@ def search_tasks(
         query = query.where((HumanTask.due_at >= now) | HumanTask.due_at.is_(None))
     if where.due_before is not None:
         query = query.where(HumanTask.due_at < where.due_before)
-    query = query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at,
-                           HumanTask.id)
+    query = query.order_by(*INBOX_ORDER)
     return _paginate(session, query, page, per_page)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,13 +28,29 @@ def empty_database_url(tmp_path):
     drop_database(url)
 
 
+EXPRESSION_INDEXES = {"ix_human_tasks_inbox"}
+
+
 def test_migrations_build_exactly_the_models_schema(empty_database_url):
     migrate(empty_database_url)
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            if engine.dialect.name != "sqlite":
+                assert compare_metadata(context, Base.metadata) == []
+                return
+            # SQLite cannot reflect expression indexes: compare the rest, and read
+            # those indexes' definitions from sqlite_master.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+                warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified")
+                diff = compare_metadata(context, Base.metadata)
+            assert [d for d in diff
+                    if not (d[0] == "add_index" and d[1].name in EXPRESSION_INDEXES)] == []
+            inbox_sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_human_tasks_inbox'").scalar()
+            assert "(due_at IS NULL)" in inbox_sql
     finally:
         engine.dispose()
 
