@@ -6,15 +6,16 @@ import time
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.definitions import parse_source, read_sources
+from engine.definitions import parse_source
+from engine.deployments import collect_sources, files_in
 from engine.expressions import RestrictedScriptEngine
 
 from .common import FORM_DATA, ROOT, SUBMISSION
 
 
 def run(*, orders: int) -> dict:
-    [source] = [s for s in read_sources(ROOT / "processes", ROOT / "forms")
-                if s.key == "two_department_relay"]
+    sources = collect_sources(files_in(ROOT / "processes", ROOT / "forms")).processes
+    [source] = [s for s in sources if s.key == "two_department_relay"]
     parsed = parse_source(source)
     script_engine = RestrictedScriptEngine()
     data = {key: value for form in FORM_DATA.values() for key, value in form.items()}

@@ -4,7 +4,7 @@ A library: drive it from a script, a test or the Flask app. It never imports Fla
 """
 from .clock import Clock, FixedClock, SimulatedClock, SystemClock
 from .database import create_schema, make_engine, make_session_factory
-from .definitions import DefinitionInvalid, Problem, ProcessSource, read_sources
+from .definitions import DefinitionInvalid, Problem, ProcessSource
 from .service import ProcessEngine
 
 __all__ = [
@@ -19,5 +19,4 @@ __all__ = [
     "create_schema",
     "make_engine",
     "make_session_factory",
-    "read_sources",
 ]

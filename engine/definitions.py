@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -85,37 +85,26 @@ class ParsedProcess:
     forms: dict[str, Any]
 
 
-def read_sources(processes_dir: Path, forms_dir: Path) -> list[ProcessSource]:
-    """Every .bpmn file under `processes_dir` with the forms it names from `forms_dir`."""
-    sources, problems = [], []
-    for path in sorted(Path(processes_dir).glob("*.bpmn")):
-        try:
-            sources.append(source_from_bytes(path.name, path.read_bytes(), Path(forms_dir)))
-        except DefinitionInvalid as err:
-            problems.extend(err.problems)
-    if problems:
-        raise DefinitionInvalid(problems)
-    return sources
+def form_names(file_name: str, content: bytes) -> set[str]:
+    """The forms a diagram names (on its user tasks and start events)."""
+    root = safe_root(file_name, content)
+    return set(root.xpath(f"//bpmn:*/{FORM_PROPERTY_PATH}/@value", namespaces=NS))
 
 
-def source_from_bytes(file_name: str, content: bytes, forms_dir: Path) -> ProcessSource:
-    root = _safe_root(file_name, content)
-    forms: dict[str, Any] = {}
-    named = root.xpath(f"//bpmn:*/{FORM_PROPERTY_PATH}/@value", namespaces=NS)
-    for form_name in sorted(set(named)):
-        path = forms_dir / form_name
-        if Path(form_name).name != form_name or not path.is_file():
-            continue  # reported by the lint as a missing form
-        try:
-            forms[form_name] = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as err:
-            raise DefinitionInvalid([Problem(form_name, f"not valid JSON: {err}")]) from None
+def source_from_bytes(
+    file_name: str, content: bytes, find_form: Callable[[str], Any | None]
+) -> ProcessSource:
+    """A diagram with the forms it names, as `find_form` supplies them (None: missing,
+    which the lint reports)."""
+    root = safe_root(file_name, content)
+    forms = {name: form for name in sorted(form_names(file_name, content))
+             if (form := find_form(name)) is not None}
     return ProcessSource(_process_key(file_name, root), file_name, content, forms)
 
 
 def parse_source(source: ProcessSource) -> ParsedProcess:
     """Check `source` against every rule and parse it; raise DefinitionInvalid if any fails."""
-    root = _safe_root(source.file_name, source.bpmn)
+    root = safe_root(source.file_name, source.bpmn)
     problems = lint_diagram(source.file_name, root, source.forms)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
@@ -124,7 +113,7 @@ def parse_source(source: ProcessSource) -> ParsedProcess:
         subprocess_specs = parser.get_subprocess_specs(source.key)
     except ValidationException as err:
         problems.append(Problem(
-            source.file_name, str(err).split("\n")[0], _int_or_none(err.line_number), err.id or None
+            source.file_name, str(err).split("\n")[0], int_or_none(err.line_number), err.id or None
         ))
     except SpiffWorkflowException as err:
         problems.append(Problem(source.file_name, str(err)))
@@ -253,14 +242,15 @@ def _process_key(file_name: str, root: etree._Element) -> str:
     return processes[0].get("id")
 
 
-def _safe_root(file_name: str, content: bytes) -> etree._Element:
+def safe_root(file_name: str, content: bytes) -> etree._Element:
+    """The root element of untrusted XML, or DefinitionInvalid saying what is wrong."""
     try:
         return parse_untrusted_xml(content, file_name)
     except UnsafeXmlError as err:
         raise DefinitionInvalid([Problem(file_name, err.message, err.line)]) from None
 
 
-def _int_or_none(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

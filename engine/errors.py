@@ -24,6 +24,20 @@ class DefinitionNotFound(NotFound):
         super().__init__(f"no deployed process definition {what}")
 
 
+class DecisionNotFound(NotFound):
+    def __init__(self, key: str, version: int | None = None) -> None:
+        what = f"{key!r} version {version}" if version else repr(key)
+        super().__init__(f"no deployed decision table {what}")
+
+
+class NoRoute(EngineError):
+    """The routing table has no rule for this category: a clear error, never a default."""
+
+    def __init__(self, category: str, reason: str) -> None:
+        self.category = category
+        super().__init__(f"category {category!r} cannot be routed: {reason}")
+
+
 class InstanceNotFound(NotFound):
     def __init__(self, instance_id: str) -> None:
         super().__init__(f"no process instance {instance_id!r}")

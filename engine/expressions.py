@@ -199,6 +199,9 @@ class RestrictedScriptEngine(PythonScriptEngine):
         super().__init__(environment=_RestrictedEnvironment())
 
     def validate(self, expression: str) -> None:
+        # SpiffWorkflow's DMN engine tells `"billing"` (compare with ==) from `> 5` (a
+        # comparison to prefix with the input) by whether this raises SyntaxError.
+        ast.parse(expression.strip(), mode="eval")
         check_expression(expression)
 
     def evaluate(self, task, expression, external_context=None):

@@ -58,6 +58,22 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
 
 
+class DecisionDefinition(Base):
+    """A deployed version of a decision table (DMN), e.g. the complaint routing table."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(300))
+    dmn_xml: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime]
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (UniqueConstraint("definition_key", "business_key"),)

@@ -33,7 +33,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .clock import Clock, FixedClock, SystemClock, spiff_time
 from .database import reading
-from .definitions import ParsedProcess, ProcessSource, read_sources
+from .decisions import DecisionFailed, NoDecision, evaluate_decision
+from .definitions import ParsedProcess, ProcessSource
+from .deployments import Sources, collect_sources, files_in
 from .errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
@@ -43,6 +45,7 @@ from .errors import (
     InstanceFailed,
     InstanceNotFound,
     MessageNotCorrelated,
+    NoRoute,
     NotWaitingForMessage,
     TaskClaimedByOther,
     TaskNotFound,
@@ -78,7 +81,15 @@ from .queries import (
     search_tasks,
 )
 from .serialization import dump_workflow, restore_workflow, to_json_safe
-from .specs import DeployResult, SpecCache, deploy_sources, find_definition
+from .specs import (
+    DeployResult,
+    SpecCache,
+    deploy_sources,
+    deployed_form,
+    deployed_users_of,
+    find_decision,
+    find_definition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +138,50 @@ class ProcessEngine:
 
     # ----------------------------------------------------------------- deployment
 
-    def deploy(self, sources: list[ProcessSource]) -> list[DeployResult]:
-        return deploy_sources(self.sessions, sources, self.clock.now())
+    def deploy(
+        self, sources: Sources | list[ProcessSource], *, dry_run: bool = False
+    ) -> list[DeployResult]:
+        if isinstance(sources, list):
+            sources = Sources(processes=sources)
+        return deploy_sources(self.sessions, sources, self.clock.now(), dry_run=dry_run)
+
+    def deploy_files(
+        self, files: dict[str, bytes], *, forms_dir: Path | None = None, dry_run: bool = False
+    ) -> list[DeployResult]:
+        """Deploy .bpmn, .dmn and .json form files (an upload, or files from disk)."""
+        with self.reading() as session:
+            sources = collect_sources(
+                files, forms_dir=forms_dir,
+                deployed_form=lambda name: deployed_form(session, name),
+                deployed_users_of=lambda form: deployed_users_of(session, form),
+            )
+        return self.deploy(sources, dry_run=dry_run)
 
     def deploy_directory(self, processes_dir: Path, forms_dir: Path) -> list[DeployResult]:
-        return self.deploy(read_sources(processes_dir, forms_dir))
+        """Deploy processes/ (diagrams, decision tables) with the forms in forms/."""
+        return self.deploy_files(files_in(processes_dir, forms_dir), forms_dir=forms_dir)
+
+    # ------------------------------------------------------------------ decisions
+
+    def decide(self, key: str, inputs: dict[str, Any], version: int | None = None) -> dict:
+        """Evaluate the decision table `key` (latest version unless named) on `inputs`."""
+        with self.reading() as session:
+            parsed = self.specs.decision(find_decision(session, key, version))
+        return dict(evaluate_decision(parsed, inputs))
+
+    def route(self, category: str, table: str = "routing") -> dict[str, Any]:
+        """Where a complaint of `category` ("business/phenomenon/cause") goes: the flow
+        and its department(s), from the newest version of the routing table."""
+        parts = [part.strip() for part in category.split("/")]
+        if len(parts) != 3 or not all(parts):
+            raise NoRoute(category, "a category is business/phenomenon/cause")
+        inputs = dict(zip(("business", "phenomenon", "cause"), parts, strict=True))
+        try:
+            return self.decide(table, inputs)
+        except NoDecision:
+            raise NoRoute(category, f"no rule of the {table!r} table matches it") from None
+        except DecisionFailed as err:
+            raise NoRoute(category, str(err)) from None
 
     # ------------------------------------------------------------------- commands
 

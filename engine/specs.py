@@ -4,29 +4,36 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .definitions import DefinitionInvalid, ParsedProcess, ProcessSource, parse_source
-from .errors import DefinitionNotFound
-from .models import ProcessDefinition
+from .decisions import DecisionSource, ParsedDecision, parse_decision
+from .definitions import DefinitionInvalid, ParsedProcess, parse_source
+from .deployments import DeployedUser, Sources
+from .errors import DecisionNotFound, DefinitionNotFound
+from .models import DecisionDefinition, ProcessDefinition
+from .queries import latest_definitions
 from .serialization import dump_spec, restore_spec
 
 
 @dataclass(frozen=True)
 class DeployResult:
+    kind: str  # process | decision
     key: str
     version: int
     created: bool  # False when the content was already deployed as this version
 
 
 class SpecCache:
-    """Parsed specs by definition id; each version is restored once per process."""
+    """Parsed versions by row id; each version is restored once per process."""
 
     def __init__(self) -> None:
         self._parsed: dict[int, ParsedProcess] = {}
+        self._decisions: dict[int, ParsedDecision] = {}
         self._lock = threading.Lock()
 
     def cached(self, definition_id: int) -> ParsedProcess | None:
@@ -42,77 +49,133 @@ class SpecCache:
                 parsed = self._parsed.setdefault(definition.id, parsed)
         return parsed
 
+    def decision(self, definition: DecisionDefinition) -> ParsedDecision:
+        parsed = self._decisions.get(definition.id)
+        if parsed is None:
+            source = DecisionSource(definition.key, definition.file_name,
+                                    definition.dmn_xml.encode("utf-8"))
+            parsed = parse_decision(source)
+            with self._lock:
+                parsed = self._decisions.setdefault(definition.id, parsed)
+        return parsed
+
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    return _latest(session, ProcessDefinition, key)
 
 
 def find_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
-    if version is None:
-        definition = latest_definition(session, key)
-    else:
-        definition = session.scalars(
-            select(ProcessDefinition).where(
-                ProcessDefinition.key == key, ProcessDefinition.version == version
-            )
-        ).first()
+    definition = _find(session, ProcessDefinition, key, version)
     if definition is None:
         raise DefinitionNotFound(key, version)
     return definition
 
 
+def find_decision(session: Session, key: str, version: int | None = None) -> DecisionDefinition:
+    decision = _find(session, DecisionDefinition, key, version)
+    if decision is None:
+        raise DecisionNotFound(key, version)
+    return decision
+
+
 def deploy_sources(
-    session_factory: sessionmaker[Session], sources: list[ProcessSource], now: datetime
+    session_factory: sessionmaker[Session],
+    sources: Sources,
+    now: datetime,
+    *,
+    dry_run: bool = False,
 ) -> list[DeployResult]:
     """Validate every source, then store a new version of each one whose content changed.
 
     All or nothing: if any source has a problem, DefinitionInvalid lists them all and
-    nothing is stored.
+    nothing is stored. A dry run validates and reports what would be stored.
     """
-    parsed, problems = [], []
-    for source in sources:
+    processes, decisions, problems = [], [], []
+    for source in sources.processes:
         try:
-            parsed.append((source, parse_source(source)))
+            processes.append((source, parse_source(source)))
+        except DefinitionInvalid as err:
+            problems.extend(err.problems)
+    for source in sources.decisions:
+        try:
+            decisions.append((source, parse_decision(source)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
     if problems:
         raise DefinitionInvalid(problems)
     try:
-        return _store_versions(session_factory, parsed, now)
+        return _store_versions(session_factory, processes, decisions, now, dry_run)
     except IntegrityError:
         # Another process deployed the same key at the same moment; its versions are
         # now visible, so a second pass either finds them identical or numbers after them.
-        return _store_versions(session_factory, parsed, now)
+        return _store_versions(session_factory, processes, decisions, now, dry_run)
 
 
-def _store_versions(
-    session_factory: sessionmaker[Session],
-    parsed: list[tuple[ProcessSource, ParsedProcess]],
-    now: datetime,
-) -> list[DeployResult]:
+def deployed_form(session: Session, name: str) -> Any | None:
+    """The newest deployed copy of form `name`, if any definition has it."""
+    for definition in _newest_versions(session):
+        if name in definition.forms:
+            return definition.forms[name]
+    return None
+
+
+def deployed_users_of(session: Session, form: str) -> list[DeployedUser]:
+    """The newest version of every process whose diagram names form `form`."""
+    return [DeployedUser(d.file_name, d.bpmn_xml.encode("utf-8"), d.forms)
+            for d in _newest_versions(session) if form in d.forms]
+
+
+def _newest_versions(session: Session) -> list[ProcessDefinition]:
+    return [definition for definition, _versions in latest_definitions(session)]
+
+
+def _store_versions(session_factory, processes, decisions, now, dry_run) -> list[DeployResult]:
     results = []
-    with session_factory() as session, session.begin():
-        for source, process in parsed:
-            latest = latest_definition(session, source.key)
-            if latest is not None and latest.content_hash == source.content_hash:
-                results.append(DeployResult(source.key, latest.version, created=False))
-                continue
-            version = latest.version + 1 if latest else 1
-            session.add(ProcessDefinition(
-                key=source.key,
-                version=version,
-                name=process.spec.description,
-                content_hash=source.content_hash,
-                file_name=source.file_name,
-                bpmn_xml=source.bpmn.decode("utf-8"),
-                forms=source.forms,
-                serialized_spec=dump_spec(process.spec, process.subprocess_specs),
-                deployed_at=now,
-            ))
-            results.append(DeployResult(source.key, version, created=True))
+    with session_factory() as session:
+        session.begin()
+        for source, process in processes:
+            results.append(_store(session, ProcessDefinition, "process", source, now,
+                                  partial(_process_columns, source, process)))
+        for source, decision in decisions:
+            results.append(_store(session, DecisionDefinition, "decision", source, now,
+                                  partial(_decision_columns, source, decision)))
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     return results
+
+
+def _process_columns(source, process) -> dict[str, Any]:
+    return {"name": process.spec.description, "bpmn_xml": source.bpmn.decode("utf-8"),
+            "forms": source.forms,
+            "serialized_spec": dump_spec(process.spec, process.subprocess_specs)}
+
+
+def _decision_columns(source, decision) -> dict[str, Any]:
+    return {"name": decision.name, "dmn_xml": source.dmn.decode("utf-8")}
+
+
+def _store(session, model, kind, source, now, columns) -> DeployResult:
+    """Add a new version unless the newest has the same content; `columns()` is only
+    computed (serializing the spec) when a version is added."""
+    latest = _latest(session, model, source.key)
+    if latest is not None and latest.content_hash == source.content_hash:
+        return DeployResult(kind, source.key, latest.version, created=False)
+    version = latest.version + 1 if latest else 1
+    session.add(model(key=source.key, version=version, content_hash=source.content_hash,
+                      file_name=source.file_name, deployed_at=now, **columns()))
+    session.flush()
+    return DeployResult(kind, source.key, version, created=True)
+
+
+def _latest(session: Session, model, key: str):
+    return session.scalars(
+        select(model).where(model.key == key).order_by(model.version.desc()).limit(1)
+    ).first()
+
+
+def _find(session: Session, model, key: str, version: int | None):
+    if version is None:
+        return _latest(session, model, key)
+    return session.scalars(select(model).where(model.key == key, model.version == version)).first()

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import DefinitionInvalid, ProcessSource, parse_source, read_sources
+from engine.definitions import DefinitionInvalid, ProcessSource, parse_source
+from engine.deployments import collect_sources, files_in
 from tests.conftest import FORMS, PROCESSES
 from tests.diagrams import FORM, gateway_process
 
@@ -32,7 +33,7 @@ def _problems(bpmn: bytes, forms: dict | None = None) -> list:
 
 
 def test_the_shipped_diagrams_are_valid_and_keyed_by_file_stem():
-    sources = read_sources(PROCESSES, FORMS)
+    sources = collect_sources(files_in(PROCESSES, FORMS)).processes
     assert {s.key for s in sources} == {"single_dispatch", "one_department",
                                         "two_department_relay"}
     for source in sources:
@@ -102,28 +103,23 @@ def test_schema_violations_from_spiffworkflow_carry_a_line():
 
 
 def test_deploy_is_all_or_nothing(engine):
-    from engine.specs import deploy_sources
-
     good = ProcessSource("gated", "gated.bpmn", gateway_process(), {"check.json": FORM})
     bad = ProcessSource("other", "other.bpmn", gateway_process(key="other", form=None), {})
     with pytest.raises(DefinitionInvalid):
-        deploy_sources(engine.sessions, [good, bad], engine.clock.now())
+        engine.deploy([good, bad])
     from engine.errors import DefinitionNotFound
     with pytest.raises(DefinitionNotFound):
         engine.start("gated", "G-1", {})
 
 
 def test_changed_content_makes_a_new_version(engine):
-    from engine.specs import deploy_sources
-
     first = ProcessSource("gated", "gated.bpmn", gateway_process("amount > 10"),
                           {"check.json": FORM})
     second = ProcessSource("gated", "gated.bpmn", gateway_process("amount > 20"),
                            {"check.json": FORM})
-    now = engine.clock.now()
-    assert [r.version for r in deploy_sources(engine.sessions, [first], now)] == [1]
-    assert [r.created for r in deploy_sources(engine.sessions, [first], now)] == [False]
-    assert [r.version for r in deploy_sources(engine.sessions, [second], now)] == [2]
+    assert [r.version for r in engine.deploy([first])] == [1]
+    assert [r.created for r in engine.deploy([first])] == [False]
+    assert [r.version for r in engine.deploy([second])] == [2]
     started = engine.get_instance(engine.start("gated", "G-1", {}).instance_id)
     assert started.definition_version == 2
     pinned = engine.get_instance(engine.start("gated", "G-2", {}, version=1).instance_id)

@@ -66,11 +66,9 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
 
     from engine.errors import InstanceFailed
     from engine.models import ProcessDefinition
-    from engine.specs import deploy_sources
-
     marker = tmp_path / "pwned"
     safe = _source(gateway_process("amount > 10"))
-    deploy_sources(engine.sessions, [safe], engine.clock.now())
+    engine.deploy([safe])
     # Swap the stored spec for one parsed from a hostile diagram, without the lint.
     monkeypatch.setattr("engine.definitions.lint_diagram", lambda *a: [])
     hostile = parse_source(_source(gateway_process(
@@ -94,10 +92,7 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
 
 
 def test_a_safe_gateway_condition_routes(engine):
-    from engine.specs import deploy_sources
-
-    deploy_sources(engine.sessions, [_source(gateway_process("amount > 10"))],
-                   engine.clock.now())
+    engine.deploy([_source(gateway_process("amount > 10"))])
     for amount, end in ((50, "big"), (5, "small")):
         instance_id = engine.start("gated", f"G-{amount}", {}).instance_id
         task = engine.tasks(instance_id=instance_id)[0]

@@ -1,0 +1,123 @@
+"""A deployment: a set of files (.bpmn diagrams, .dmn decision tables, .json forms)
+turned into sources to validate and store. The same path serves uploads,
+`flask deploy` and the deployment of processes/ and forms/ at start-up.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from .decisions import DecisionSource, decision_source
+from .definitions import DefinitionInvalid, Problem, ProcessSource, form_names, source_from_bytes
+
+EXTENSIONS = (".bpmn", ".dmn", ".json")
+MAX_FILES = 200
+
+
+@dataclass
+class Sources:
+    processes: list[ProcessSource] = field(default_factory=list)
+    decisions: list[DecisionSource] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeployedUser:
+    """A deployed diagram that names a form: redeployed when only that form changes."""
+
+    file_name: str
+    bpmn: bytes
+    forms: dict[str, Any]
+
+
+def files_in(*paths: Path) -> dict[str, bytes]:
+    """The deployable files at `paths` (files, or folders searched one level deep)."""
+    files: dict[str, bytes] = {}
+    for path in paths:
+        candidates = sorted(path.iterdir()) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.suffix in EXTENSIONS and candidate.is_file():
+                files[candidate.name] = candidate.read_bytes()
+    return files
+
+
+def collect_sources(
+    files: Mapping[str, bytes],
+    *,
+    deployed_form: Callable[[str], Any | None] = lambda name: None,
+    deployed_users_of: Callable[[str], list[DeployedUser]] = lambda name: [],
+    forms_dir: Path | None = None,
+) -> Sources:
+    """Sort `files` into process and decision sources, every problem reported at once.
+
+    A diagram's forms come from the same deployment, else from the deployed version
+    that has them, else from `forms_dir`. A form deployed without any diagram naming it
+    redeploys the deployed diagrams that use it.
+    """
+    problems: list[Problem] = []
+    if len(files) > MAX_FILES:
+        raise DefinitionInvalid([Problem("(deployment)", f"more than {MAX_FILES} files")])
+    forms, diagrams, tables = {}, {}, {}
+    for name, content in files.items():
+        if PurePath(name).name != name or not name:
+            problems.append(Problem(name or "(unnamed)", "a file name must not contain a path"))
+        elif name.endswith(".json"):
+            try:
+                forms[name] = json.loads(content.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as err:
+                problems.append(Problem(name, f"not valid JSON: {err}"))
+        elif name.endswith(".bpmn"):
+            diagrams[name] = content
+        elif name.endswith(".dmn"):
+            tables[name] = content
+        else:
+            problems.append(Problem(name, "only .bpmn, .dmn and .json files can be deployed"))
+
+    def find_form(name: str) -> Any | None:
+        if name in forms:
+            return forms[name]
+        if (deployed := deployed_form(name)) is not None:
+            return deployed
+        path = forms_dir / name if forms_dir is not None else None
+        if path is not None and PurePath(name).name == name and path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as err:
+                problems.append(Problem(name, f"not valid JSON: {err}"))
+        return None
+
+    sources = Sources()
+    named: set[str] = set()
+    for name, content in diagrams.items():
+        try:
+            named |= form_names(name, content)
+            sources.processes.append(source_from_bytes(name, content, find_form))
+        except DefinitionInvalid as err:
+            problems.extend(err.problems)
+    for form in sorted(set(forms) - named):
+        for user in deployed_users_of(form):
+            if user.file_name not in diagrams:
+                sources.processes.append(source_from_bytes(
+                    user.file_name, user.bpmn,
+                    lambda n, user=user: forms.get(n, user.forms.get(n))))
+    for name, content in tables.items():
+        try:
+            sources.decisions.append(decision_source(name, content))
+        except DefinitionInvalid as err:
+            problems.extend(err.problems)
+    problems.extend(_duplicates(sources))
+    if problems:
+        raise DefinitionInvalid(problems)
+    return sources
+
+
+def _duplicates(sources: Sources) -> list[Problem]:
+    problems, seen = [], {}
+    for source in [*sources.processes, *sources.decisions]:
+        if source.key in seen:
+            problems.append(Problem(source.file_name, f"{source.key!r} is also defined in "
+                                                      f"{seen[source.key]}"))
+        seen.setdefault(source.key, source.file_name)
+    return problems
