@@ -20,7 +20,7 @@ from .auth import ROLES, ApiToken, create_token
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve_command, worker_command, demo_command, tokens_group):
+    for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group):
         app.cli.add_command(command)
 
 
@@ -194,3 +194,30 @@ def tokens_revoke(name: str) -> None:
             raise click.UsageError(f"no token named {name!r}")
         row.revoked_at = _engine().clock.now()
     click.echo(f"revoked {name}")
+
+
+@click.command("deploy")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate only; store nothing.")
+@with_appcontext
+def deploy_command(paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Deploy .bpmn, .dmn and .json files (or the ones in folders) like an upload."""
+    from engine.definitions import DefinitionInvalid
+    from engine.deployments import files_in
+
+    _prepare(deploy=False)
+    try:
+        results = _engine().deploy_files(
+            files_in(*paths), forms_dir=Path(current_app.config["FORMS_DIR"]),
+            dry_run=dry_run)
+    except DefinitionInvalid as err:
+        for problem in err.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(
+            f"{len(err.problems)} problem(s); nothing was deployed") from None
+    for result in results:
+        state = "new version" if result.created else "unchanged"
+        click.echo(f"{result.kind:<9} {result.key:<28} v{result.version:<4} {state}")
+    if dry_run:
+        click.echo("dry run: nothing was stored")

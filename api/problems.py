@@ -13,7 +13,7 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from engine.definitions import DefinitionInvalid
-from engine.errors import Conflict, EngineError, InstanceFailed, NotFound
+from engine.errors import Conflict, EngineError, InstanceFailed, NotFound, Unprocessable
 from engine.forms import FormValidationError
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(error: Conflict):
         return problem(409, "Conflict", str(error), slug=_slug(error))
+
+    @app.errorhandler(Unprocessable)
+    def unprocessable(error: Unprocessable):
+        return problem(422, "Unprocessable", str(error), slug=_slug(error))
 
     @app.errorhandler(InstanceFailed)
     def instance_failed(error: InstanceFailed):

@@ -64,6 +64,17 @@ class DefinitionVersionArgs(ma.Schema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER))
 
 
+class DefinitionVersionSchema(ma.Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    versions = fields.Integer(allow_none=True)
+    content_hash = fields.String()
+    file_name = fields.String()
+    deployed_at = _aware()
+    running_instances = fields.Integer(metadata={"description": "Instances still on it"})
+
+
 class StartRequestSchema(ma.Schema):
     business_key = _key(required=True, metadata={"description": "Unique per process key, "
                                                                 "e.g. the work-order number"})
@@ -71,6 +82,44 @@ class StartRequestSchema(ma.Schema):
                             metadata={"description": "Checked against the start form"})
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER),
                              metadata={"description": "Pin a version; default latest"})
+
+
+# ------------------------------------------------------ deployments, decisions
+
+class DeploymentArgs(ma.Schema):
+    dry_run = fields.Boolean(load_default=False,
+                             metadata={"description": "Validate only; store nothing"})
+
+
+class DeployedSchema(ma.Schema):
+    kind = fields.String(metadata={"description": "process|decision"})
+    key = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean(metadata={"description": "False: content already deployed"})
+
+
+class DeploymentSchema(ma.Schema):
+    dry_run = fields.Boolean()
+    deployed = fields.List(fields.Nested(DeployedSchema))
+
+
+class DecisionVersionSchema(ma.Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    versions = fields.Integer(allow_none=True)
+    content_hash = fields.String()
+    file_name = fields.String()
+    deployed_at = _aware()
+
+
+class DecisionInputSchema(ma.Schema):
+    inputs = fields.Dict(keys=fields.String(), required=True)
+
+
+class DecisionResultSchema(ma.Schema):
+    key = fields.String()
+    outputs = fields.Dict()
 
 
 # ------------------------------------------------------------------ tasks

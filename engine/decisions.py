@@ -19,6 +19,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .definitions import DefinitionInvalid, Problem, int_or_none, safe_root
+from .errors import DecisionFailed, NoDecision
 from .expressions import ExpressionError, RestrictedScriptEngine, check_expression
 
 # A `?` outside quotes stands for the input value (as in SpiffWorkflow's DMN engine).
@@ -44,14 +45,6 @@ class ParsedDecision:
     key: str
     name: str | None
     engine: DMNEngine
-
-
-class NoDecision(LookupError):
-    """No rule of the table matched the inputs."""
-
-
-class DecisionFailed(ValueError):
-    """A cell could not be evaluated with these inputs (e.g. a missing input)."""
 
 
 def decision_source(file_name: str, content: bytes) -> DecisionSource:

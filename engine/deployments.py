@@ -21,6 +21,8 @@ MAX_FILES = 200
 class Sources:
     processes: list[ProcessSource] = field(default_factory=list)
     decisions: list[DecisionSource] = field(default_factory=list)
+    # Found while sorting the files; reported with the rest when deploying.
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def collect_sources(
     deployed_users_of: Callable[[str], list[DeployedUser]] = lambda name: [],
     forms_dir: Path | None = None,
 ) -> Sources:
-    """Sort `files` into process and decision sources, every problem reported at once.
+    """Sort `files` into process and decision sources (problems are kept in them, to be
+    reported with those found when the sources are checked).
 
     A diagram's forms come from the same deployment, else from the deployed version
     that has them, else from `forms_dir`. A form deployed without any diagram naming it
@@ -108,8 +111,7 @@ def collect_sources(
         except DefinitionInvalid as err:
             problems.extend(err.problems)
     problems.extend(_duplicates(sources))
-    if problems:
-        raise DefinitionInvalid(problems)
+    sources.problems = problems
     return sources
 
 

@@ -30,7 +30,19 @@ class DecisionNotFound(NotFound):
         super().__init__(f"no deployed decision table {what}")
 
 
-class NoRoute(EngineError):
+class Unprocessable(EngineError):
+    """Well-formed input the business rules cannot act on."""
+
+
+class NoDecision(Unprocessable):
+    """No rule of a decision table matched the inputs."""
+
+
+class DecisionFailed(Unprocessable):
+    """A cell of a decision table could not be evaluated on these inputs."""
+
+
+class NoRoute(Unprocessable):
     """The routing table has no rule for this category: a clear error, never a default."""
 
     def __init__(self, category: str, reason: str) -> None:

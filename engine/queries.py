@@ -98,19 +98,19 @@ def due_timers(now: datetime, limit: int) -> Select:
     )
 
 
-def latest_definitions(session: Session) -> list[tuple[ProcessDefinition, int]]:
-    """The newest version of every key, with how many versions the key has."""
+def latest_definitions(session: Session, model: type = ProcessDefinition) -> list[tuple]:
+    """The newest version of every key (of processes, or of `model`), with how many
+    versions the key has."""
     newest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"),
+        select(model.key, func.max(model.version).label("version"),
                func.count().label("versions"))
-        .group_by(ProcessDefinition.key)
+        .group_by(model.key)
         .subquery()
     )
     rows = session.execute(
-        select(ProcessDefinition, newest.c.versions)
-        .join(newest, (ProcessDefinition.key == newest.c.key)
-              & (ProcessDefinition.version == newest.c.version))
-        .order_by(ProcessDefinition.key)
+        select(model, newest.c.versions)
+        .join(newest, (model.key == newest.c.key) & (model.version == newest.c.version))
+        .order_by(model.key)
     )
     return [(definition, versions) for definition, versions in rows]
 

@@ -26,7 +26,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,6 +40,8 @@ from .errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
     Busy,
+    DecisionNotFound,
+    DefinitionNotFound,
     IdempotencyKeyReused,
     InstanceChanged,
     InstanceFailed,
@@ -63,6 +65,7 @@ from .inspection import (
     waiting_timers,
 )
 from .models import (
+    DecisionDefinition,
     HumanTask,
     OutboxEvent,
     ProcessDefinition,
@@ -428,6 +431,33 @@ class ProcessEngine:
         """The newest version of each process key, with its number of versions."""
         with self.reading() as session:
             return latest_definitions(session)
+
+    def versions(self, kind: str, key: str) -> list:
+        """Every version of process or decision `key`, newest first (NotFound if none)."""
+        model = ProcessDefinition if kind == "process" else DecisionDefinition
+        with self.reading() as session:
+            rows = list(session.scalars(select(model).where(model.key == key)
+                                        .order_by(model.version.desc())))
+        if not rows:
+            raise (DefinitionNotFound if kind == "process" else DecisionNotFound)(key)
+        return rows
+
+    def running_instances_by_version(self, key: str) -> dict[int, int]:
+        with self.reading() as session:
+            return dict(session.execute(
+                select(ProcessInstance.definition_version, func.count())
+                .where(ProcessInstance.definition_key == key,
+                       ProcessInstance.status == "running")
+                .group_by(ProcessInstance.definition_version)).all())
+
+    def decision_tables(self) -> list[tuple[DecisionDefinition, int]]:
+        """The newest version of each decision table, with its number of versions."""
+        with self.reading() as session:
+            return latest_definitions(session, DecisionDefinition)
+
+    def decision_definition(self, key: str, version: int | None = None) -> DecisionDefinition:
+        with self.reading() as session:
+            return find_decision(session, key, version)
 
     def definition(self, key: str, version: int | None = None) -> ProcessDefinition:
         with self.reading() as session:

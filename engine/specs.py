@@ -90,7 +90,7 @@ def deploy_sources(
     All or nothing: if any source has a problem, DefinitionInvalid lists them all and
     nothing is stored. A dry run validates and reports what would be stored.
     """
-    processes, decisions, problems = [], [], []
+    processes, decisions, problems = [], [], list(sources.problems)
     for source in sources.processes:
         try:
             processes.append((source, parse_source(source)))

@@ -33,7 +33,9 @@ def _problems(bpmn: bytes, forms: dict | None = None) -> list:
 
 
 def test_the_shipped_diagrams_are_valid_and_keyed_by_file_stem():
-    sources = collect_sources(files_in(PROCESSES, FORMS)).processes
+    collected = collect_sources(files_in(PROCESSES, FORMS))
+    assert collected.problems == []
+    sources = collected.processes
     assert {s.key for s in sources} == {"single_dispatch", "one_department",
                                         "two_department_relay"}
     for source in sources:

@@ -1,7 +1,7 @@
 """Process definitions: what can be started, and starting it."""
 from __future__ import annotations
 
-from flask import abort, g, request, url_for
+from flask import Response, abort, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -11,6 +11,7 @@ from ..presenters import definition_view, instance_detail_view
 from ..schemas import (
     DefinitionSchema,
     DefinitionVersionArgs,
+    DefinitionVersionSchema,
     InstanceDetailSchema,
     StartRequestSchema,
 )
@@ -38,6 +39,28 @@ class Definition(MethodView):
     def get(self, args, key):
         """One process definition (newest version unless `version` is given)"""
         return definition_view(engine().definition(key, args["version"]), engine())
+
+
+@blp.route("/<string:key>/versions")
+class Versions(MethodView):
+    @requires(*READERS)
+    @blp.response(200, DefinitionVersionSchema(many=True))
+    def get(self, key):
+        """Every deployed version of a process, newest first, with its running instances"""
+        running = engine().running_instances_by_version(key)
+        return [{"key": d.key, "version": d.version, "name": d.name,
+                 "content_hash": d.content_hash, "file_name": d.file_name,
+                 "deployed_at": d.deployed_at, "running_instances": running.get(d.version, 0)}
+                for d in engine().versions("process", key)]
+
+
+@blp.route("/<string:key>/versions/<int:version>/bpmn")
+class VersionXml(MethodView):
+    @requires(*READERS)
+    @blp.response(200, description="The BPMN XML as deployed", content_type="application/xml")
+    def get(self, key, version):
+        """The BPMN of one version"""
+        return Response(engine().definition(key, version).bpmn_xml, mimetype="application/xml")
 
 
 @blp.route("/<string:key>/start")

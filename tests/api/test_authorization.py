@@ -32,6 +32,13 @@ ENDPOINTS = {
     "claim": ("POST", "/api/v1/tasks/{t}/claim", None),
     "unclaim": ("POST", "/api/v1/tasks/{t}/unclaim", None),
     "complete": ("POST", "/api/v1/tasks/{t}/complete", {"data": {}}),
+    "list versions": ("GET", "/api/v1/process-definitions/one_department/versions", None),
+    "read version xml": ("GET", "/api/v1/process-definitions/one_department/versions/1/bpmn",
+                         None),
+    "deploy (no files)": ("POST", "/api/v1/deployments?dry_run=true", None),
+    "list decisions": ("GET", "/api/v1/decisions", None),
+    "evaluate decision": ("POST", "/api/v1/decisions/routing/evaluate",
+                          {"inputs": {"business": "billing", "phenomenon": "x", "cause": "y"}}),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -52,6 +59,11 @@ MATRIX = {
     "claim":             (200, 404, 403, 403, 403, 403, 200, 401),
     "unclaim":           (200, 404, 403, 403, 403, 403, 200, 401),
     "complete":          (422, 404, 403, 403, 403, 403, 422, 401),
+    "list versions":     (403, 403, 200, 200, 200, 200, 200, 401),
+    "read version xml":  (403, 403, 200, 200, 200, 200, 200, 401),
+    "deploy (no files)": (403, 403, 403, 403, 400, 403, 400, 401),
+    "list decisions":    (403, 403, 200, 200, 200, 200, 200, 401),
+    "evaluate decision": (403, 403, 403, 403, 200, 200, 200, 401),
 }
 
 _counter = itertools.count()

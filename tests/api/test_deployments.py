@@ -1,0 +1,180 @@
+"""Designers deploy diagrams, decision tables and forms; versions and routing."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tests.conftest import FORMS, PROCESSES
+from tests.orders import SUBMISSION
+
+RELAY = (PROCESSES / "two_department_relay.bpmn").read_bytes()
+ROUTING = (PROCESSES / "routing.dmn").read_bytes()
+XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+       b"<definitions>&x;</definitions>")
+
+
+def deploy(client, files: dict[str, bytes], as_: str = "designer", dry_run: bool = False):
+    return client.post(
+        "/api/v1/deployments" + ("?dry_run=true" if dry_run else ""), as_,
+        data={"files": [(io.BytesIO(content), name) for name, content in files.items()]},
+        content_type="multipart/form-data")
+
+
+def versions(client, key: str) -> list[int]:
+    response = client.get(f"/api/v1/process-definitions/{key}/versions", "designer")
+    return [v["version"] for v in response.json]
+
+
+def relay_with_limit(dispatch_limit: str) -> bytes:
+    old = b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">&#34;PT15M&#34;'
+    if old not in RELAY:
+        old = b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT15M"'
+    changed = RELAY.replace(old, old.replace(b"PT15M", dispatch_limit.encode()), 1)
+    assert changed != RELAY
+    return changed
+
+
+def test_a_changed_diagram_becomes_a_new_version_and_running_orders_stay(client, engine):
+    running = client.start("WO-V1", flow="two_department_relay")
+    response = deploy(client, {"two_department_relay.bpmn": relay_with_limit("PT20M")})
+    assert response.status_code == 201, response.json
+    assert response.json == {"dry_run": False, "deployed": [
+        {"kind": "process", "key": "two_department_relay", "version": 2, "created": True}]}
+
+    listed = client.get("/api/v1/process-definitions/two_department_relay/versions",
+                        "designer").json
+    assert [(v["version"], v["running_instances"]) for v in listed] == [(2, 0), (1, 1)]
+    assert engine.get_instance(running["id"]).definition_version == 1
+    new = client.start("WO-V2", flow="two_department_relay")
+    assert new["version"] == 2
+    assert new["open_tasks"][0]["stage_limit"] == "PT20M"
+    pinned = client.post("/api/v1/process-definitions/two_department_relay/start", "crm",
+                         json={"business_key": "WO-V3", "variables": SUBMISSION, "version": 1})
+    assert pinned.json["version"] == 1 and pinned.json["open_tasks"][0]["stage_limit"] == "PT15M"
+
+    xml = client.get("/api/v1/process-definitions/two_department_relay/versions/1/bpmn",
+                     "designer")
+    assert xml.headers["Content-Type"].startswith("application/xml")
+    assert xml.get_data() == RELAY
+
+
+def test_the_same_content_again_makes_no_new_version(client):
+    response = deploy(client, {"two_department_relay.bpmn": RELAY})
+    assert response.json["deployed"][0] == {"kind": "process", "key": "two_department_relay",
+                                            "version": 1, "created": False}
+
+
+def test_dry_run_validates_and_stores_nothing(client):
+    response = deploy(client, {"two_department_relay.bpmn": relay_with_limit("PT25M")},
+                      dry_run=True)
+    assert response.status_code == 200
+    assert response.json["dry_run"] is True
+    assert response.json["deployed"][0]["version"] == 2
+    assert versions(client, "two_department_relay") == [1]
+
+
+def test_every_problem_is_reported_and_nothing_is_deployed(client):
+    scripted = relay_with_limit("PT30M").replace(
+        b"</bpmn:process>",
+        b'<bpmn:scriptTask id="sneaky" name="Sneaky"><bpmn:script>x = 1</bpmn:script>'
+        b"</bpmn:scriptTask></bpmn:process>")
+    bad_table = ROUTING.replace(b"<text>business</text>", b"<text>__import__('os')</text>")
+    response = deploy(client, {
+        "two_department_relay.bpmn": scripted,
+        "routing.dmn": bad_table,
+        "evil.bpmn": XXE,
+        "notes.txt": b"hello",
+    })
+    assert response.status_code == 422
+    problems = response.json["errors"]
+    by_file = {(p["file"], p["element_id"]) for p in problems}
+    assert ("two_department_relay.bpmn", "sneaky") in by_file
+    assert ("routing.dmn", "input_business_expression") in by_file
+    assert ("evil.bpmn", None) in by_file
+    assert ("notes.txt", None) in by_file
+    assert all(p["message"] for p in problems)
+    assert next(p for p in problems if p["file"] == "evil.bpmn")["line"] == 2
+    assert versions(client, "two_department_relay") == [1]
+
+
+def test_a_changed_form_redeploys_the_flows_that_use_it(client):
+    form = json.loads((FORMS / "handle.json").read_text())
+    form["properties"]["cause"]["maxLength"] = 300
+    response = deploy(client, {"handle.json": json.dumps(form).encode()})
+    assert response.status_code == 201, response.json
+    assert {(d["key"], d["version"]) for d in response.json["deployed"]} == {
+        ("single_dispatch", 2), ("one_department", 2), ("two_department_relay", 2)}
+    detail = client.get("/api/v1/process-definitions/one_department", "designer").json
+    assert detail["version"] == 2
+
+
+def test_only_designers_deploy(client):
+    for who in ("front_desk", "crm", "manager"):
+        assert deploy(client, {"routing.dmn": ROUTING}, as_=who).status_code == 403
+    assert client.post("/api/v1/deployments", "designer", data={},
+                       content_type="multipart/form-data").status_code == 400
+
+
+def test_routing_follows_the_newest_table(client, engine):
+    assert engine.route("billing/overcharge/plan")["processing_department"] == "billing"
+    moved = ROUTING.replace(
+        b"<text>&quot;billing&quot;</text>\n        </outputEntry>",
+        b"<text>&quot;billing_centre&quot;</text>\n        </outputEntry>")
+    assert moved != ROUTING
+    response = deploy(client, {"routing.dmn": moved})
+    assert response.json["deployed"] == [
+        {"kind": "decision", "key": "routing", "version": 2, "created": True}]
+    assert engine.route("billing/overcharge/plan")["processing_department"] == "billing_centre"
+
+    evaluated = client.post("/api/v1/decisions/routing/evaluate?version=1", "designer",
+                            json={"inputs": {"business": "billing", "phenomenon": "x",
+                                             "cause": "y"}})
+    assert evaluated.json["outputs"]["processing_department"] == "billing"
+    listed = client.get("/api/v1/decisions", "designer").json
+    assert [(d["key"], d["version"], d["versions"]) for d in listed] == [("routing", 2, 2)]
+
+
+@pytest.mark.parametrize("category", ["astrology/horoscope/late", "billing", "a//b"])
+def test_a_category_without_a_route_is_a_clear_error(client, engine, category):
+    from engine.errors import NoRoute
+
+    with pytest.raises(NoRoute, match="cannot be routed"):
+        engine.route(category)
+
+
+def test_routing_examples_from_the_source(engine):
+    assert engine.route("network/no_signal/td")["flow"] == "two_department_relay"
+    assert engine.route("network/no_signal/base_station")["flow"] == "one_department"
+    assert engine.route("ring_back_tone/copy_failed/unknown")["flow"] == "single_dispatch"
+    assert engine.route("value_added/weather_forecast/not_sent")["processing_department"] \
+        == "provincial_support_centre"
+    assert engine.route("data_services/mms_not_received/gateway")["relaying_department"] \
+        == "service_support_group"
+
+
+def test_evaluating_without_a_matching_rule_is_422(client):
+    response = client.post("/api/v1/decisions/routing/evaluate", "designer",
+                           json={"inputs": {"business": "astrology", "phenomenon": "x",
+                                            "cause": "y"}})
+    assert response.status_code == 422 and "no rule" in response.json["detail"]
+
+
+def test_a_diagram_saved_by_the_bpmn_io_modeler_deploys_unchanged(client, engine):
+    """tests/fixtures/one_department_from_bpmn_io.bpmn is one_department.bpmn opened in
+    the bpmn-js Modeler, its feedback stage renamed, and saved by the modeler."""
+    from tests.conftest import ROOT
+
+    exported = (ROOT / "tests/fixtures/one_department_from_bpmn_io.bpmn").read_bytes()
+    assert b'exporter="bpmn-js' in exported
+    response = deploy(client, {"one_department.bpmn": exported})
+    assert response.status_code == 201, response.json
+    assert response.json["deployed"][0]["version"] == 2
+
+    instance = client.start("WO-MODELER")
+    assert instance["version"] == 2
+    from tests.orders import OrderDriver
+    driver = OrderDriver(engine, engine.clock)
+    task = driver.complete_until(instance["id"], "feedback")
+    assert task.stage_name == "Feedback to customer"
