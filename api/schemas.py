@@ -103,6 +103,39 @@ class DeploymentSchema(ma.Schema):
     deployed = fields.List(fields.Nested(DeployedSchema))
 
 
+class MigrationRequestSchema(ma.Schema):
+    to_version = fields.Integer(load_default=None,
+                                validate=validate.Range(min=1, max=MAX_NUMBER),
+                                metadata={"description": "Default: the newest version"})
+    instance_ids = fields.List(_key(), validate=validate.Length(min=1, max=500),
+                               load_default=None)
+    from_version = fields.Integer(load_default=None,
+                                  validate=validate.Range(min=1, max=MAX_NUMBER),
+                                  metadata={"description": "Every running instance of it"})
+    dry_run = fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def one_selection(self, data, **kwargs):
+        if (data["instance_ids"] is None) == (data["from_version"] is None):
+            raise ma.ValidationError("give either instance_ids or from_version",
+                                     "instance_ids")
+
+
+class MigrationReportSchema(ma.Schema):
+    instance_id = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    migrated = fields.Boolean()
+    mapped_tasks = fields.List(fields.String(), metadata={"description": "Open stages kept"})
+    dropped_tasks = fields.List(fields.String())
+    refusals = fields.List(fields.String(), metadata={"description": "Why it did not move"})
+
+
+class MigrationResultSchema(ma.Schema):
+    dry_run = fields.Boolean()
+    instances = fields.List(fields.Nested(MigrationReportSchema))
+
+
 class DecisionVersionSchema(ma.Schema):
     key = fields.String()
     version = fields.Integer()

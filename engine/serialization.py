@@ -59,6 +59,11 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 _serializer = _make_serializer()
 
 
+def spec_registry():
+    """The serializer's converter registry (SpiffWorkflow's spec diff compares with it)."""
+    return _serializer.registry
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> str:
     """Instance state as JSON text, without the spec."""
     return _serializer.serialize_json(workflow)

@@ -64,6 +64,7 @@ from .inspection import (
     open_stages,
     waiting_timers,
 )
+from .migration import apply_migration, plan_migration
 from .models import (
     DecisionDefinition,
     HumanTask,
@@ -376,6 +377,73 @@ class ProcessEngine:
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         return _waits_for_message(workflow, name)
 
+    def migrate(
+        self,
+        key: str,
+        *,
+        to_version: int | None = None,
+        instance_ids: list[str] | None = None,
+        from_version: int | None = None,
+        dry_run: bool = False,
+        actor: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Move running instances of `key` onto `to_version` (default: the newest).
+
+        Choose the instances by id or by the version they run on. Each moves in its own
+        transaction; one that cannot move (an open stage would be dropped, ...) is
+        reported with the reasons and left as it was. A dry run only reports.
+        """
+        with self.reading() as session:
+            target_definition = find_definition(session, key, to_version)
+            query = select(ProcessInstance.id).where(ProcessInstance.definition_key == key)
+            if instance_ids is not None:
+                query = query.where(ProcessInstance.id.in_(instance_ids))
+            if from_version is not None:
+                query = query.where(ProcessInstance.definition_version == from_version)
+            chosen = list(session.scalars(query.order_by(ProcessInstance.started_at)))
+        missing = sorted(set(instance_ids or []) - set(chosen))
+        reports = [{"instance_id": i, "migrated": False, "refusals": [
+            f"no instance of {key!r} with this id"]} for i in missing]
+        for instance_id in chosen:
+            reports.append(self._migrate_one(instance_id, target_definition, dry_run, actor))
+        return reports
+
+    def _migrate_one(self, instance_id: str, target_definition: ProcessDefinition,
+                     dry_run: bool, actor: str | None) -> dict[str, Any]:
+        now = self.clock.now()
+        with self._transaction() as session:
+            step = self._load(session, instance_id, now)
+            report = {"instance_id": instance_id,
+                      "from_version": step.instance.definition_version,
+                      "to_version": target_definition.version, "migrated": False,
+                      "mapped_tasks": [], "dropped_tasks": [], "refusals": []}
+            if step.instance.status != "running":
+                report["refusals"].append(f"the instance is {step.instance.status}")
+                return report
+            if target_definition.version <= step.instance.definition_version:
+                report["refusals"].append(
+                    f"already on version {step.instance.definition_version}")
+                return report
+            self._advance(step)  # limits that passed before the move are recorded first
+            target = self.specs.get(target_definition)
+            plan = plan_migration(step.workflow, target)
+            report.update(mapped_tasks=plan.mapped_tasks, dropped_tasks=plan.dropped_tasks,
+                          refusals=plan.refusals)
+            if dry_run or not plan.possible:
+                session.rollback()
+                return report
+            apply_migration(step.workflow, target, plan)
+            step.parsed = target
+            step.instance.definition_id = target_definition.id
+            step.instance.definition_version = target_definition.version
+            self._record(step, "migrated", actor=actor, detail={
+                "from_version": report["from_version"], "to_version": report["to_version"],
+                "mapped_tasks": plan.mapped_tasks, "dropped_tasks": plan.dropped_tasks})
+            self._advance(step)
+            self._save(step)
+            report["migrated"] = True
+            return report
+
     def fire_due_timers(
         self, worker_id: str, batch_size: int = 100, lease: timedelta = timedelta(minutes=5)
     ) -> int:
@@ -611,8 +679,10 @@ class ProcessEngine:
         for task_id, stage in stages.items():
             timer = stage_timers.get(task_id)
             row = known.get(task_id)
-            if row is not None:
-                row.department = stage.department
+            if row is not None:  # still open; its stage may have moved to a new version
+                row.department, row.definition_id = stage.department, instance.definition_id
+                row.stage_name, row.form = stage.stage_name, stage.form
+                row.instructions = stage.instructions
                 continue
             session.add(HumanTask(
                 id=task_id, instance_id=instance.id, definition_id=instance.definition_id,

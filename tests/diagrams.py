@@ -132,3 +132,59 @@ def message_process(key: str = "waits") -> bytes:
   <bpmn:escalation id="stage_overdue" name="Stage overdue" escalationCode="stage_overdue" />
 </bpmn:definitions>
 """).encode()
+
+
+def _staged_task(stage: str, incoming: str, outgoing: str) -> str:
+    return f"""      <bpmn:userTask id="{stage}" name="{stage.title()}">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="check.json" />
+        </spiffworkflow:properties></bpmn:extensionElements>
+        <bpmn:incoming>{incoming}</bpmn:incoming><bpmn:outgoing>{outgoing}</bpmn:outgoing>
+      </bpmn:userTask>
+      <bpmn:boundaryEvent id="{stage}_limit" name="{stage} limit" cancelActivity="false"
+          attachedToRef="{stage}">
+        <bpmn:outgoing>{stage}_late_flow</bpmn:outgoing>
+        <bpmn:timerEventDefinition id="{stage}_timer">
+          <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT1H"</bpmn:timeDuration>
+        </bpmn:timerEventDefinition>
+      </bpmn:boundaryEvent>
+      <bpmn:sequenceFlow id="{stage}_late_flow" sourceRef="{stage}_limit"
+          targetRef="{stage}_late" />
+      <bpmn:endEvent id="{stage}_late" name="{stage} late">
+        <bpmn:incoming>{stage}_late_flow</bpmn:incoming>
+        <bpmn:escalationEventDefinition id="{stage}_esc" escalationRef="stage_overdue" />
+      </bpmn:endEvent>"""
+
+
+def staged_process(stages: list[str], key: str = "staged") -> bytes:
+    """start -> sub-process "work" (the stages in order, each with a 1 h limit) -> end."""
+    tasks, flows, previous = [], [], "sub_start"
+    for n, stage in enumerate(stages):
+        tasks.append(_staged_task(stage, f"sf{n}", f"sf{n + 1}"))
+        flows.append(f'<bpmn:sequenceFlow id="sf{n}" sourceRef="{previous}" targetRef="{stage}"/>')
+        previous = stage
+    flows.append(f'<bpmn:sequenceFlow id="sf{len(stages)}" sourceRef="{previous}" '
+                 'targetRef="sub_end"/>')
+    lane = "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>"
+                   for node in ["start", "work", "end", *stages])
+    nl = "\n"
+    return (HEADER + f"""  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:laneSet id="lanes"><bpmn:lane id="lane_a" name="Acceptance">{lane}</bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="Start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:subProcess id="work" name="Work">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:startEvent id="sub_start" name="Begin"><bpmn:outgoing>sf0</bpmn:outgoing>
+      </bpmn:startEvent>
+{nl.join(tasks)}
+      {nl.join(flows)}
+      <bpmn:endEvent id="sub_end" name="Done">
+        <bpmn:incoming>sf{len(stages)}</bpmn:incoming></bpmn:endEvent>
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+    <bpmn:endEvent id="end" name="End"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+  <bpmn:escalation id="stage_overdue" name="Stage overdue" escalationCode="stage_overdue" />
+</bpmn:definitions>
+""").encode()

@@ -13,6 +13,8 @@ from ..schemas import (
     DefinitionVersionArgs,
     DefinitionVersionSchema,
     InstanceDetailSchema,
+    MigrationRequestSchema,
+    MigrationResultSchema,
     StartRequestSchema,
 )
 from .common import engine
@@ -61,6 +63,22 @@ class VersionXml(MethodView):
     def get(self, key, version):
         """The BPMN of one version"""
         return Response(engine().definition(key, version).bpmn_xml, mimetype="application/xml")
+
+
+@blp.route("/<string:key>/migrations")
+class Migrations(MethodView):
+    @requires("designer")
+    @blp.arguments(MigrationRequestSchema)
+    @blp.response(200, MigrationResultSchema)
+    def post(self, body, key):
+        """Move running instances (by id, or all of a version) onto a newer version.
+        Each instance reports the open stages it keeps, and why it did not move if it
+        did not; pending timers keep their due times. `dry_run` only reports."""
+        instances = engine().migrate(
+            key, to_version=body["to_version"], instance_ids=body["instance_ids"],
+            from_version=body["from_version"], dry_run=body["dry_run"],
+            actor=current_principal().name)
+        return {"dry_run": body["dry_run"], "instances": instances}
 
 
 @blp.route("/<string:key>/start")

@@ -36,6 +36,8 @@ ENDPOINTS = {
     "read version xml": ("GET", "/api/v1/process-definitions/one_department/versions/1/bpmn",
                          None),
     "deploy (no files)": ("POST", "/api/v1/deployments?dry_run=true", None),
+    "migrate (dry run)": ("POST", "/api/v1/process-definitions/one_department/migrations",
+                          {"from_version": 1, "dry_run": True}),
     "list decisions": ("GET", "/api/v1/decisions", None),
     "evaluate decision": ("POST", "/api/v1/decisions/routing/evaluate",
                           {"inputs": {"business": "billing", "phenomenon": "x", "cause": "y"}}),
@@ -62,6 +64,7 @@ MATRIX = {
     "list versions":     (403, 403, 200, 200, 200, 200, 200, 401),
     "read version xml":  (403, 403, 200, 200, 200, 200, 200, 401),
     "deploy (no files)": (403, 403, 403, 403, 400, 403, 400, 401),
+    "migrate (dry run)": (403, 403, 403, 403, 200, 403, 200, 401),
     "list decisions":    (403, 403, 200, 200, 200, 200, 200, 401),
     "evaluate decision": (403, 403, 403, 403, 200, 200, 200, 401),
 }

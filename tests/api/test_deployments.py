@@ -178,3 +178,29 @@ def test_a_diagram_saved_by_the_bpmn_io_modeler_deploys_unchanged(client, engine
     driver = OrderDriver(engine, engine.clock)
     task = driver.complete_until(instance["id"], "feedback")
     assert task.stage_name == "Feedback to customer"
+
+
+def test_migrating_over_http(client, engine):
+    from engine.definitions import ProcessSource
+    from tests.diagrams import FORM, staged_process
+
+    def deploy_stages(stages):
+        engine.deploy([ProcessSource("staged", "staged.bpmn", staged_process(stages),
+                                     {"check.json": FORM})])
+
+    deploy_stages(["a", "b"])
+    started = client.post("/api/v1/process-definitions/staged/start", "crm",
+                          json={"business_key": "M-1"}).json
+    deploy_stages(["a", "c", "b"])
+    url = "/api/v1/process-definitions/staged/migrations"
+    dry = client.post(url, "designer", json={"from_version": 1, "dry_run": True})
+    assert dry.status_code == 200
+    assert dry.json["instances"][0]["mapped_tasks"] == ["a"]
+    assert dry.json["instances"][0]["migrated"] is False
+    done = client.post(url, "designer", json={"instance_ids": [started["id"]]})
+    assert done.json["instances"][0]["migrated"] is True
+    assert client.get(f"/api/v1/process-instances/{started['id']}", "crm").json["version"] == 2
+
+    both = client.post(url, "designer", json={"instance_ids": ["x"], "from_version": 1})
+    assert both.status_code == 422
+    assert client.post(url, "crm", json={"from_version": 1}).status_code == 403

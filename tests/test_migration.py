@@ -1,0 +1,101 @@
+"""Moving running instances onto a newer version."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.definitions import ProcessSource
+from tests.consistency import assert_consistent
+from tests.diagrams import FORM, staged_process
+
+
+def deploy_stages(engine, stages: list[str]) -> int:
+    [result] = engine.deploy([ProcessSource("staged", "staged.bpmn", staged_process(stages),
+                                            {"check.json": FORM})])
+    return result.version
+
+
+def open_stage(engine, instance_id):
+    [task] = engine.tasks(instance_id=instance_id)
+    return task
+
+
+@pytest.fixture
+def waiting_in_a_subprocess(engine, clock):
+    """An instance at stage `a` inside sub-process `work`, 10 minutes in; then version 2
+    inserts stage `c` after `a`."""
+    assert deploy_stages(engine, ["a", "b"]) == 1
+    instance_id = engine.start("staged", "S-1", {}).instance_id
+    clock.advance(timedelta(minutes=10))
+    assert deploy_stages(engine, ["a", "c", "b"]) == 2
+    return instance_id
+
+
+def test_dry_run_reports_and_changes_nothing(engine, waiting_in_a_subprocess):
+    instance_id = waiting_in_a_subprocess
+    before = engine.get_instance(instance_id).state
+    [report] = engine.migrate("staged", instance_ids=[instance_id], dry_run=True)
+    assert report == {"instance_id": instance_id, "from_version": 1, "to_version": 2,
+                      "migrated": False, "mapped_tasks": ["a"], "dropped_tasks": [],
+                      "refusals": []}
+    instance = engine.get_instance(instance_id)
+    assert (instance.definition_version, instance.state) == (1, before)
+
+
+def test_a_migrated_instance_runs_the_new_stage_and_keeps_its_due_times(
+        engine, clock, orders, waiting_in_a_subprocess):
+    instance_id = waiting_in_a_subprocess
+    task = open_stage(engine, instance_id)
+    due = task.due_at
+    [report] = engine.migrate("staged", instance_ids=[instance_id], actor="designer")
+    assert report["migrated"] is True and report["mapped_tasks"] == ["a"]
+
+    instance = engine.get_instance(instance_id)
+    assert instance.definition_version == 2
+    same_task = open_stage(engine, instance_id)
+    assert (same_task.id, same_task.due_at) == (task.id, due)  # not restarted from "now"
+    assert [t.due_at for t in engine.timers(instance_id, state="pending")] == [due]
+    assert_consistent(engine, instance_id)
+
+    clock.advance(timedelta(minutes=50, seconds=1))  # the original limit, not 10 min later
+    engine.fire_due_timers("w")
+    assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["a"]
+
+    stages = []
+    while tasks := engine.tasks(instance_id=instance_id):
+        stages.append(tasks[0].stage)
+        engine.complete_task(tasks[0].id, {}, "clerk")
+    assert stages == ["a", "c", "b"]
+    assert engine.get_instance(instance_id).status == "completed"
+    migrated = orders.events(instance_id, "migrated")
+    assert [(e.actor, e.detail["from_version"], e.detail["to_version"]) for e in migrated] == [
+        ("designer", 1, 2)]
+    assert_consistent(engine, instance_id)
+
+
+def test_dropping_an_open_stage_is_refused(engine, waiting_in_a_subprocess):
+    instance_id = waiting_in_a_subprocess
+    assert deploy_stages(engine, ["c", "b"]) == 3
+    [report] = engine.migrate("staged", instance_ids=[instance_id], to_version=3)
+    assert report["migrated"] is False
+    assert report["dropped_tasks"] == ["a", "a_limit"]
+    assert report["refusals"] == ["open stage 'a' does not exist in the new version"]
+    assert engine.get_instance(instance_id).definition_version == 1
+    assert open_stage(engine, instance_id).stage == "a"
+
+
+def test_all_instances_of_a_version(engine, waiting_in_a_subprocess):
+    other = engine.start("staged", "S-2", {}, version=1).instance_id
+    newer = engine.start("staged", "S-3", {}).instance_id  # already on version 2
+    reports = engine.migrate("staged", from_version=1)
+    assert {(r["instance_id"], r["migrated"]) for r in reports} == {
+        (waiting_in_a_subprocess, True), (other, True)}
+    assert engine.get_instance(newer).definition_version == 2
+    [again] = engine.migrate("staged", instance_ids=[other])
+    assert again["refusals"] == ["already on version 2"]
+
+
+def test_unknown_instances_are_reported(engine, waiting_in_a_subprocess):
+    [report] = engine.migrate("staged", instance_ids=["nope"])
+    assert report["refusals"] == ["no instance of 'staged' with this id"]
