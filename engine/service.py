@@ -98,6 +98,8 @@ from .specs import (
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
+# Outputs of the routing table that become the order's department variables.
+ROUTED_FIELDS = ("processing_department", "relaying_department")
 LAPSED_LANES_KEY = "lapsed_department_lanes"  # workflow data: lanes whose total has lapsed
 SUMMARY_VALUE_LENGTH = 80
 
@@ -250,6 +252,27 @@ class ProcessEngine:
             if prior is None:
                 raise
             return StartResult(prior, created=False)
+
+    def start_routed(
+        self,
+        business_key: str,
+        variables: dict[str, Any],
+        *,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> StartResult:
+        """Start the flow the routing table chooses for `variables["category"]`, with the
+        department(s) it names filled in where the caller gave none."""
+        category = variables.get("category")
+        if not isinstance(category, str):
+            raise NoRoute(str(category), "the order has no category")
+        route = self.route(category)
+        routed = dict(variables)
+        for field_name in ROUTED_FIELDS:
+            if route.get(field_name) and not routed.get(field_name):
+                routed[field_name] = route[field_name]
+        return self.start(route["flow"], business_key, routed, actor=actor,
+                          idempotency_key=idempotency_key)
 
     def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
         """Make `actor` the assignee; claiming one's own task again is a no-op."""

@@ -204,3 +204,32 @@ def test_migrating_over_http(client, engine):
     both = client.post(url, "designer", json={"instance_ids": ["x"], "from_version": 1})
     assert both.status_code == 422
     assert client.post(url, "crm", json={"from_version": 1}).status_code == 403
+
+
+def test_redeploying_the_routing_table_changes_where_new_orders_go(client, engine):
+    order = {**SUBMISSION, "category": "billing/overcharge/plan"}
+    first = engine.start_routed("R-1", order, actor="crm")
+    before = engine.get_instance(first.instance_id)
+    assert before.definition_key == "one_department"
+    assert before.variables["processing_department"] == "billing"
+
+    relayed = ROUTING.replace(
+        b"<text>&quot;one_department&quot;</text>\n        </outputEntry>\n"
+        b"        <outputEntry id=\"rule9_processing\">",
+        b"<text>&quot;two_department_relay&quot;</text>\n        </outputEntry>\n"
+        b"        <outputEntry id=\"rule9_processing\">")
+    assert relayed != ROUTING
+    assert deploy(client, {"routing.dmn": relayed}).status_code == 201
+
+    second = engine.get_instance(engine.start_routed("R-2", order, actor="crm").instance_id)
+    assert second.definition_key == "two_department_relay"
+    assert engine.get_instance(first.instance_id).definition_key == "one_department"
+    # The caller's own choice of department is kept; only gaps are filled.
+    own = engine.start_routed("R-3", {**order, "processing_department": "vip_desk"})
+    assert engine.get_instance(own.instance_id).variables["processing_department"] == \
+        "vip_desk"
+    from engine.errors import NoRoute
+    with pytest.raises(NoRoute, match="no category"):
+        engine.start_routed("R-4", {k: v for k, v in SUBMISSION.items() if k != "category"})
+    with pytest.raises(NoRoute, match="no rule of the 'routing' table"):
+        engine.start_routed("R-5", {**SUBMISSION, "category": "astrology/late/moon"})
