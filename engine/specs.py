@@ -175,7 +175,13 @@ def _latest(session: Session, model, key: str):
     ).first()
 
 
+# Version numbers a database integer column can hold; others cannot exist.
+_VERSIONS = range(1, 2**31)
+
+
 def _find(session: Session, model, key: str, version: int | None):
     if version is None:
         return _latest(session, model, key)
+    if version not in _VERSIONS:
+        return None
     return session.scalars(select(model).where(model.key == key, model.version == version)).first()

@@ -73,6 +73,14 @@ def test_numbers_too_large_for_the_database_are_422(client, path, who, field):
     assert set(_fields(_problem(client.get(path, who), 422))) == {field}
 
 
+@pytest.mark.parametrize("path", [
+    "/api/v1/process-definitions/one_department/versions/1052617147706/bpmn",
+    "/api/v1/decisions/routing/versions/99999999999999999999/dmn",
+])
+def test_versions_beyond_any_integer_column_are_404(client, path):
+    _problem(client.get(path, "designer"), 404)
+
+
 def test_start_form_violations_are_422_with_field_paths(client, engine):
     body = _problem(client.post(START, "crm", json={
         "business_key": "WO-E2", "variables": {**SUBMISSION, "customer_phone": "12345"}}), 422)
