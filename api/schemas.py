@@ -64,14 +64,20 @@ class DefinitionVersionArgs(ma.Schema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_NUMBER))
 
 
-class DefinitionVersionSchema(ma.Schema):
+class VersionSchema(ma.Schema):
+    """One deployed version of a process or a decision table."""
+
     key = fields.String(required=True)
     version = fields.Integer(required=True)
     name = fields.String(allow_none=True)
-    versions = fields.Integer(allow_none=True)
+    versions = fields.Integer(allow_none=True,
+                              metadata={"description": "Versions of the key (in lists)"})
     content_hash = fields.String()
     file_name = fields.String()
     deployed_at = _aware()
+
+
+class DefinitionVersionSchema(VersionSchema):
     running_instances = fields.Integer(metadata={"description": "Instances still on it"})
 
 
@@ -134,16 +140,6 @@ class MigrationReportSchema(ma.Schema):
 class MigrationResultSchema(ma.Schema):
     dry_run = fields.Boolean()
     instances = fields.List(fields.Nested(MigrationReportSchema))
-
-
-class DecisionVersionSchema(ma.Schema):
-    key = fields.String()
-    version = fields.Integer()
-    name = fields.String(allow_none=True)
-    versions = fields.Integer(allow_none=True)
-    content_hash = fields.String()
-    file_name = fields.String()
-    deployed_at = _aware()
 
 
 class DecisionInputSchema(ma.Schema):

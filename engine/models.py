@@ -42,8 +42,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
 
 
-class ProcessDefinition(Base):
-    __tablename__ = "process_definitions"
+class VersionedDefinition:
+    """What every deployed definition has: a key, numbered versions, and its source."""
+
     __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,26 +53,23 @@ class ProcessDefinition(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(300))
+    deployed_at: Mapped[datetime]
+
+
+class ProcessDefinition(VersionedDefinition, Base):
+    __tablename__ = "process_definitions"
+
     bpmn_xml: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict[str, Any]]
     serialized_spec: Mapped[str] = mapped_column(Text)
-    deployed_at: Mapped[datetime]
 
 
-class DecisionDefinition(Base):
+class DecisionDefinition(VersionedDefinition, Base):
     """A deployed version of a decision table (DMN), e.g. the complaint routing table."""
 
     __tablename__ = "decision_definitions"
-    __table_args__ = (UniqueConstraint("key", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str | None] = mapped_column(String(200))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    file_name: Mapped[str] = mapped_column(String(300))
     dmn_xml: Mapped[str] = mapped_column(Text)
-    deployed_at: Mapped[datetime]
 
 
 class ProcessInstance(Base):

@@ -10,8 +10,8 @@ from ..auth import requires
 from ..schemas import (
     DecisionInputSchema,
     DecisionResultSchema,
-    DecisionVersionSchema,
     DefinitionVersionArgs,
+    VersionSchema,
 )
 from .common import engine
 
@@ -22,7 +22,7 @@ READERS = ("designer", "manager", "integrator")
 @blp.route("")
 class Decisions(MethodView):
     @requires(*READERS)
-    @blp.response(200, DecisionVersionSchema(many=True))
+    @blp.response(200, VersionSchema(many=True))
     def get(self):
         """The newest version of each decision table"""
         return [_view(d, versions) for d, versions in engine().decision_tables()]
@@ -31,7 +31,7 @@ class Decisions(MethodView):
 @blp.route("/<string:key>/versions")
 class DecisionVersions(MethodView):
     @requires(*READERS)
-    @blp.response(200, DecisionVersionSchema(many=True))
+    @blp.response(200, VersionSchema(many=True))
     def get(self, key):
         """Every deployed version of a decision table, newest first"""
         return [_view(d) for d in engine().versions("decision", key)]
