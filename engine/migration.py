@@ -51,9 +51,11 @@ def plan_migration(workflow: BpmnWorkflow, target: ParsedProcess) -> MigrationPl
         if name is None:
             continue
         if task.id in removed_ids:
+            # Spiff would leave such a task pointing at the old spec, and the saved state
+            # could not be loaded again: refuse rather than drop anything in flight.
             plan.dropped_tasks.append(name)
-            if isinstance(task.task_spec, UserTask):
-                plan.refusals.append(f"open stage {name!r} does not exist in the new version")
+            what = "open stage" if isinstance(task.task_spec, UserTask) else "waiting event"
+            plan.refusals.append(f"{what} {name!r} does not exist in the new version")
         elif isinstance(task.task_spec, UserTask) and task.state == TaskState.READY:
             plan.mapped_tasks.append(name)
     if plan.possible:

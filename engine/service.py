@@ -40,6 +40,7 @@ from .errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
     Busy,
+    Conflict,
     DecisionNotFound,
     DefinitionNotFound,
     IdempotencyKeyReused,
@@ -428,7 +429,14 @@ class ProcessEngine:
         reports = [{"instance_id": i, "migrated": False, "refusals": [
             f"no instance of {key!r} with this id"]} for i in missing]
         for instance_id in chosen:
-            reports.append(self._migrate_one(instance_id, target_definition, dry_run, actor))
+            try:
+                reports.append(self._migrate_one(instance_id, target_definition, dry_run,
+                                                 actor))
+            except (InstanceFailed, Conflict) as err:  # this one stays as it was
+                reports.append({"instance_id": instance_id, "migrated": False,
+                                "to_version": target_definition.version,
+                                "mapped_tasks": [], "dropped_tasks": [],
+                                "refusals": [f"could not be moved: {err}"]})
         return reports
 
     def _migrate_one(self, instance_id: str, target_definition: ProcessDefinition,
@@ -455,7 +463,7 @@ class ProcessEngine:
             if dry_run or not plan.possible:
                 session.rollback()
                 return report
-            apply_migration(step.workflow, target, plan)
+            self._run(step, lambda: apply_migration(step.workflow, target, plan))
             step.parsed = target
             step.instance.definition_id = target_definition.id
             step.instance.definition_version = target_definition.version
@@ -464,6 +472,10 @@ class ProcessEngine:
                 "mapped_tasks": plan.mapped_tasks, "dropped_tasks": plan.dropped_tasks})
             self._advance(step)
             self._save(step)
+            try:  # the state we are about to commit must load again
+                restore_workflow(step.instance.state, target.spec, target.subprocess_specs)
+            except Exception as err:
+                raise InstanceFailed(f"the migrated state would not load: {err}") from err
             report["migrated"] = True
             return report
 
@@ -704,7 +716,7 @@ class ProcessEngine:
             row = known.get(task_id)
             if row is not None:  # still open; its stage may have moved to a new version
                 row.department, row.definition_id = stage.department, instance.definition_id
-                row.stage_name, row.form = stage.stage_name, stage.form
+                row.stage_name, row.form, row.lane = stage.stage_name, stage.form, stage.lane
                 row.instructions = stage.instructions
                 continue
             session.add(HumanTask(
@@ -730,6 +742,9 @@ class ProcessEngine:
         }
         for timer_id, row in pending.items():
             timer = waiting.get(timer_id)
+            if timer is not None and timer.stage_task is not None:  # may have moved lanes
+                row.lane = timer.stage_task.task_spec.lane
+                row.department = department_of(timer.stage_task)
             if timer is not None and timer.due_at == row.due_at:
                 continue  # still waiting for the same moment
             fired = timer is not None or _timer_fired(step.workflow, timer_id)

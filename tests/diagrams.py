@@ -134,8 +134,24 @@ def message_process(key: str = "waits") -> bytes:
 """).encode()
 
 
-def _staged_task(stage: str, incoming: str, outgoing: str) -> str:
-    return f"""      <bpmn:userTask id="{stage}" name="{stage.title()}">
+def _reminder(stage: str, expression: str) -> str:
+    return f"""
+      <bpmn:boundaryEvent id="{stage}_remind" name="{stage} reminder" cancelActivity="false"
+          attachedToRef="{stage}">
+        <bpmn:outgoing>{stage}_remind_flow</bpmn:outgoing>
+        <bpmn:timerEventDefinition id="{stage}_remind_timer">
+          <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{expression}</bpmn:timeDuration>
+        </bpmn:timerEventDefinition>
+      </bpmn:boundaryEvent>
+      <bpmn:sequenceFlow id="{stage}_remind_flow" sourceRef="{stage}_remind"
+          targetRef="{stage}_reminded" />
+      <bpmn:endEvent id="{stage}_reminded" name="{stage} reminded">
+        <bpmn:incoming>{stage}_remind_flow</bpmn:incoming></bpmn:endEvent>"""
+
+
+def _staged_task(stage: str, incoming: str, outgoing: str, reminder: str | None) -> str:
+    extra = _reminder(stage, reminder) if reminder else ""
+    return extra + f"""      <bpmn:userTask id="{stage}" name="{stage.title()}">
         <bpmn:extensionElements><spiffworkflow:properties>
           <spiffworkflow:property name="formJsonSchemaFilename" value="check.json" />
         </spiffworkflow:properties></bpmn:extensionElements>
@@ -156,11 +172,13 @@ def _staged_task(stage: str, incoming: str, outgoing: str) -> str:
       </bpmn:endEvent>"""
 
 
-def staged_process(stages: list[str], key: str = "staged") -> bytes:
-    """start -> sub-process "work" (the stages in order, each with a 1 h limit) -> end."""
+def staged_process(stages: list[str], key: str = "staged",
+                   reminders: dict[str, str] | None = None) -> bytes:
+    """start -> sub-process "work" (the stages in order, each with a 1 h limit, and a
+    reminder timer with the given expression on the stages named in `reminders`) -> end."""
     tasks, flows, previous = [], [], "sub_start"
     for n, stage in enumerate(stages):
-        tasks.append(_staged_task(stage, f"sf{n}", f"sf{n + 1}"))
+        tasks.append(_staged_task(stage, f"sf{n}", f"sf{n + 1}", (reminders or {}).get(stage)))
         flows.append(f'<bpmn:sequenceFlow id="sf{n}" sourceRef="{previous}" targetRef="{stage}"/>')
         previous = stage
     flows.append(f'<bpmn:sequenceFlow id="sf{len(stages)}" sourceRef="{previous}" '
