@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         AUTO_MIGRATE=_flag(os.environ.get("AUTO_MIGRATE"), default=database_url is None),
         PROCESSES_DIR=os.environ.get("PROCESSES_DIR", str(PROJECT_ROOT / "processes")),
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
+        DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         CLOCK=None,
         API_TITLE="Complaint work orders",

@@ -87,7 +87,7 @@ def _print_first_run_tokens() -> None:
         if session.scalar(select(func.count()).select_from(ApiToken)):
             click.echo("API tokens exist; create more with `flask tokens create`.")
             return
-    directory = json.loads((Path(current_app.config["PROCESSES_DIR"]) /
+    directory = json.loads((Path(current_app.config["DATA_DIR"]) /
                             "departments.json").read_text(encoding="utf-8"))
     principals = [(d["id"], "department", d["id"]) for d in directory["departments"]]
     principals += [("demo-integrator", "integrator", None), ("demo-designer", "designer", None),

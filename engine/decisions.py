@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .definitions import DefinitionInvalid, Problem, int_or_none, safe_root
+from .definitions import DefinitionInvalid, Problem, int_or_none, length_problems, safe_root
 from .errors import DecisionFailed, NoDecision
 from .expressions import ExpressionError, RestrictedScriptEngine, check_expression
 
@@ -60,6 +60,7 @@ def parse_decision(source: DecisionSource) -> ParsedDecision:
     """Check every rule of the table and parse it; raise DefinitionInvalid if any fails."""
     root = safe_root(source.file_name, source.dmn)
     problems = lint_decision(source.file_name, root)
+    problems.extend(length_problems(source.file_name, root, "decision"))
     parser = SpiffBpmnParser(validator=VALIDATOR)
     decision = None
     try:

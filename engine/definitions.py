@@ -106,6 +106,7 @@ def parse_source(source: ProcessSource) -> ParsedProcess:
     """Check `source` against every rule and parse it; raise DefinitionInvalid if any fails."""
     root = safe_root(source.file_name, source.bpmn)
     problems = lint_diagram(source.file_name, root, source.forms)
+    problems.extend(length_problems(source.file_name, root, "process"))
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, source.file_name)
@@ -169,6 +170,21 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
             _check_literal_duration(node, report)
         elif etree.QName(node).localname == "timeDate":
             _check_literal_date(node, report)
+    return problems
+
+
+MAX_KEY_LENGTH = 200  # the key and name columns
+
+
+def length_problems(file_name: str, root: etree._Element, element: str) -> list[Problem]:
+    """Keys and names longer than the database stores them."""
+    problems = []
+    for node in root.iter(f"{{*}}{element}"):
+        for attribute in ("id", "name"):
+            if len(node.get(attribute) or "") > MAX_KEY_LENGTH:
+                problems.append(Problem(file_name, f"{element} {attribute} is longer than "
+                                        f"{MAX_KEY_LENGTH} characters", node.sourceline,
+                                        (node.get("id") or "")[:60] or None))
     return problems
 
 

@@ -15,6 +15,20 @@ from .definitions import DefinitionInvalid, Problem, ProcessSource, form_names, 
 
 EXTENSIONS = (".bpmn", ".dmn", ".json")
 MAX_FILES = 200
+MAX_FILE_NAME = 300  # the file_name columns
+
+
+def parse_form(name: str, content: bytes) -> tuple[Any, Problem | None]:
+    """A form file as JSON (strict: no NaN or Infinity, which databases refuse)."""
+    def refuse_constant(constant: str):
+        raise ValueError(f"{constant} is not allowed in JSON")
+
+    try:
+        return json.loads(content.decode("utf-8"), parse_constant=refuse_constant), None
+    except RecursionError:
+        return None, Problem(name, "not valid JSON: nested too deeply")
+    except (ValueError, UnicodeDecodeError) as err:
+        return None, Problem(name, f"not valid JSON: {err}")
 
 
 @dataclass
@@ -51,13 +65,15 @@ def collect_sources(
     deployed_form: Callable[[str], Any | None] = lambda name: None,
     deployed_users_of: Callable[[str], list[DeployedUser]] = lambda name: [],
     forms_dir: Path | None = None,
+    strict_forms: bool = True,
 ) -> Sources:
     """Sort `files` into process and decision sources (problems are kept in them, to be
     reported with those found when the sources are checked).
 
-    A diagram's forms come from the same deployment, else from the deployed version
-    that has them, else from `forms_dir`. A form deployed without any diagram naming it
-    redeploys the deployed diagrams that use it.
+    A diagram's forms come from the same deployment, else from the newest deployed
+    version that has them, else from `forms_dir`. A form deployed without any diagram
+    naming it redeploys the deployed diagrams that use it (or, with `strict_forms`, is
+    a problem if none does).
     """
     problems: list[Problem] = []
     if len(files) > MAX_FILES:
@@ -66,17 +82,22 @@ def collect_sources(
     for name, content in files.items():
         if PurePath(name).name != name or not name:
             problems.append(Problem(name or "(unnamed)", "a file name must not contain a path"))
+        elif len(name) > MAX_FILE_NAME:
+            problems.append(Problem(name[:60] + "…", f"file name over {MAX_FILE_NAME} characters"))
         elif name.endswith(".json"):
-            try:
-                forms[name] = json.loads(content.decode("utf-8"))
-            except (ValueError, UnicodeDecodeError) as err:
-                problems.append(Problem(name, f"not valid JSON: {err}"))
+            form, problem = parse_form(name, content)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                forms[name] = form
+        elif not name.endswith((".bpmn", ".dmn")):
+            problems.append(Problem(name, "only .bpmn, .dmn and .json files can be deployed"))
+        elif not _is_utf8(content):
+            problems.append(Problem(name, "not UTF-8: save the file with UTF-8 encoding"))
         elif name.endswith(".bpmn"):
             diagrams[name] = content
-        elif name.endswith(".dmn"):
-            tables[name] = content
         else:
-            problems.append(Problem(name, "only .bpmn, .dmn and .json files can be deployed"))
+            tables[name] = content
 
     def find_form(name: str) -> Any | None:
         if name in forms:
@@ -85,10 +106,10 @@ def collect_sources(
             return deployed
         path = forms_dir / name if forms_dir is not None else None
         if path is not None and PurePath(name).name == name and path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as err:
-                problems.append(Problem(name, f"not valid JSON: {err}"))
+            form, problem = parse_form(name, path.read_bytes())
+            if problem is not None:
+                problems.append(problem)
+            return form
         return None
 
     sources = Sources()
@@ -99,12 +120,15 @@ def collect_sources(
             sources.processes.append(source_from_bytes(name, content, find_form))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
+    users: dict[str, DeployedUser] = {}
     for form in sorted(set(forms) - named):
-        for user in deployed_users_of(form):
-            if user.file_name not in diagrams:
-                sources.processes.append(source_from_bytes(
-                    user.file_name, user.bpmn,
-                    lambda n, user=user: forms.get(n, user.forms.get(n))))
+        found = [u for u in deployed_users_of(form) if u.file_name not in diagrams]
+        if not found and strict_forms:
+            problems.append(Problem(form, "no diagram (uploaded or deployed) names this form"))
+        users.update((user.file_name, user) for user in found)
+    for user in users.values():  # each affected diagram once, with every new form
+        sources.processes.append(source_from_bytes(
+            user.file_name, user.bpmn, lambda n, user=user: forms.get(n, user.forms.get(n))))
     for name, content in tables.items():
         try:
             sources.decisions.append(decision_source(name, content))
@@ -113,6 +137,14 @@ def collect_sources(
     problems.extend(_duplicates(sources))
     sources.problems = problems
     return sources
+
+
+def _is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _duplicates(sources: Sources) -> list[Problem]:

@@ -146,27 +146,39 @@ class ProcessEngine:
     # ----------------------------------------------------------------- deployment
 
     def deploy(
-        self, sources: Sources | list[ProcessSource], *, dry_run: bool = False
+        self,
+        sources: Sources | list[ProcessSource],
+        *,
+        dry_run: bool = False,
+        skip_known_content: bool = False,
     ) -> list[DeployResult]:
         if isinstance(sources, list):
             sources = Sources(processes=sources)
-        return deploy_sources(self.sessions, sources, self.clock.now(), dry_run=dry_run)
+        return deploy_sources(self.sessions, sources, self.clock.now(), dry_run=dry_run,
+                              skip_known_content=skip_known_content)
 
     def deploy_files(
-        self, files: dict[str, bytes], *, forms_dir: Path | None = None, dry_run: bool = False
+        self,
+        files: dict[str, bytes],
+        *,
+        forms_dir: Path | None = None,
+        dry_run: bool = False,
+        start_up: bool = False,
     ) -> list[DeployResult]:
         """Deploy .bpmn, .dmn and .json form files (an upload, or files from disk)."""
         with self.reading() as session:
             sources = collect_sources(
-                files, forms_dir=forms_dir,
+                files, forms_dir=forms_dir, strict_forms=not start_up,
                 deployed_form=lambda name: deployed_form(session, name),
                 deployed_users_of=lambda form: deployed_users_of(session, form),
             )
-        return self.deploy(sources, dry_run=dry_run)
+        return self.deploy(sources, dry_run=dry_run, skip_known_content=start_up)
 
     def deploy_directory(self, processes_dir: Path, forms_dir: Path) -> list[DeployResult]:
-        """Deploy processes/ (diagrams, decision tables) with the forms in forms/."""
-        return self.deploy_files(files_in(processes_dir, forms_dir), forms_dir=forms_dir)
+        """Deploy processes/ (diagrams, decision tables) with the forms in forms/, at
+        start-up: only content never deployed before becomes a new version."""
+        return self.deploy_files(files_in(processes_dir, forms_dir), forms_dir=forms_dir,
+                                 start_up=True)
 
     # ------------------------------------------------------------------ decisions
 

@@ -84,8 +84,13 @@ def deploy_sources(
     now: datetime,
     *,
     dry_run: bool = False,
+    skip_known_content: bool = False,
 ) -> list[DeployResult]:
     """Validate every source, then store a new version of each one whose content changed.
+
+    With `skip_known_content` (start-up), content that was ever deployed as any version
+    is not deployed again: a designer's newer upload is not undone by an older copy on
+    disk.
 
     All or nothing: if any source has a problem, DefinitionInvalid lists them all and
     nothing is stored. A dry run validates and reports what would be stored.
@@ -104,11 +109,13 @@ def deploy_sources(
     if problems:
         raise DefinitionInvalid(problems)
     try:
-        return _store_versions(session_factory, processes, decisions, now, dry_run)
+        return _store_versions(session_factory, processes, decisions, now, dry_run,
+                               skip_known_content)
     except IntegrityError:
         # Another process deployed the same key at the same moment; its versions are
         # now visible, so a second pass either finds them identical or numbers after them.
-        return _store_versions(session_factory, processes, decisions, now, dry_run)
+        return _store_versions(session_factory, processes, decisions, now, dry_run,
+                               skip_known_content)
 
 
 def deployed_form(session: Session, name: str) -> Any | None:
@@ -126,19 +133,24 @@ def deployed_users_of(session: Session, form: str) -> list[DeployedUser]:
 
 
 def _newest_versions(session: Session) -> list[ProcessDefinition]:
-    return [definition for definition, _versions in latest_definitions(session)]
+    """The newest version of each process, most recently deployed first."""
+    newest = [definition for definition, _versions in latest_definitions(session)]
+    return sorted(newest, key=lambda d: (d.deployed_at, d.id), reverse=True)
 
 
-def _store_versions(session_factory, processes, decisions, now, dry_run) -> list[DeployResult]:
+def _store_versions(session_factory, processes, decisions, now, dry_run,
+                    skip_known_content) -> list[DeployResult]:
     results = []
     with session_factory() as session:
         session.begin()
         for source, process in processes:
             results.append(_store(session, ProcessDefinition, "process", source, now,
-                                  partial(_process_columns, source, process)))
+                                  partial(_process_columns, source, process),
+                                  skip_known_content))
         for source, decision in decisions:
             results.append(_store(session, DecisionDefinition, "decision", source, now,
-                                  partial(_decision_columns, source, decision)))
+                                  partial(_decision_columns, source, decision),
+                                  skip_known_content))
         if dry_run:
             session.rollback()
         else:
@@ -156,11 +168,15 @@ def _decision_columns(source, decision) -> dict[str, Any]:
     return {"name": decision.name, "dmn_xml": source.dmn.decode("utf-8")}
 
 
-def _store(session, model, kind, source, now, columns) -> DeployResult:
-    """Add a new version unless the newest has the same content; `columns()` is only
-    computed (serializing the spec) when a version is added."""
+def _store(session, model, kind, source, now, columns, skip_known_content) -> DeployResult:
+    """Add a new version unless the newest (or, skipping known content, any) version has
+    the same content; `columns()` (serializing the spec) runs only for a new version."""
     latest = _latest(session, model, source.key)
     if latest is not None and latest.content_hash == source.content_hash:
+        return DeployResult(kind, source.key, latest.version, created=False)
+    if latest is not None and skip_known_content and session.scalar(
+            select(model.id).where(model.key == source.key,
+                                   model.content_hash == source.content_hash).limit(1)):
         return DeployResult(kind, source.key, latest.version, created=False)
     version = latest.version + 1 if latest else 1
     session.add(model(key=source.key, version=version, content_hash=source.content_hash,

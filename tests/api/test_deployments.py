@@ -233,3 +233,48 @@ def test_redeploying_the_routing_table_changes_where_new_orders_go(client, engin
         engine.start_routed("R-4", {k: v for k, v in SUBMISSION.items() if k != "category"})
     with pytest.raises(NoRoute, match="no rule of the 'routing' table"):
         engine.start_routed("R-5", {**SUBMISSION, "category": "astrology/late/moon"})
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"latin.bpmn": RELAY.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+      .replace(b"Dispatch", "Dispatch\u00e9".encode("latin-1"))}, "not UTF-8"),
+    ({"deep.json": b"[" * 5000 + b"]" * 5000}, "nested too deeply"),
+    ({"nan.json": b'{"type": "object", "maximum": NaN}'}, "NaN is not allowed"),
+    ({"x" * 301 + ".bpmn": RELAY}, "file name over 300 characters"),
+    ({"long.bpmn": RELAY.replace(b'id="two_department_relay"',
+                                 b'id="' + b"k" * 201 + b'"')}, "longer than 200"),
+    ({"orphan.json": b'{"type": "object"}'}, "no diagram (uploaded or deployed) names"),
+])
+def test_awkward_uploads_are_422_not_500(client, files, message):
+    response = deploy(client, files)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert any(message in problem["message"] for problem in response.json["errors"]), \
+        response.json["errors"]
+
+
+def test_two_forms_of_one_diagram_in_one_upload(client):
+    changed = {}
+    for name in ("dispatch.json", "feedback.json"):
+        form = json.loads((FORMS / name).read_text())
+        form["description"] += " (revised)"
+        changed[name] = json.dumps(form).encode()
+    response = deploy(client, changed)
+    assert response.status_code == 201, response.json
+    assert sorted((d["key"], d["version"]) for d in response.json["deployed"]) == [
+        ("one_department", 2), ("single_dispatch", 2), ("two_department_relay", 2)]
+
+
+def test_a_restart_does_not_undo_a_designers_upload(client, engine):
+    form = json.loads((FORMS / "handle.json").read_text())
+    form["properties"]["cause"]["maxLength"] = 300
+    assert deploy(client, {"handle.json": json.dumps(form).encode()}).status_code == 201
+    # Start-up deploys processes/ and forms/ from disk: the older copies stay old.
+    results = engine.deploy_directory(PROCESSES, FORMS)
+    assert not any(r.created for r in results)
+    detail = client.get("/api/v1/process-definitions/one_department", "designer").json
+    assert detail["version"] == 2
+    # A diagram deployed later without its forms gets the newest deployed copy.
+    assert deploy(client, {"one_department.bpmn": RELAY.replace(
+        b'id="two_department_relay"', b'id="relay_copy"')}).status_code == 201
+    copy = engine.definition("relay_copy")
+    assert copy.forms["handle.json"]["properties"]["cause"]["maxLength"] == 300
