@@ -44,7 +44,9 @@ class DecisionSource:
 class ParsedDecision:
     key: str
     name: str | None
+    file_name: str
     engine: DMNEngine
+    hit_policy: str
 
 
 def decision_source(file_name: str, content: bytes) -> DecisionSource:
@@ -78,7 +80,9 @@ def parse_decision(source: DecisionSource) -> ParsedDecision:
         problems.append(Problem(source.file_name, f"not a decision table: {err}"))
     if problems:
         raise DefinitionInvalid(problems)
-    return ParsedDecision(source.key, decision.name, DMNEngine(decision.decisionTables[0]))
+    table = decision.decisionTables[0]
+    return ParsedDecision(source.key, decision.name, source.file_name, DMNEngine(table),
+                          table.hit_policy)
 
 
 def lint_decision(file_name: str, root: etree._Element) -> list[Problem]:
@@ -100,6 +104,12 @@ def lint_decision(file_name: str, root: etree._Element) -> list[Problem]:
         kind, text = _local(node), _cell_text(node)
         if text is None:
             continue
+        if kind in ("inputExpression", "inputEntry") and text != text.strip():
+            # SpiffWorkflow uses these texts as they are: " - " is not "any value", and an
+            # input expression is joined to comparison cells as written.
+            problems.append(Problem(file_name, f"remove the spaces around {text!r}",
+                                    node.sourceline, node.get("id")))
+            continue
         if kind in ("inputExpression", "outputEntry"):
             check(node, text)
         elif kind == "inputEntry" and text not in ("", "-"):
@@ -113,20 +123,28 @@ def lint_decision(file_name: str, root: etree._Element) -> list[Problem]:
 
 def evaluate_decision(decision: ParsedDecision, inputs: dict[str, Any]) -> dict[str, Any]:
     """The outputs of the first matching rule (per the table's hit policy)."""
-    # SpiffWorkflow's DMN engine evaluates against a task; outside a workflow, a
-    # stand-in with the inputs as data and the restricted script engine is enough.
-    stand_in = SimpleNamespace(
-        data=dict(inputs),
-        workflow=SimpleNamespace(script_engine=RestrictedScriptEngine()),
-        task_spec=SimpleNamespace(lane=None, bpmn_id=decision.key, bpmn_name=decision.name),
-    )
     try:
-        result = decision.engine.result(stand_in)
+        result = decision.engine.result(_DecisionTask(decision, inputs))
     except Exception as err:  # any cell failing on these inputs
         raise DecisionFailed(f"decision {decision.key!r} failed on {inputs!r}: {err}") from err
     if not result:
         raise NoDecision(f"no rule of decision {decision.key!r} matches {inputs!r}")
     return result
+
+
+class _DecisionTask:
+    """What SpiffWorkflow's DMN engine (and its error messages) read from a task, for
+    evaluating a table outside any workflow: the inputs as data, the restricted script
+    engine, and names for the error trace."""
+
+    def __init__(self, decision: ParsedDecision, inputs: dict[str, Any]) -> None:
+        self.data = dict(inputs)
+        self.task_spec = SimpleNamespace(lane=None, bpmn_id=decision.key,
+                                         bpmn_name=decision.name or decision.key)
+        self.workflow = SimpleNamespace(
+            script_engine=RestrictedScriptEngine(), data={},
+            spec=SimpleNamespace(name=decision.key, file=decision.file_name))
+        self.workflow.top_workflow = self.workflow
 
 
 def _as_test(input_expression: str, cell: str) -> str:
@@ -143,9 +161,10 @@ def _as_test(input_expression: str, cell: str) -> str:
 
 
 def _cell_text(node: etree._Element) -> str | None:
+    """A cell's text exactly as SpiffWorkflow reads it (not stripped)."""
     for child in node:
         if _local(child) == "text":
-            return (child.text or "").strip()
+            return child.text or ""
     return None
 
 

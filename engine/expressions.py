@@ -65,6 +65,7 @@ _ALLOWED_NODES = (
     ast.Call,
 )
 MAX_EXPRESSION_LENGTH = 2000
+MAX_ELEMENTS = 100_000  # what repeating a list or text may produce, nested elements counted
 MAX_EXPRESSION_NODES = 300
 MAX_EXPRESSION_DEPTH = 30
 
@@ -124,6 +125,32 @@ def _depth(node: ast.AST) -> int:
     return 1 + max((_depth(child) for child in children), default=0) if children else 1
 
 
+def _element_count(value: Any, budget: int) -> int:
+    """Elements in `value`, nested lists and texts included, counted up to `budget`."""
+    if isinstance(value, str | bytes):
+        return len(value)
+    if not isinstance(value, list | tuple):
+        return 1
+    count = len(value)
+    for item in value:
+        if count > budget:
+            break
+        if isinstance(item, list | tuple | str | bytes):
+            count += _element_count(item, budget - count)
+    return count
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    """`*`, refusing repetitions that would build more than MAX_ELEMENTS elements
+    (`[[1] * 3000] * 3000` looks small but holds nine million)."""
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, list | tuple | str | bytes) and isinstance(times, int):
+            per_copy = _element_count(sequence, MAX_ELEMENTS)
+            if per_copy * max(times, 0) > MAX_ELEMENTS:
+                raise ValueError(f"repetition would build more than {MAX_ELEMENTS} elements")
+    return left * right
+
+
 def _modulo(left: Any, right: Any) -> Any:
     if isinstance(left, str | bytes):
         raise ValueError("'%' formatting of text is not allowed")
@@ -140,7 +167,7 @@ def evaluate_expression(
     evaluator = EvalWithCompoundTypes(
         names=dict(names), functions={**SAFE_FUNCTIONS, **(functions or {})}
     )
-    evaluator.operators = {**evaluator.operators, ast.Mod: _modulo}
+    evaluator.operators = {**evaluator.operators, ast.Mod: _modulo, ast.Mult: _multiply}
     return evaluator.eval(expression.strip())
 
 

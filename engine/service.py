@@ -196,11 +196,15 @@ class ProcessEngine:
             raise NoRoute(category, "a category is business/phenomenon/cause")
         inputs = dict(zip(("business", "phenomenon", "cause"), parts, strict=True))
         try:
-            return self.decide(table, inputs)
+            route = self.decide(table, inputs)
         except NoDecision:
             raise NoRoute(category, f"no rule of the {table!r} table matches it") from None
         except DecisionFailed as err:
             raise NoRoute(category, str(err)) from None
+        if not isinstance(route.get("flow"), str) or not route["flow"]:
+            raise NoRoute(category, f"the {table!r} table must give one flow key per rule "
+                                    "(an output 'flow'; hit policy UNIQUE or FIRST)")
+        return route
 
     # ------------------------------------------------------------------- commands
 

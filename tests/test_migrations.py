@@ -82,3 +82,14 @@ def test_the_app_refuses_an_out_of_date_schema_and_says_what_to_run(empty_databa
 def test_auto_migrate_lets_the_app_upgrade_itself(empty_database_url):
     started = _run(["-c", "import wsgi"], empty_database_url, AUTO_MIGRATE="1")
     assert started.returncode == 0, started.stderr
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent DDL races show on PostgreSQL")
+def test_several_processes_upgrading_an_empty_database_at_once(empty_database_url):
+    env = {**os.environ, "DATABASE_URL": empty_database_url, "AUTO_MIGRATE": "1"}
+    starts = [subprocess.Popen([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    for start in starts:
+        _out, err = start.communicate(timeout=120)
+        assert start.returncode == 0, err[-2000:]
