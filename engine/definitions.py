@@ -147,7 +147,7 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
             report(task, f"user task names no form (property {FORM_PROPERTY})")
         if not _has_stage_limit(root, task.get("id")):
             report(task, "user task has no stage-limit timer: attach a boundary timer whose "
-                         'duration is a quoted ISO 8601 literal such as "PT15M"')
+                         "duration is an ISO 8601 duration in quotes (e.g. PT15M, quoted)")
 
     for node in root.xpath(f"//bpmn:*[{FORM_PROPERTY_PATH}]", namespaces=NS):
         for form_name in node.xpath(FORM_XPATH, namespaces=NS):

@@ -38,7 +38,7 @@ class WaitingTimer:
     element_id: str
     kind: str  # stage | department | other
     due_at: datetime
-    limit: str | None  # the limit as written in the diagram, e.g. "PT15M"
+    limit: str | None  # the ISO 8601 duration as written in the diagram
     stage_task: Task | None
 
 
@@ -118,7 +118,8 @@ def attached_stage(boundary_task: Task) -> Task | None:
 
 
 def limit_text(expression: str) -> str | None:
-    """The duration written in a timer expression: `"PT15M"` or `f("PT15M")`."""
+    """The duration literal in a timer expression: the quoted text itself, or the
+    first argument of a call such as department_time_left(...)."""
     try:
         node = ast.parse((expression or "").strip(), mode="eval").body
     except SyntaxError:
