@@ -15,7 +15,10 @@ from flask_migrate import Migrate
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
+from engine.categories import Categories
 from engine.database import configure_sqlite, normalize_database_url
+from engine.directory import Directory
+from engine.work_orders import WorkOrders, WorkOrderSettings
 
 from . import auth
 from .cli import register_commands
@@ -29,7 +32,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1/"
 PUBLIC_PATHS = {f"{API_PREFIX}openapi.json"}
 
-__all__ = ["SchemaOutOfDate", "create_app", "prepare_database", "process_engine"]
+__all__ = ["SchemaOutOfDate", "create_app", "prepare_database", "process_engine",
+           "work_orders"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -59,12 +63,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    data_dir = Path(app.config["DATA_DIR"])
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
         engine = ProcessEngine(sessionmaker(db.engine, expire_on_commit=False),
-                               clock=app.config["CLOCK"] or SystemClock())
+                               clock=app.config["CLOCK"] or SystemClock(),
+                               directory=Directory.load(data_dir / "departments.json"))
     app.extensions["process_engine"] = engine
+    app.extensions["work_orders"] = WorkOrders(
+        engine, Categories.load(data_dir / "categories.json"),
+        WorkOrderSettings.load(data_dir / "settings.json"))
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -98,6 +107,10 @@ def prepare_database(app: Flask, *, deploy: bool = True, upgrade: bool | None = 
 
 def process_engine(app: Flask) -> ProcessEngine:
     return app.extensions["process_engine"]
+
+
+def work_orders(app: Flask) -> WorkOrders:
+    return app.extensions["work_orders"]
 
 
 def _default_database_url(app: Flask) -> str:

@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from engine import ProcessEngine
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TimelineEvent, Timer
+from engine.categories import Categories
+from engine.models import (
+    HumanTask,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+    TimelineEvent,
+    Timer,
+)
 from engine.queries import Page
+from engine.work_orders import OrderDetail, OrderSummary
 
 
 def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
@@ -65,11 +75,13 @@ def timer_view(timer: Timer) -> dict[str, Any]:
 
 
 def timeline_view(instance_id: str, events: list[TimelineEvent]) -> dict[str, Any]:
-    return {"instance_id": instance_id, "events": [
-        {"id": e.id, "type": e.type, "stage": e.stage, "department": e.department,
-         "actor": e.actor, "at": e.at, "detail": e.detail}
-        for e in events
-    ]}
+    return {"instance_id": instance_id, "events": [timeline_event_view(e) for e in events]}
+
+
+def timeline_event_view(event: TimelineEvent) -> dict[str, Any]:
+    return {"id": event.id, "type": event.type, "stage": event.stage,
+            "department": event.department, "actor": event.actor, "at": event.at,
+            "detail": event.detail}
 
 
 def definition_view(
@@ -91,3 +103,64 @@ def definition_view(
 def page_view(page: Page, item_view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     return {"items": [item_view(item) for item in page.items], "total": page.total,
             "page": page.page, "per_page": page.per_page, "pages": page.pages}
+
+
+def open_stage_view(task: HumanTask, department_due: datetime | None,
+                    now: datetime) -> dict[str, Any]:
+    remaining = (task.due_at - now).total_seconds() if task.due_at else None
+    return {
+        "task_id": task.id, "stage": task.stage, "stage_name": task.stage_name,
+        "department": task.department, "assignee": task.assignee,
+        "opened_at": task.created_at, "stage_limit": task.stage_limit, "due_at": task.due_at,
+        "seconds_remaining": remaining, "overdue": remaining is not None and remaining < 0,
+        "department_limit": task.department_limit, "department_due_at": department_due,
+        "department_seconds_remaining":
+            (department_due - now).total_seconds() if department_due else None,
+    }
+
+
+def work_order_view(summary: OrderSummary, now: datetime) -> dict[str, Any]:
+    order = summary.order
+    stages = [open_stage_view(t, summary.department_due.get(t.id), now)
+              for t in summary.open_tasks]
+    return {
+        "number": order.number, "status": summary.status, "flow": order.flow,
+        "category": order.category, "customer_phone": order.customer_phone,
+        "channel": order.channel, "acceptance_department": order.acceptance_department,
+        "customer_tier": order.customer_tier, "urgency": order.urgency,
+        "submitted_by": order.submitted_by, "submitted_at": order.submitted_at,
+        "closed_at": summary.instance.ended_at,
+        "responsible_departments": sorted({t.department for t in summary.open_tasks}),
+        "overdue": any(stage["overdue"] for stage in stages),
+        "open_stages": stages,
+    }
+
+
+def work_order_detail_view(detail: OrderDetail, categories: Categories,
+                           now: datetime) -> dict[str, Any]:
+    variables = detail.instance.variables
+    category = categories.get(detail.order.category)
+    return {
+        **work_order_view(detail, now),
+        "instance_id": detail.instance.id,
+        "category_names": list(category.names) if category else [],
+        "content": variables.get("content"),
+        "customer_note": variables.get("customer_note"),
+        "key_fields": variables.get("key_fields") or {},
+        "external_reference": detail.order.external_reference,
+        "counts": detail.counts,
+        "lapses": [timeline_event_view(e) for e in detail.lapses],
+        "escalations": [timeline_event_view(e) for e in detail.escalations],
+        "timeline": [timeline_event_view(e) for e in detail.timeline],
+    }
+
+
+def notification_view(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.id, "recipient": notification.recipient,
+        "event": notification.event, "business_key": notification.business_key,
+        "instance_id": notification.instance_id, "stage": notification.stage,
+        "department": notification.department, "message": notification.message,
+        "detail": notification.detail, "created_at": notification.created_at,
+        "read_at": notification.read_at, "read_by": notification.read_by,
+    }

@@ -13,7 +13,14 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from engine.definitions import DefinitionInvalid
-from engine.errors import Conflict, EngineError, InstanceFailed, NotFound, Unprocessable
+from engine.errors import (
+    Conflict,
+    EngineError,
+    Forbidden,
+    InstanceFailed,
+    NotFound,
+    Unprocessable,
+)
 from engine.forms import FormValidationError
 
 log = logging.getLogger(__name__)
@@ -81,8 +88,8 @@ def register_error_handlers(app: Flask) -> None:
         # Field paths name the request field that carried the form data.
         prefix = g.get("form_data_field", "data")
         return problem(422, "Form data is invalid", str(error), slug="form-invalid",
-                       errors=[{"field": f"{prefix}.{e.field}", "message": e.message}
-                               for e in error.errors])
+                       errors=[{"field": f"{prefix}.{e.field}" if prefix else e.field,
+                                "message": e.message} for e in error.errors])
 
     @app.errorhandler(DefinitionInvalid)
     def definition_invalid(error: DefinitionInvalid):
@@ -93,6 +100,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
         return problem(404, "Not Found", str(error), slug="not-found")
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden):
+        return problem(403, "Forbidden", str(error), slug="forbidden")
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict):

@@ -278,3 +278,169 @@ class ProblemSchema(ma.Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.List(fields.Dict())
+
+
+# ------------------------------------------------------------- categories
+
+class CategoryTreeSchema(ma.Schema):
+    catalogue = fields.Dict(data_key="fields", attribute="fields",
+                            metadata={"description": "Key-information fields (JSON Schemas)"})
+    businesses = fields.List(fields.Dict(), metadata={
+        "description": "business > phenomena > causes; a cause lists its key_fields"})
+    leaves = fields.Integer(metadata={"description": "Categories an order can have"})
+
+
+# ------------------------------------------------------------ work orders
+
+def _text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class WorkOrderSubmissionSchema(ma.Schema):
+    """A complaint. Formats and allowed values are the start form's (submit.json) and
+    the category's key fields' (GET /categories); every invalid field is listed."""
+
+    customer_phone = _text(20, required=True, metadata={"description": "11-digit mobile"})
+    category = _key(required=True, metadata={"description": "business/phenomenon/cause"})
+    content = _text(4000, required=True)
+    channel = _text(50, required=True,
+                    metadata={"description": "hotline, business_hall, web, sms, ..."})
+    acceptance_department = _key(metadata={
+        "description": "Required from integrators; a department submits as itself"})
+    customer_tier = _text(20, metadata={"description": "ordinary (default), vip, special_care"})
+    customer_note = fields.String(validate=validate.Length(max=2000),
+                                  metadata={"description": "Profile and handling guidance"})
+    urgency = _text(20, metadata={"description": "urgent, normal (default), suggestion"})
+    key_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                             load_default=dict,
+                             metadata={"description": "What the category's template asks"})
+    external_reference = _key(metadata={
+        "description": "Your own id for it; submitting it again returns the same order"})
+
+
+class OpenStageSchema(ma.Schema):
+    task_id = fields.String()
+    stage = fields.String()
+    stage_name = fields.String()
+    department = fields.String()
+    assignee = fields.String(allow_none=True)
+    opened_at = _aware()
+    stage_limit = fields.String(allow_none=True, metadata={"description": "ISO 8601"})
+    due_at = _aware(allow_none=True)
+    seconds_remaining = fields.Float(allow_none=True,
+                                     metadata={"description": "Negative when overdue"})
+    overdue = fields.Boolean()
+    department_limit = fields.String(allow_none=True,
+                                     metadata={"description": "The department's total"})
+    department_due_at = _aware(allow_none=True)
+    department_seconds_remaining = fields.Float(allow_none=True)
+
+
+class WorkOrderCountsSchema(ma.Schema):
+    urges = fields.Integer()
+    transfers = fields.Integer()
+    returns = fields.Integer(metadata={"description": "Sent back to the dispatcher"})
+    audit_rejections = fields.Integer()
+    supervisor_referrals = fields.Integer(metadata={"description": "Transfer cap reached"})
+
+
+class WorkOrderSchema(ma.Schema):
+    number = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "open|closed"})
+    flow = fields.String()
+    category = fields.String()
+    customer_phone = fields.String()
+    channel = fields.String()
+    acceptance_department = fields.String()
+    customer_tier = fields.String()
+    urgency = fields.String()
+    submitted_by = fields.String()
+    submitted_at = _aware()
+    closed_at = _aware(allow_none=True)
+    responsible_departments = fields.List(fields.String(), metadata={
+        "description": "Departments holding an open stage now"})
+    overdue = fields.Boolean(metadata={"description": "An open stage is past its limit"})
+    open_stages = fields.List(fields.Nested(OpenStageSchema))
+
+
+class WorkOrderDetailSchema(WorkOrderSchema):
+    instance_id = fields.String()
+    category_names = fields.List(fields.String())
+    content = fields.String()
+    customer_note = fields.String(allow_none=True)
+    key_fields = fields.Dict()
+    external_reference = fields.String(allow_none=True)
+    counts = fields.Nested(WorkOrderCountsSchema)
+    lapses = fields.List(fields.Nested(TimelineEventSchema),
+                         metadata={"description": "Limits that passed"})
+    escalations = fields.List(fields.Nested(TimelineEventSchema),
+                              metadata={"description": "Ladder rungs that fired"})
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+
+
+class WorkOrderPageSchema(PageSchema):
+    items = fields.List(fields.Nested(WorkOrderSchema), required=True)
+
+
+class WorkOrderQueryArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+    department = _key(metadata={"description": "Holds an open stage now"})
+    acceptance_department = Key
+    category = _key(metadata={"description": "A category or a prefix: network, "
+                                             "network/no_signal"})
+    overdue = fields.Boolean()
+    phone = _text(20)
+    urgency = _text(20)
+    customer_tier = _text(20)
+    channel = _text(50)
+    submitted_from = UtcDateTime(format="iso")
+    submitted_to = UtcDateTime(format="iso", metadata={"description": "Exclusive"})
+
+
+class UrgeSchema(ma.Schema):
+    note = fields.String(validate=validate.Length(max=2000), load_default=None)
+
+
+class TransferSchema(ma.Schema):
+    to_department = _key(required=True)
+    reason = _text(2000, required=True)
+
+
+class SendBackSchema(ma.Schema):
+    reason = _text(2000, required=True)
+
+
+class AuditSchema(ma.Schema):
+    approved = fields.Boolean(required=True)
+    reason = _text(2000, load_default=None, metadata={"description": "Required to reject"})
+
+
+# ----------------------------------------------------------- notifications
+
+class NotificationSchema(ma.Schema):
+    id = fields.Integer()
+    recipient = fields.String(metadata={"description": "A department id, or management"})
+    event = fields.String(metadata={"description": "urged, transferred, warning, breach, ..."})
+    business_key = fields.String(metadata={"description": "The work-order number"})
+    instance_id = fields.String()
+    stage = fields.String(allow_none=True)
+    department = fields.String(allow_none=True, metadata={"description": "Concerned"})
+    message = fields.String()
+    detail = fields.Dict()
+    created_at = _aware()
+    read_at = _aware(allow_none=True)
+    read_by = fields.String(allow_none=True)
+
+
+class NotificationPageSchema(PageSchema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+
+
+class NotificationQueryArgs(PageArgs):
+    unread = fields.Boolean()
+    event = _key()
+    business_key = Key
+
+
+class MarkedReadSchema(ma.Schema):
+    marked = fields.Integer(metadata={"description": "Notifications that became read"})

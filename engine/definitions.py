@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .expressions import ExpressionError, check_expression, parse_duration
 from .forms import FORM_PROPERTY, schema_problem
+from .inspection import limit_text
 from .xml_safety import UnsafeXmlError, parse_untrusted_xml
 
 NS = {
@@ -32,6 +34,15 @@ FORM_PROPERTY_PATH = (
     f"spiffworkflow:property[@name='{FORM_PROPERTY}']"
 )
 FORM_XPATH = f"./{FORM_PROPERTY_PATH}/@value"
+# A start event's property naming a decision table whose outputs join a new order's data.
+START_DECISION_PROPERTY = "startDecision"
+# An escalation a diagram throws becomes a timeline entry of that type (a transfer, an
+# urge, ...): the code must read as one and must not pass for the engine's own entries.
+ESCALATION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+ENGINE_EVENT_TYPES = frozenset({
+    "started", "task_ready", "claimed", "unclaimed", "completed", "task_cancelled",
+    "timer_fired", "escalated", "message_received", "migrated", "ended",
+})
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,15 @@ class ParsedProcess:
     spec: Any
     subprocess_specs: dict
     forms: dict[str, Any]
+
+
+def start_property(parsed: ParsedProcess, name: str) -> str | None:
+    """A spiffworkflow property of the process's start event (e.g. its form)."""
+    for start_event in parsed.spec.start.outputs:
+        properties = (getattr(start_event, "extensions", None) or {}).get("properties", {})
+        if value := properties.get(name):
+            return value
+    return None
 
 
 def form_names(file_name: str, content: bytes) -> set[str]:
@@ -147,7 +167,9 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
             report(task, f"user task names no form (property {FORM_PROPERTY})")
         if not _has_stage_limit(root, task.get("id")):
             report(task, "user task has no stage-limit timer: attach a boundary timer whose "
-                         "duration is an ISO 8601 duration in quotes (e.g. PT15M, quoted)")
+                         "duration is an ISO 8601 duration in quotes (e.g. PT15M, quoted), "
+                         "or scaled by the order's service level: scaled(<quoted>, "
+                         "limit_factor)")
 
     for node in root.xpath(f"//bpmn:*[{FORM_PROPERTY_PATH}]", namespaces=NS):
         for form_name in node.xpath(FORM_XPATH, namespaces=NS):
@@ -155,6 +177,15 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
                 report(node, f"form {form_name!r} does not exist in forms/")
             elif problem := schema_problem(forms[form_name]):
                 report(node, f"form {form_name!r} is {problem}")
+
+    for node in root.xpath("//bpmn:escalation", namespaces=NS):
+        code = node.get("escalationCode") or ""
+        if not ESCALATION_CODE.match(code):
+            report(node, f"escalation code {code!r} must be 1-50 of a-z, 0-9 and '_', "
+                         "starting with a letter")
+        elif code in ENGINE_EVENT_TYPES:
+            report(node, f"escalation code {code!r} is one of the engine's own timeline "
+                         "entries; choose another")
 
     for node in root.xpath(
         "//bpmn:conditionExpression | //spiffworkflow:messagePayload"
@@ -201,7 +232,7 @@ def _check_expression_node(node: etree._Element, report) -> None:
 
 
 def _check_literal_duration(node: etree._Element, report) -> None:
-    literal = _string_literal(node.text or "")
+    literal = limit_text(node.text or "")
     if literal is None:
         return
     try:
@@ -230,7 +261,7 @@ def _has_stage_limit(root: etree._Element, task_id: str | None) -> bool:
         "//bpmn:boundaryEvent[@attachedToRef=$task]/bpmn:timerEventDefinition/bpmn:timeDuration",
         namespaces=NS, task=task_id or "",
     )
-    return any(_string_literal(d.text or "") is not None for d in durations)
+    return any(limit_text(d.text or "") is not None for d in durations)
 
 
 def _string_literal(text: str) -> str | None:

@@ -42,7 +42,7 @@ DEPARTMENTS = {
 
 COMPLAINT = {
     "customer_phone": "13912345678",
-    "category": "network/no_signal/base_station_fault",
+    "category": "network/no_signal/base_station",
     "content": "No mobile signal at home since Monday evening.",
     "channel": "hotline",
 }
@@ -55,6 +55,9 @@ FORM_DATA: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "handle.json": lambda d: {"result": "Base station restarted; signal restored.",
                               "resolved": True},
     "return_result.json": lambda d: {"return_summary": "Fault fixed, customer can call."},
+    "relay_handle.json": lambda d: {"result": "Checked with the customer: calls work.",
+                                    "resolved": True},
+    "audit.json": lambda d: {"approved": True},
     "feedback.json": lambda d: {"customer_reached": True, "satisfaction": "satisfied"},
 }
 

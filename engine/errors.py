@@ -18,6 +18,10 @@ class Conflict(EngineError):
     """The request clashes with the current state (already done, taken, changed)."""
 
 
+class Forbidden(EngineError):
+    """The caller may see this, but not do this to it."""
+
+
 class DefinitionNotFound(NotFound):
     def __init__(self, key: str, version: int | None = None) -> None:
         what = f"{key!r} version {version}" if version else repr(key)
@@ -122,3 +126,27 @@ class Busy(Conflict):
 
 class InstanceFailed(EngineError):
     """The diagram itself failed at run time (e.g. an expression error); nothing was saved."""
+
+
+class WorkOrderNotFound(NotFound):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no work order {number!r}")
+
+
+class ReferenceReused(Conflict):
+    def __init__(self, what: str, number: str) -> None:
+        self.number = number
+        super().__init__(f"{what} was already used for a different work order ({number})")
+
+
+class NoStageFor(Conflict):
+    """The order has no open stage of the caller's where this can be done."""
+
+    def __init__(self, number: str, department: str, what: str) -> None:
+        super().__init__(f"work order {number} has no open stage of {department!r} "
+                         f"where it can be {what}")
+
+
+class NothingToUrge(Conflict):
+    def __init__(self, number: str, reason: str) -> None:
+        super().__init__(f"work order {number} cannot be urged: {reason}")

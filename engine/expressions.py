@@ -51,7 +51,7 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "all": all,
     "sorted": sorted,
 }
-TASK_FUNCTIONS = ("department_time_left",)
+TASK_FUNCTIONS = ("department_time_left", "scaled", "count_events")
 ALLOWED_CALLS = frozenset(SAFE_FUNCTIONS) | frozenset(TASK_FUNCTIONS)
 
 _ALLOWED_NODES = (
@@ -180,28 +180,86 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(delta: timedelta) -> str:
-    """A timedelta as an ISO 8601 duration SpiffWorkflow can parse (seconds only)."""
-    seconds = max(delta.total_seconds(), 0.0)
-    return f"PT{seconds:.6f}S" if seconds % 1 else f"PT{int(seconds)}S"
+    """A timedelta as the shortest ISO 8601 duration SpiffWorkflow reads back (negative
+    durations become zero): 4500 s is "PT1H15M"."""
+    micros = max(round(delta.total_seconds() * 1_000_000), 0)
+    days, micros = divmod(micros, 86_400_000_000)
+    hours, micros = divmod(micros, 3_600_000_000)
+    minutes, micros = divmod(micros, 60_000_000)
+    seconds = f"{micros / 1_000_000:.6f}".rstrip("0").rstrip(".") if micros else ""
+    time = "".join(f"{value}{unit}" for value, unit in
+                   ((hours, "H"), (minutes, "M"), (seconds, "S")) if value)
+    text = "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
+    return text if text != "P" else "PT0S"
 
 
-def department_seconds_used(workflow: Any, lane: str | None) -> float:
-    """Seconds the department in `lane` has already held this order."""
-    used = workflow.top_workflow.data.get(DEPARTMENT_SECONDS_KEY, {})
-    return float(used.get(lane or "", 0.0))
+def scaled_duration(limit: str, factor: Any = 1) -> timedelta:
+    """`limit` multiplied by the order's `factor` (urgent orders and VIP customers get
+    tighter limits from the service-level table)."""
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or factor <= 0:
+        raise ValueError(f"a limit factor must be a positive number, not {factor!r}")
+    return parse_duration(limit) * factor
 
 
-DEPARTMENT_SECONDS_KEY = "department_seconds"
+DEPARTMENT_SECONDS_KEY = "department_seconds"  # workflow data: {lane: {department: seconds}}
+EVENT_COUNTS_KEY = "event_counts"  # workflow data: {escalation code: times thrown}
 
 
-def _task_functions(task: Any) -> dict[str, Callable[..., Any]]:
-    def department_time_left(limit: str) -> str:
+def department_seconds_used(workflow: Any, lane: str | None, department: str) -> float:
+    """Seconds `department` has already held this order in `lane` (each department a
+    lane passes through has a budget of its own: a transfer starts a fresh one)."""
+    used = workflow.top_workflow.data.get(DEPARTMENT_SECONDS_KEY, {}).get(lane or "", {})
+    return float(used.get(department, 0.0))
+
+
+def add_department_seconds(workflow: Any, lane: str | None, department: str,
+                           seconds: float) -> None:
+    lanes = workflow.top_workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
+    used = lanes.setdefault(lane or "", {})
+    used[department] = used.get(department, 0.0) + seconds
+
+
+def count_thrown(workflow: Any, codes: tuple[str, ...]) -> int:
+    counts = workflow.top_workflow.data.get(EVENT_COUNTS_KEY, {})
+    return sum(int(counts.get(code, 0)) for code in codes)
+
+
+def note_thrown(workflow: Any, code: str) -> None:
+    counts = workflow.top_workflow.data.setdefault(EVENT_COUNTS_KEY, {})
+    counts[code] = counts.get(code, 0) + 1
+
+
+def _task_functions(task: Any, *, budget_only: bool = False) -> dict[str, Callable[..., Any]]:
+    """Functions bound to the task an expression is evaluated for. With `budget_only`,
+    department_time_left gives the whole (scaled) budget: what the limit *is*, rather
+    than what is left of it."""
+
+    def department_time_left(limit: str, factor: Any = 1) -> str:
         """The rest of the department's total limit, as a timer duration."""
-        budget = parse_duration(limit)
-        used = timedelta(seconds=department_seconds_used(task.workflow, task.task_spec.lane))
-        return format_duration(budget - used)
+        budget = scaled_duration(limit, factor)
+        if budget_only:
+            return format_duration(budget)
+        department = department_of(task)
+        used = department_seconds_used(task.workflow, task.task_spec.lane, department)
+        return format_duration(budget - timedelta(seconds=used))
 
-    return {"department_time_left": department_time_left}
+    def scaled(limit: str, factor: Any = 1) -> str:
+        return format_duration(scaled_duration(limit, factor))
+
+    def count_events(*codes: str) -> int:
+        """How often the order has thrown these escalation codes (e.g. transfers)."""
+        return count_thrown(task.workflow, codes)
+
+    return {"department_time_left": department_time_left, "scaled": scaled,
+            "count_events": count_events}
+
+
+def department_of(task: Any) -> str:
+    """The concrete department working `task`: `<lane>_department` from the order's
+    data (set by the submission or a dispatch form), else the lane itself."""
+    lane = task.task_spec.lane or "unassigned"
+    chosen = task.data.get(f"{lane.lower()}_department")
+    return str(chosen) if chosen else lane
 
 
 class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -233,6 +291,13 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         context = {**_task_functions(task), **(external_context or {})}
+        return self._evaluate(task, expression, context)
+
+    def evaluate_budget(self, task, expression):
+        """Evaluate a timer expression for the limit it states, not the time left."""
+        return self._evaluate(task, expression, _task_functions(task, budget_only=True))
+
+    def _evaluate(self, task, expression, context):
         try:
             return self.environment.evaluate(expression, task.data, context)
         except ExpressionError as err:

@@ -1,6 +1,7 @@
 """User-task forms: JSON Schema documents named by the diagrams, checked on submit."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,17 @@ def schema_problem(schema: Any) -> str | None:
     except SchemaError as err:
         return f"not a valid JSON Schema: {err.message}"
     return None
+
+
+def with_defaults(schema: dict, data: Any) -> Any:
+    """`data` with the form's top-level defaults filled in where a field is missing (a
+    designer writes `"default"` in the form, e.g. urgency "normal")."""
+    if not isinstance(data, dict):
+        return data
+    defaults = {name: field["default"]
+                for name, field in (schema.get("properties") or {}).items()
+                if isinstance(field, dict) and "default" in field and name not in data}
+    return {**copy.deepcopy(defaults), **data} if defaults else data
 
 
 def validate_form_data(form_name: str, schema: dict, data: Any) -> None:

@@ -8,13 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .expressions import department_of, format_duration, parse_duration
 from .forms import FORM_PROPERTY
 
 # Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
@@ -38,16 +42,21 @@ class WaitingTimer:
     element_id: str
     kind: str  # stage | department | other
     due_at: datetime
-    limit: str | None  # the ISO 8601 duration as written in the diagram
     stage_task: Task | None
 
-
-def department_of(task: Task) -> str:
-    """The concrete department working `task`: `<lane>_department` from the order's
-    data (set by the submission or a dispatch form), else the lane itself."""
-    lane = task.task_spec.lane or "unassigned"
-    chosen = task.data.get(f"{lane.lower()}_department")
-    return str(chosen) if chosen else lane
+    def limit(self) -> str | None:
+        """The limit this timer enforces for this order, as an ISO 8601 duration: the
+        duration its expression gives (a department total in full, not what is left of
+        it), after the order's service level has scaled it. None for a date or cycle."""
+        definition = self.task.task_spec.event_definition
+        if not isinstance(definition, DurationTimerEventDefinition):
+            return None
+        try:
+            value = self.task.workflow.script_engine.evaluate_budget(
+                self.task, definition.expression)
+            return format_duration(parse_duration(value))
+        except Exception:  # the timer itself evaluated; its limit is only for display
+            return limit_text(definition.expression)
 
 
 def open_stages(workflow: BpmnWorkflow) -> list[OpenStage]:
@@ -84,7 +93,6 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[WaitingTimer]:
             kind=timer_kind(task.task_spec),
             # Read exactly as SpiffWorkflow reads it, so the worker and Spiff agree.
             due_at=TimerEventDefinition.get_datetime(event_value),
-            limit=limit_text(definition.expression),
             stage_task=attached_stage(task),
         ))
     return timers
@@ -117,14 +125,19 @@ def attached_stage(boundary_task: Task) -> Task | None:
     return None
 
 
+# Functions that take the limit as written in the diagram as their first argument.
+LIMIT_FUNCTIONS = ("scaled", "department_time_left")
+
+
 def limit_text(expression: str) -> str | None:
     """The duration literal in a timer expression: the quoted text itself, or the
-    first argument of a call such as department_time_left(...)."""
+    first argument of a limit function, as in scaled("PT15M", limit_factor)."""
     try:
         node = ast.parse((expression or "").strip(), mode="eval").body
     except SyntaxError:
         return None
-    if isinstance(node, ast.Call) and node.args:
+    while isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name) \
+            and node.func.id in LIMIT_FUNCTIONS:
         node = node.args[0]
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value

@@ -126,7 +126,9 @@ class HumanTask(Base):
     department: Mapped[str] = mapped_column(String(200))
     form: Mapped[str | None] = mapped_column(String(300))
     instructions: Mapped[str | None] = mapped_column(Text)
-    stage_limit: Mapped[str | None] = mapped_column(String(50))
+    stage_limit: Mapped[str | None] = mapped_column(String(50))  # ISO 8601, as it applied
+    # The department total in force for this stage's department (ISO 8601), if any.
+    department_limit: Mapped[str | None] = mapped_column(String(50))
     assignee: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     created_at: Mapped[datetime]
@@ -145,15 +147,19 @@ Index("ix_human_tasks_inbox", HumanTask.state, HumanTask.department, *INBOX_ORDE
 
 
 class Timer(Base):
-    """A pending boundary/catch timer, mirrored from the workflow for the worker to find."""
+    """Something due at a moment, for the worker to find: a boundary/catch timer mirrored
+    from the workflow, or a rung of the escalation ladder (kind "rung", no Spiff task)."""
 
     __tablename__ = "timers"
     __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # stage | department | other
-    element_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # stage | department | other | rung
+    element_id: Mapped[str] = mapped_column(String(200))  # a rung: its name, e.g. warning
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the stage (user task) it guards
+    applied_limit: Mapped[str | None] = mapped_column(String(50))  # ISO 8601
+    detail: Mapped[dict[str, Any] | None]  # a rung: percent, limit kind, whom to notify
     stage: Mapped[str | None] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
@@ -192,3 +198,59 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """A message for one recipient (a department id, or "management"), kept until read.
+    Each is also queued in the outbox in the same transaction."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_inbox", "recipient", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(50))  # urged, transferred, warning, breach, ...
+    stage: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))  # the department concerned
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    read_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class WorkOrder(Base):
+    """A complaint work order: what intake recorded, searchable; its flow is the process
+    instance (business key = number)."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        UniqueConstraint("submitted_by", "idempotency_key"),
+        UniqueConstraint("submitted_by", "external_reference"),
+    )
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), unique=True)
+    flow: Mapped[str] = mapped_column(String(200))
+    customer_phone: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(50))
+    acceptance_department: Mapped[str] = mapped_column(String(200), index=True)
+    customer_tier: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(20))
+    submitted_by: Mapped[str] = mapped_column(String(200), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    external_reference: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the submission, for retries
+
+
+class WorkOrderCounter(Base):
+    """The last work-order number given out on a day (numbers restart each day)."""
+
+    __tablename__ = "work_order_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
+    last: Mapped[int] = mapped_column(Integer)

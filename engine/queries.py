@@ -8,7 +8,14 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .models import INBOX_ORDER, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from .models import (
+    INBOX_ORDER,
+    HumanTask,
+    Notification,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+)
 
 T = TypeVar("T")
 
@@ -46,6 +53,14 @@ class InstanceFilter:
     started_by: str | None = None
 
 
+@dataclass(frozen=True)
+class NotificationFilter:
+    recipients: tuple[str, ...] | None = None  # None: everyone's (an administrator)
+    unread: bool | None = None
+    event: str | None = None
+    business_key: str | None = None
+
+
 def search_tasks(
     session: Session, where: TaskFilter, now: datetime, page: int, per_page: int
 ) -> Page[HumanTask]:
@@ -68,7 +83,7 @@ def search_tasks(
     if where.due_before is not None:
         query = query.where(HumanTask.due_at < where.due_before)
     query = query.order_by(*INBOX_ORDER)
-    return _paginate(session, query, page, per_page)
+    return paginate(session, query, page, per_page)
 
 
 def search_instances(
@@ -82,7 +97,23 @@ def search_instances(
         ProcessInstance.started_by: where.started_by,
     })
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-    return _paginate(session, query, page, per_page)
+    return paginate(session, query, page, per_page)
+
+
+def search_notifications(
+    session: Session, where: NotificationFilter, page: int, per_page: int
+) -> Page[Notification]:
+    """Notifications matching `where`, newest first."""
+    query = _where_equal(select(Notification), {
+        Notification.event: where.event,
+        Notification.business_key: where.business_key,
+    })
+    if where.recipients is not None:
+        query = query.where(Notification.recipient.in_(where.recipients))
+    if where.unread is not None:
+        query = query.where(Notification.read_at.is_(None) if where.unread
+                            else Notification.read_at.is_not(None))
+    return paginate(session, query.order_by(Notification.id.desc()), page, per_page)
 
 
 def due_timers(now: datetime, limit: int) -> Select:
@@ -123,7 +154,7 @@ def _where_equal(query: Select, filters: dict) -> Select:
     return query
 
 
-def _paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
+def paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total or 0, page, per_page)

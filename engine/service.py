@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,8 +34,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .clock import Clock, FixedClock, SystemClock, spiff_time
 from .database import reading
 from .decisions import DecisionFailed, NoDecision, evaluate_decision
-from .definitions import ParsedProcess, ProcessSource
+from .definitions import START_DECISION_PROPERTY, ParsedProcess, ProcessSource, start_property
 from .deployments import Sources, collect_sources, files_in
+from .directory import Directory
 from .errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
@@ -54,14 +55,22 @@ from .errors import (
     TaskNotFound,
     TaskNotOpen,
 )
-from .expressions import DEPARTMENT_SECONDS_KEY, RestrictedScriptEngine
-from .forms import FORM_PROPERTY, validate_form_data
+from .escalation import LADDER_KEY, LIMIT_KINDS, Rung, rung_due, rungs_of
+from .expressions import (
+    RestrictedScriptEngine,
+    add_department_seconds,
+    department_of,
+    department_seconds_used,
+    note_thrown,
+    parse_duration,
+)
+from .forms import FORM_PROPERTY, FieldError, FormValidationError, validate_form_data, with_defaults
 from .inspection import (
     OVERDUE_CODES,
+    OpenStage,
+    WaitingTimer,
     attached_stage,
-    department_of,
     escalation_code,
-    limit_text,
     open_stages,
     waiting_timers,
 )
@@ -69,6 +78,7 @@ from .migration import apply_migration, plan_migration
 from .models import (
     DecisionDefinition,
     HumanTask,
+    Notification,
     OutboxEvent,
     ProcessDefinition,
     ProcessInstance,
@@ -76,13 +86,16 @@ from .models import (
     TimelineEvent,
     Timer,
 )
+from .notifications import Audience, mark_read, notify, recipients, visible_notification
 from .queries import (
     InstanceFilter,
+    NotificationFilter,
     Page,
     TaskFilter,
     due_timers,
     latest_definitions,
     search_instances,
+    search_notifications,
     search_tasks,
 )
 from .serialization import dump_workflow, restore_workflow, to_json_safe
@@ -101,14 +114,28 @@ log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system"
 # Outputs of the routing table that become the order's department variables.
 ROUTED_FIELDS = ("processing_department", "relaying_department")
-LAPSED_LANES_KEY = "lapsed_department_lanes"  # workflow data: lanes whose total has lapsed
+# Workflow data: "lane/department" pairs whose department total has lapsed.
+LAPSED_LANES_KEY = "lapsed_department_lanes"
+# Form field whose text becomes the reason of the order event a completion causes.
+REASON_FIELD = "reason"
 SUMMARY_VALUE_LENGTH = 80
+RUNG = "rung"  # Timer.kind of the escalation ladder's rows
 
 
 @dataclass(frozen=True)
 class StartResult:
     instance_id: str
     created: bool  # False when an identical earlier start is returned
+
+
+@dataclass(frozen=True)
+class _Acting:
+    """Who caused a step (a completion, an urge), for the order events it throws."""
+
+    actor: str
+    department: str | None
+    stage: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -123,9 +150,31 @@ class _Step:
     escalations: list[Task] = field(default_factory=list)
     timers_fired: int = 0
     timer_actor: str | None = None  # the worker firing timers in this step, if any
+    acting: _Acting | None = None
+    opened: list[HumanTask] = field(default_factory=list)  # stages opened in this step
+    # What the workflow shows after its latest run (read once; the tree walk is costly).
+    stages: list[OpenStage] = field(default_factory=list)
+    timers: list[WaitingTimer] = field(default_factory=list)
+
+    def observe(self) -> None:
+        self.stages = open_stages(self.workflow)
+        self.timers = waiting_timers(self.workflow)
+
+    @property
+    def holders(self) -> list[str]:
+        """The departments holding the order's open stages."""
+        return sorted({stage.department for stage in self.stages})
+
+    def limit_timers(self) -> dict[tuple[str, str], WaitingTimer]:
+        """The waiting stage-limit and department-total timers by (stage id, kind)."""
+        return {(str(timer.stage_task.id), timer.kind): timer for timer in self.timers
+                if timer.kind in LIMIT_KINDS and timer.stage_task is not None}
 
     def note_completed(self, task: Task) -> None:
-        if escalation_code(task.task_spec) is not None:
+        code = escalation_code(task.task_spec)
+        if code is not None:
+            # Counted at once: a gateway later in this same run may ask how often.
+            note_thrown(self.workflow, code)
             self.escalations.append(task)
 
 
@@ -137,11 +186,16 @@ class ProcessEngine:
         session_factory: sessionmaker[Session],
         clock: Clock | None = None,
         spec_cache: SpecCache | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
         self.specs = spec_cache or SpecCache()
+        # When given, every department an order names must be in it, and supervisors
+        # are told of breaches; without it, any id goes and management is told.
+        self.directory = directory
         self._script_engine = RestrictedScriptEngine()
+        self._ladders: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
 
     # ----------------------------------------------------------------- deployment
 
@@ -217,25 +271,27 @@ class ProcessEngine:
         actor: str | None = None,
         version: int | None = None,
         idempotency_key: str | None = None,
+        on_create: Callable[[Session, ProcessInstance], None] | None = None,
     ) -> StartResult:
         """Start an instance of `key` (latest version unless `version` is given).
 
         Retrying the same start (same Idempotency-Key, or same business key, with the
         same request from the same caller) returns the instance already started; the
-        same key with a different request is a Conflict.
+        same key with a different request is a Conflict. `on_create` runs in the
+        start's transaction, to record more about the new instance atomically.
         """
         variables = dict(variables or {})
         fingerprint = _fingerprint(key, version, business_key, variables, actor)
         now = self.clock.now()
         try:
-            with self._transaction() as session:
+            with self.transaction() as session:
                 prior = self._prior_start(session, key, business_key, fingerprint, actor,
                                           idempotency_key)
                 if prior is not None:
                     return StartResult(prior, created=False)
                 definition = find_definition(session, key, version)
                 parsed = self.specs.get(definition)
-                self._check_start_form(definition, variables)
+                variables = self._prepare_start(session, definition, variables)
                 workflow = BpmnWorkflow(
                     parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
                 )
@@ -254,6 +310,8 @@ class ProcessEngine:
                         fingerprint=fingerprint, instance_id=instance.id, created_at=now,
                     ))
                 session.flush()
+                if on_create is not None:
+                    on_create(session, instance)
                 step = _Step(session, instance, workflow, parsed, now)
                 self._record(step, "started", actor=actor, detail={
                     "definition_version": definition.version, "data": _summary(variables),
@@ -294,7 +352,7 @@ class ProcessEngine:
     def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
         """Make `actor` the assignee; claiming one's own task again is a no-op."""
         now = self.clock.now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             human = self._open_task(session, task_id, department, lock=True)
             if human.assignee == actor:
                 return human
@@ -310,7 +368,7 @@ class ProcessEngine:
     ) -> HumanTask:
         """Give a claimed task back to its department's inbox."""
         now = self.clock.now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             human = self._open_task(session, task_id, department, lock=True)
             if human.assignee is None:
                 return human
@@ -333,7 +391,7 @@ class ProcessEngine:
     ) -> None:
         """Complete an open user task with form `data` submitted by `actor`."""
         now = self.clock.now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             instance_id = self._open_task(session, task_id, department).instance_id
             # Lock order everywhere: instance, then task row. Only once both are held is
             # the task's state and assignee final (a claim may have landed meanwhile).
@@ -341,14 +399,20 @@ class ProcessEngine:
             human = self._open_task(session, task_id, department, lock=True)
             if human.assignee is not None and human.assignee != actor:
                 raise TaskClaimedByOther(task_id, human.assignee)
-            if human.form:
-                validate_form_data(human.form, step.parsed.forms.get(human.form, {}), data)
-            if _a_timer_is_due(step):
+            schema = step.parsed.forms.get(human.form, {}) if human.form else None
+            if schema is not None:
+                data = with_defaults(schema, data)
+            self._validate(human.form or "form", schema, data)
+            if self._a_timer_is_due(step):
                 self._advance(step)  # a limit that passed before completion is recorded first
             task = step.workflow.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY:
                 raise TaskNotOpen(task_id, "completed")
-            self._account_department_time(step, task, human)
+            add_department_seconds(step.workflow, task.task_spec.lane, human.department,
+                                   (now - human.created_at).total_seconds())
+            reason = data.get(REASON_FIELD)
+            step.acting = _Acting(actor, human.department, human.stage,
+                                  reason if isinstance(reason, str) else None)
             task.data.update(copy.deepcopy(data))
             self._run(step, task.run)
             human.state = "completed"
@@ -367,15 +431,31 @@ class ProcessEngine:
             self._save(step)
 
     def deliver_message(
-        self, instance_id: str, name: str, payload: dict[str, Any], actor: str | None = None
+        self,
+        instance_id: str,
+        name: str,
+        payload: dict[str, Any],
+        actor: str | None = None,
+        *,
+        department: str | None = None,
+        reason: str | None = None,
+        check: Callable[[ProcessInstance, list[HumanTask]], None] | None = None,
     ) -> None:
-        """Deliver message `name` to one instance, which must be waiting for it."""
+        """Deliver message `name` to one running instance, which must be waiting for it
+        (or start an event sub-process on it). `department` and `reason` describe the
+        sender in the order events the message causes; `check(instance, open tasks)`
+        may refuse the delivery once the instance is locked."""
         now = self.clock.now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             step = self._load(session, instance_id, now)
             self._advance(step)
+            if check is not None:
+                check(step.instance, self._open_rows(session, instance_id))
+            if step.instance.status != "running":
+                raise NotWaitingForMessage(instance_id, name)
             if not _waits_for_message(step.workflow, name):
                 raise NotWaitingForMessage(instance_id, name)
+            step.acting = _Acting(actor or SYSTEM_ACTOR, department, reason=reason)
             event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
             self._run(step, lambda: step.workflow.send_event(event))
             self._record(step, "message_received", actor=actor,
@@ -458,7 +538,7 @@ class ProcessEngine:
     def _migrate_one(self, instance_id: str, target_definition: ProcessDefinition,
                      dry_run: bool, actor: str | None) -> dict[str, Any]:
         now = self.clock.now()
-        with self._transaction() as session:
+        with self.transaction() as session:
             step = self._load(session, instance_id, now)
             report = {"instance_id": instance_id,
                       "from_version": step.instance.definition_version,
@@ -507,7 +587,7 @@ class ProcessEngine:
         fired = 0
         for instance_id in instance_ids:
             try:
-                with self._transaction() as session:
+                with self.transaction() as session:
                     step = self._load(session, instance_id, now)
                     step.timer_actor = worker_id
                     self._advance(step)
@@ -531,6 +611,23 @@ class ProcessEngine:
     def search_instances(self, where: InstanceFilter, page: int = 1, per_page: int = 20) -> Page:
         with self.reading() as session:
             return search_instances(session, where, page, per_page)
+
+    def search_notifications(self, where: NotificationFilter, page: int = 1,
+                             per_page: int = 20) -> Page:
+        with self.reading() as session:
+            return search_notifications(session, where, page, per_page)
+
+    def notification(self, notification_id: int,
+                     recipients_seen: list[str] | None) -> Notification | None:
+        """One notification, if it is addressed to one of `recipients_seen` (None: any)."""
+        with self.reading() as session:
+            return visible_notification(session, notification_id, recipients_seen)
+
+    def mark_notifications_read(self, ids: list[int] | None, recipients_seen: list[str] | None,
+                                reader: str) -> int:
+        """Mark `ids` (or every unread one) of `recipients_seen` read; how many changed."""
+        with self.transaction() as session:
+            return mark_read(session, ids, recipients_seen, reader, self.clock.now())
 
     def get_task(self, task_id: str) -> HumanTask:
         with self.reading() as session:
@@ -595,11 +692,13 @@ class ProcessEngine:
     def start_form(self, definition: ProcessDefinition) -> tuple[str, dict] | None:
         """Name and schema of the form a start of `definition` must satisfy."""
         parsed = self.specs.get(definition)
-        for start_event in parsed.spec.start.outputs:
-            properties = (getattr(start_event, "extensions", None) or {}).get("properties", {})
-            if form := properties.get(FORM_PROPERTY):
-                return form, parsed.forms.get(form, {})
+        if form := start_property(parsed, FORM_PROPERTY):
+            return form, parsed.forms.get(form, {})
         return None
+
+    def start_decision(self, definition: ProcessDefinition) -> str | None:
+        """The decision table whose outputs join a new instance's data, if any."""
+        return start_property(self.specs.get(definition), START_DECISION_PROPERTY)
 
     def get_instance(self, instance_id: str) -> ProcessInstance:
         with self.reading() as session:
@@ -657,7 +756,9 @@ class ProcessEngine:
     # ------------------------------------------------------------ unit of work
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits at the end or not at all; a lost race is a
+        Conflict (InstanceChanged, Busy), never a silent overwrite."""
         with self.sessions() as session:
             try:
                 with session.begin():
@@ -688,9 +789,11 @@ class ProcessEngine:
             step.workflow.do_engine_steps(did_complete_task=step.note_completed)
 
         self._run(step, run_engine)
+        step.observe()
         self._sync_human_tasks(step)
         self._sync_timers(step)
-        self._record_escalations(step)
+        self._record_thrown_events(step)
+        self._sync_rungs(step)
         self._record_end(step)
 
     def _run(self, step: _Step, action) -> None:
@@ -711,12 +814,8 @@ class ProcessEngine:
 
     def _sync_human_tasks(self, step: _Step) -> None:
         session, instance = step.session, step.instance
-        stages = {str(stage.task.id): stage for stage in open_stages(step.workflow)}
-        stage_timers = {
-            str(timer.stage_task.id): timer
-            for timer in waiting_timers(step.workflow)
-            if timer.kind == "stage" and timer.stage_task is not None
-        }
+        stages = {str(stage.task.id): stage for stage in step.stages}
+        limits = step.limit_timers()
         known = {
             row.id: row for row in session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance.id, HumanTask.state == "open"
@@ -728,32 +827,38 @@ class ProcessEngine:
                 row.state = "cancelled"
                 self._record(step, "task_cancelled", stage=row.stage, department=row.department)
         for task_id, stage in stages.items():
-            timer = stage_timers.get(task_id)
+            timer = limits.get((task_id, "stage"))
+            department_timer = limits.get((task_id, "department"))
             row = known.get(task_id)
             if row is not None:  # still open; its stage may have moved to a new version
                 row.department, row.definition_id = stage.department, instance.definition_id
                 row.stage_name, row.form, row.lane = stage.stage_name, stage.form, stage.lane
                 row.instructions = stage.instructions
                 continue
-            session.add(HumanTask(
+            limit = timer.limit() if timer else None
+            row = HumanTask(
                 id=task_id, instance_id=instance.id, definition_id=instance.definition_id,
                 definition_key=instance.definition_key,
                 business_key=instance.business_key, stage=stage.stage,
                 stage_name=stage.stage_name, lane=stage.lane, department=stage.department,
-                form=stage.form, instructions=stage.instructions,
-                stage_limit=timer.limit if timer else None, state="open", created_at=step.now,
-                due_at=timer.due_at if timer else None,
-            ))
+                form=stage.form, instructions=stage.instructions, stage_limit=limit,
+                department_limit=department_timer.limit() if department_timer else None,
+                state="open", created_at=step.now, due_at=timer.due_at if timer else None,
+            )
+            session.add(row)
+            step.opened.append(row)
             self._record(step, "task_ready", stage=stage.stage, department=stage.department,
-                         detail={"form": stage.form, "limit": timer.limit if timer else None,
-                                 "due_at": _iso(timer.due_at) if timer else None})
+                         detail={"form": stage.form, "limit": limit,
+                                 "due_at": _iso(timer.due_at) if timer else None,
+                                 "department_limit": row.department_limit})
 
     def _sync_timers(self, step: _Step) -> None:
         session, instance = step.session, step.instance
-        waiting = {str(timer.task.id): timer for timer in waiting_timers(step.workflow)}
+        waiting = {str(timer.task.id): timer for timer in step.timers}
         pending = {
             row.id: row for row in session.scalars(select(Timer).where(
-                Timer.instance_id == instance.id, Timer.state == "pending"
+                Timer.instance_id == instance.id, Timer.state == "pending",
+                Timer.kind != RUNG,
             ))
         }
         for timer_id, row in pending.items():
@@ -783,55 +888,170 @@ class ProcessEngine:
             session.add(Timer(
                 id=timer_id, instance_id=instance.id, kind=timer.kind,
                 element_id=timer.element_id,
+                task_id=str(stage_task.id) if stage_task else None,
                 stage=stage_task.task_spec.bpmn_id if stage_task else None,
                 lane=stage_task.task_spec.lane if stage_task else None,
                 department=department_of(stage_task) if stage_task else None,
-                due_at=timer.due_at, state="pending",
+                due_at=timer.due_at, applied_limit=timer.limit(), state="pending",
             ))
 
-    def _record_escalations(self, step: _Step) -> None:
-        """Turn the events the diagram threw into timeline entries and notifications."""
+    def _record_thrown_events(self, step: _Step) -> None:
+        """Turn the escalations the diagram threw into records: a lapsed limit, or an
+        order event (a transfer, a send-back, an urge, ...) whose code names it."""
         thrown, step.escalations = step.escalations, []
         step.workflow.get_events()  # uncaught events were collected as they ran; drop the copies
         for task in thrown:
             code = escalation_code(task.task_spec)
-            origin = task.parent
-            stage_task = attached_stage(origin) if origin is not None else None
             kind = OVERDUE_CODES.get(code)
-            if kind is None or stage_task is None:
-                self._record(step, "event_thrown", detail={"code": code})
-                continue
-            department = department_of(stage_task)
-            if kind == "department" and self._lapse_already_recorded(step, stage_task):
-                continue  # one lapse per department total per order
-            due = origin.internal_data.get("event_value")
-            detail = {
-                "kind": kind,
-                "limit": limit_text(origin.task_spec.event_definition.expression),
-                "due_at": due,
-                "stage_name": stage_task.task_spec.bpmn_name,
-                "lane": stage_task.task_spec.lane,
-            }
-            stage = stage_task.task_spec.bpmn_id
-            self._record(step, code, stage=stage, department=department, detail=detail)
-            step.session.add(OutboxEvent(
-                instance_id=step.instance.id, type=code, created_at=step.now,
-                payload={"instance_id": step.instance.id,
-                         "business_key": step.instance.business_key,
-                         "process": step.instance.definition_key,
-                         "stage": stage, "department": department, **detail},
-            ))
+            origin = task.parent
+            stage_task = attached_stage(origin) if origin is not None and kind else None
+            if stage_task is not None:
+                self._record_lapse(step, code, kind, origin, stage_task)
+            else:
+                self._record_order_event(step, code, task)
+
+    def _record_lapse(self, step: _Step, code: str, kind: str, timer: Task,
+                      stage_task: Task) -> None:
+        department = department_of(stage_task)
+        if kind == "department" and self._lapse_already_recorded(step, stage_task, department):
+            return  # one lapse per department total per order
+        detail = {
+            "kind": kind,
+            "limit": WaitingTimer(timer, timer.task_spec.bpmn_id, kind, step.now,
+                                  stage_task).limit(),
+            "due_at": timer.internal_data.get("event_value"),
+            "stage_name": stage_task.task_spec.bpmn_name,
+            "lane": stage_task.task_spec.lane,
+        }
+        stage = stage_task.task_spec.bpmn_id
+        self._record(step, code, stage=stage, department=department, detail=detail)
+        step.session.add(OutboxEvent(
+            instance_id=step.instance.id, type=code, created_at=step.now,
+            payload={"instance_id": step.instance.id,
+                     "business_key": step.instance.business_key,
+                     "process": step.instance.definition_key,
+                     "stage": stage, "department": department, **detail},
+        ))
 
     @staticmethod
-    def _lapse_already_recorded(step: _Step, stage_task: Task) -> bool:
-        """Whether this lane's department total already lapsed in this order (the budget
-        is per lane: one department may hold two lanes, each with its own total)."""
+    def _lapse_already_recorded(step: _Step, stage_task: Task, department: str) -> bool:
+        """Whether this department's total in this lane already lapsed in this order (the
+        budget is per lane and department: one department may hold two lanes, and a
+        department that takes a transfer starts a budget of its own)."""
         lapsed = step.workflow.data.setdefault(LAPSED_LANES_KEY, [])
-        lane = stage_task.task_spec.lane or ""
-        if lane in lapsed:
+        budget = f"{stage_task.task_spec.lane or ''}/{department}"
+        if budget in lapsed:
             return True
-        lapsed.append(lane)
+        lapsed.append(budget)
         return False
+
+    def _record_order_event(self, step: _Step, code: str, task: Task) -> None:
+        """An order event: on the timeline under its code, queued in the outbox, and told
+        to the departments that hold the order now (other than the one that acted)."""
+        acting = step.acting
+        holders = step.holders
+        name = task.task_spec.bpmn_name or code
+        detail = {"event_name": name, "to_departments": holders}
+        if acting is not None:
+            detail.update({"from_department": acting.department, "reason": acting.reason})
+        detail = {k: v for k, v in detail.items() if v is not None}
+        event_type = code[:50]
+        department = acting.department if acting else None
+        stage = acting.stage if acting else None
+        actor = acting.actor if acting else step.timer_actor
+        self._record(step, event_type, actor=actor, stage=stage, department=department,
+                     detail=detail)
+        instance = step.instance
+        step.session.add(OutboxEvent(
+            instance_id=instance.id, type=event_type, created_at=step.now,
+            payload={"instance_id": instance.id, "business_key": instance.business_key,
+                     "process": instance.definition_key, "stage": stage,
+                     "department": department, **detail}))
+        told = [h for h in holders if h != department]
+        by = f" by {department}" if department else ""
+        why = f": {acting.reason}" if acting and acting.reason else ""
+        notify(step.session, instance, told, event=event_type, now=step.now, stage=stage,
+               department=department, detail=detail,
+               message=f"Order {instance.business_key}: {name}{by}{why}")
+
+    # ------------------------------------------------------------ escalation ladder
+
+    def _sync_rungs(self, step: _Step) -> None:
+        """Schedule the ladder's rungs for stages opened in this step, cancel those of
+        stages that closed, and fire those now due on stages still open."""
+        session, instance = step.session, step.instance
+        open_ids = {str(stage.task.id) for stage in step.stages}
+        pending = list(session.scalars(select(Timer).where(
+            Timer.instance_id == instance.id, Timer.state == "pending", Timer.kind == RUNG,
+        ).order_by(Timer.due_at, Timer.id)))
+        for row in pending:
+            if row.task_id not in open_ids:
+                row.state, row.lease_owner, row.lease_expires_at = "cancelled", None, None
+            elif row.due_at < step.now:
+                self._fire_rung(step, row)
+        opened, step.opened = step.opened, []
+        if opened:
+            self._schedule_rungs(step, [row for row in opened if row.id in open_ids])
+
+    def _schedule_rungs(self, step: _Step, opened: list[HumanTask]) -> None:
+        ladder = self._ladder(step.session)
+        if not ladder:
+            return
+        limits = step.limit_timers()
+        for human in opened:
+            for kind in ("stage", "department"):
+                timer = limits.get((human.id, kind))
+                limit = timer.limit() if timer else None
+                if limit is None:
+                    continue
+                used = timedelta(0)
+                if kind == "department":
+                    used = timedelta(seconds=department_seconds_used(
+                        step.workflow, human.lane, human.department))
+                for rung in ladder.get(kind, []):
+                    due = rung_due(rung, human.created_at, parse_duration(limit), used)
+                    if due is not None:
+                        step.session.add(_rung_timer(step.instance.id, human, kind, limit,
+                                                     rung, due))
+
+    def _fire_rung(self, step: _Step, row: Timer) -> None:
+        human = step.session.get(HumanTask, row.task_id)
+        department = human.department if human is not None else row.department
+        stage_name = human.stage_name if human is not None else row.stage
+        detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
+                  "due_at": _iso(row.due_at), "stage_name": stage_name}
+        audience = Audience(department, step.instance.variables.get("acceptance_department"),
+                            tuple(step.holders))
+        told = recipients(detail.pop("notify", []), audience, self.directory)
+        detail["notified"] = told
+        self._record(step, "escalated", actor=step.timer_actor, stage=row.stage,
+                     department=department, detail=detail)
+        share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
+        notify(step.session, step.instance, told, event=row.element_id, now=step.now,
+               stage=row.stage, department=department, detail=detail,
+               message=(f"Order {step.instance.business_key}: {stage_name} at {department} "
+                        f"has passed {share} ({row.applied_limit}): {row.element_id}"))
+        row.state, row.fired_at = "fired", step.now
+        row.department, row.lease_owner, row.lease_expires_at = department, None, None
+        step.timers_fired += 1
+
+    def _ladder(self, session: Session) -> dict[str, list[Rung]]:
+        """The newest escalation ladder's rungs by limit kind (none if none deployed)."""
+        definition = session.scalars(
+            select(DecisionDefinition).where(DecisionDefinition.key == LADDER_KEY)
+            .order_by(DecisionDefinition.version.desc()).limit(1)).first()
+        if definition is None:
+            return {}
+        ladder = self._ladders.get(definition.id)
+        if ladder is None:
+            try:
+                parsed = self.specs.decision(definition)
+                ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
+            except Exception:  # deploy checks the ladder; a bad one must not stop orders
+                log.exception("escalation ladder version %s is unusable", definition.version)
+                ladder = {}
+            self._ladders[definition.id] = ladder
+        return ladder
 
     def _record_end(self, step: _Step) -> None:
         instance = step.instance
@@ -871,7 +1091,7 @@ class ProcessEngine:
     def _claim_due_timers(
         self, worker_id: str, now: datetime, batch_size: int, lease: timedelta
     ) -> list[str]:
-        with self._transaction() as session:
+        with self.transaction() as session:
             rows = session.scalars(due_timers(now, batch_size)).all()
             for row in rows:
                 row.lease_owner, row.lease_expires_at = worker_id, now + lease
@@ -916,16 +1136,61 @@ class ProcessEngine:
             raise BusinessKeyInUse(key, business_key, existing.id)
         return existing.id
 
-    def _check_start_form(self, definition: ProcessDefinition, variables: dict[str, Any]) -> None:
-        if start_form := self.start_form(definition):
-            validate_form_data(*start_form, variables)
+    def check_start(self, key: str, variables: dict[str, Any],
+                    version: int | None = None) -> dict[str, Any]:
+        """The variables a start of `key` would run with (form defaults filled in, the
+        start decision's outputs added); FormValidationError lists every bad field."""
+        with self.reading() as session:
+            return self._prepare_start(session, find_definition(session, key, version),
+                                       dict(variables))
+
+    def _prepare_start(self, session: Session, definition: ProcessDefinition,
+                       variables: dict[str, Any]) -> dict[str, Any]:
+        start_form = self.start_form(definition)
+        name, schema = start_form or ("start", None)
+        if schema is not None:
+            variables = with_defaults(schema, variables)
+        self._validate(name, schema, variables)
+        decision_key = self.start_decision(definition)
+        if decision_key is None:
+            return variables
+        try:
+            parsed = self.specs.decision(find_decision(session, decision_key))
+        except DecisionNotFound:
+            raise InstanceFailed(f"{definition.key} starts with the decision table "
+                                 f"{decision_key!r}, which is not deployed") from None
+        return {**variables, **evaluate_decision(parsed, variables)}
+
+    def _validate(self, form: str, schema: dict | None, data: dict[str, Any]) -> None:
+        """Form data against its schema, and every `*_department` field against the
+        directory; FormValidationError lists every problem."""
+        errors: list[FieldError] = []
+        if schema is not None:
+            try:
+                validate_form_data(form, schema, data)
+            except FormValidationError as err:
+                errors.extend(err.errors)
+        if self.directory is not None and isinstance(data, dict):
+            errors.extend(FieldError(name, f"{value!r} is not a department in the directory")
+                          for name, value in data.items()
+                          if name.endswith("_department") and isinstance(value, str)
+                          and value not in self.directory)
+        if errors:
+            raise FormValidationError(form, errors)
+
+    def _a_timer_is_due(self, step: _Step) -> bool:
+        """Whether a limit or a ladder rung of the instance has passed by now."""
+        if any(timer.due_at < step.now for timer in waiting_timers(step.workflow)):
+            return True
+        return step.session.scalar(select(exists().where(
+            Timer.instance_id == step.instance.id, Timer.state == "pending",
+            Timer.kind == RUNG, Timer.due_at < step.now))) or False
 
     @staticmethod
-    def _account_department_time(step: _Step, task: Task, human: HumanTask) -> None:
-        """Add the time this stage was held to its department's running total."""
-        used = step.workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
-        lane = task.task_spec.lane or ""
-        used[lane] = used.get(lane, 0.0) + (step.now - human.created_at).total_seconds()
+    def _open_rows(session: Session, instance_id: str) -> list[HumanTask]:
+        return list(session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.state == "open")
+            .order_by(HumanTask.created_at, HumanTask.id)))
 
 
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
@@ -938,10 +1203,18 @@ def _is_lock_contention(err: OperationalError) -> bool:
 
 
 def _waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
-    return any(
-        event.name == name and event.event_type == MessageEventDefinition.__name__
-        for event in workflow.waiting_events()
-    )
+    """Whether a catch event waits for message `name`, or an event sub-process starts
+    on it (those can be triggered again and again, e.g. by urges)."""
+    if any(event.name == name and event.event_type == MessageEventDefinition.__name__
+           for event in workflow.waiting_events()):
+        return True
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", ()):
+        spec = workflow.subprocess_specs.get(spec_name)
+        for start in getattr(spec, "bpmn_start_events", ()) if spec else ():
+            definition = getattr(start, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return True
+    return False
 
 
 def _fingerprint(key: str, version: int | None, business_key: str,
@@ -951,8 +1224,13 @@ def _fingerprint(key: str, version: int | None, business_key: str,
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _a_timer_is_due(step: _Step) -> bool:
-    return any(timer.due_at < step.now for timer in waiting_timers(step.workflow))
+def _rung_timer(instance_id: str, human: HumanTask, kind: str, limit: str, rung: Rung,
+                due: datetime) -> Timer:
+    return Timer(
+        id=str(uuid4()), instance_id=instance_id, kind=RUNG, element_id=rung.name,
+        task_id=human.id, stage=human.stage, lane=human.lane, department=human.department,
+        due_at=due, applied_limit=limit, state="pending",
+        detail={"percent": rung.percent, "limit_kind": kind, "notify": list(rung.notify)})
 
 
 def _timer_fired(workflow: BpmnWorkflow, task_id: str) -> bool:

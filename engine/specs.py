@@ -12,9 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .decisions import DecisionSource, ParsedDecision, parse_decision
-from .definitions import DefinitionInvalid, ParsedProcess, parse_source
+from .definitions import (
+    START_DECISION_PROPERTY,
+    DefinitionInvalid,
+    ParsedProcess,
+    Problem,
+    parse_source,
+    start_property,
+)
 from .deployments import DeployedUser, Sources
 from .errors import DecisionNotFound, DefinitionNotFound
+from .escalation import LADDER_KEY, ladder_problems
 from .models import DecisionDefinition, ProcessDefinition
 from .queries import latest_definitions
 from .serialization import dump_spec, restore_spec
@@ -106,6 +114,7 @@ def deploy_sources(
             decisions.append((source, parse_decision(source)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
+    problems.extend(_reference_problems(session_factory, processes, decisions))
     if problems:
         raise DefinitionInvalid(problems)
     try:
@@ -116,6 +125,30 @@ def deploy_sources(
         # now visible, so a second pass either finds them identical or numbers after them.
         return _store_versions(session_factory, processes, decisions, now, dry_run,
                                skip_known_content)
+
+
+def _reference_problems(session_factory, processes, decisions) -> list[Problem]:
+    """Decision tables the diagrams start with must exist (in this deployment or already
+    deployed); an escalation ladder must give usable rungs."""
+    problems = []
+    for source, decision in decisions:
+        if source.key == LADDER_KEY:
+            problems.extend(Problem(source.file_name, f"escalation ladder: {message}",
+                                    element_id=source.key)
+                            for message in ladder_problems(decision))
+    named = [(source, key) for source, process in processes
+             if (key := start_property(process, START_DECISION_PROPERTY))]
+    if not named:
+        return problems
+    with session_factory() as session:
+        known = set(session.scalars(select(DecisionDefinition.key).distinct()))
+    known |= {source.key for source, _decision in decisions}
+    for source, key in named:
+        if key not in known:
+            problems.append(Problem(
+                source.file_name, f"the start event's {START_DECISION_PROPERTY} names "
+                f"decision table {key!r}, which is neither deployed nor in this deployment"))
+    return problems
 
 
 def deployed_form(session: Session, name: str) -> Any | None:

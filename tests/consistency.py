@@ -29,7 +29,15 @@ def assert_consistent(engine: ProcessEngine, instance_id: str) -> None:
     assert {h.id for h in humans if h.state == "open"} == ready, where
     # Pending timer rows are exactly the waiting timers, due when the workflow says.
     waiting = {str(t.task.id): t.due_at for t in waiting_timers(workflow)}
-    assert {t.id: t.due_at for t in timers if t.state == "pending"} == waiting, where
+    rungs = [t for t in timers if t.kind == "rung"]
+    assert {t.id: t.due_at for t in timers
+            if t.state == "pending" and t.kind != "rung"} == waiting, where
+    # Ladder rungs wait only on open stages, and each fired at most once for its stage.
+    assert {t.task_id for t in rungs if t.state == "pending"} <= ready, where
+    rung_firings = Counter((e.stage, e.detail["rung"], e.detail["limit_kind"], e.detail["due_at"])
+                           for e in events if e.type == "escalated")
+    assert all(count == 1 for count in rung_firings.values()), (where, rung_firings)
+    assert sum(rung_firings.values()) == sum(1 for t in rungs if t.state == "fired"), where
     # Each stage completed once, and recorded once.
     completed = [h for h in humans if h.state == "completed"]
     for human in completed:
@@ -40,7 +48,8 @@ def assert_consistent(engine: ProcessEngine, instance_id: str) -> None:
     fired = Counter((e.detail["timer"], e.detail["due_at"]) for e in events
                     if e.type == "timer_fired")
     assert all(count == 1 for count in fired.values()), (where, fired)
-    assert sum(fired.values()) >= sum(1 for t in timers if t.state == "fired"), where
+    assert sum(fired.values()) >= sum(1 for t in timers
+                                      if t.state == "fired" and t.kind != "rung"), where
     # The timeline opens with the start and ends with the end, nothing after it.
     assert events[0].type == "started", where
     ended = [i for i, e in enumerate(events) if e.type == "ended"]

@@ -23,6 +23,9 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "redispatch.json": {"processing_department": "network_ops"},
     "handle.json": {"result": "Restarted the base station.", "resolved": True},
     "return_result.json": {"return_summary": "Fixed."},
+    "relay_handle.json": {"result": "Checked the fix with the customer.", "resolved": True},
+    "audit.json": {"approved": True},
+    "supervise.json": {"processing_department": "billing"},
     "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
 }
 
@@ -31,18 +34,22 @@ DEPARTMENT_OF_LANE = {
     "Relaying": "support_group",
     "Processing": "network_ops",
 }
+AUDIT = ("audit", "Acceptance", "audit.json", timedelta(minutes=15))
 
-# The stages of each flow as DOMAIN.md states them: (stage, lane, form, stage limit).
+# The stages of each flow as DOMAIN.md states them, with the audit before feedback that
+# issue 6 adds: (stage, lane, form, stage limit).
 FLOW_STAGES = {
     "single_dispatch": [
         ("dispatch", "Acceptance", "dispatch.json", timedelta(minutes=15)),
         ("handle", "Processing", "handle.json", timedelta(hours=3)),
+        AUDIT,
         ("feedback", "Acceptance", "feedback.json", timedelta(hours=1)),
     ],
     "one_department": [
         ("dispatch", "Acceptance", "dispatch.json", timedelta(minutes=15)),
         ("handle", "Processing", "handle.json", timedelta(hours=2)),
         ("return_result", "Processing", "return_result.json", timedelta(minutes=15)),
+        AUDIT,
         ("feedback", "Acceptance", "feedback.json", timedelta(hours=1)),
     ],
     "two_department_relay": [
@@ -50,19 +57,21 @@ FLOW_STAGES = {
         ("redispatch", "Relaying", "redispatch.json", timedelta(minutes=15)),
         ("handle", "Processing", "handle.json", timedelta(hours=2)),
         ("return_result", "Processing", "return_result.json", timedelta(minutes=15)),
-        ("relay_handle", "Relaying", "handle.json", timedelta(hours=2)),
+        ("relay_handle", "Relaying", "relay_handle.json", timedelta(hours=2)),
         ("relay_return", "Relaying", "return_result.json", timedelta(minutes=15)),
+        AUDIT,
         ("feedback", "Acceptance", "feedback.json", timedelta(hours=1)),
     ],
 }
 
-# Department totals per flow and lane (DOMAIN.md, including its marked readings).
+# Department totals per flow and lane (DOMAIN.md, including its marked readings; the
+# acceptance totals grow by the 15 minutes of the audit stage issue 6 adds).
 DEPARTMENT_TOTALS = {
-    "single_dispatch": {"Acceptance": timedelta(hours=1, minutes=15),
+    "single_dispatch": {"Acceptance": timedelta(hours=1, minutes=30),
                         "Processing": timedelta(hours=3)},
-    "one_department": {"Acceptance": timedelta(hours=1, minutes=15),
+    "one_department": {"Acceptance": timedelta(hours=1, minutes=30),
                        "Processing": timedelta(hours=3)},
-    "two_department_relay": {"Acceptance": timedelta(hours=1, minutes=30),
+    "two_department_relay": {"Acceptance": timedelta(hours=1, minutes=45),
                              "Relaying": timedelta(hours=6, minutes=45),
                              "Processing": timedelta(hours=3)},
 }

@@ -126,3 +126,24 @@ def test_changed_content_makes_a_new_version(engine):
     assert started.definition_version == 2
     pinned = engine.get_instance(engine.start("gated", "G-2", {}, version=1).instance_id)
     assert pinned.definition_version == 1
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("completed", "one of the engine's own timeline entries"),
+    ("Order moved!", "must be 1-50 of a-z"),
+    ("x" * 51, "must be 1-50 of a-z"),
+])
+def test_an_escalation_code_must_read_as_a_timeline_entry(code, message):
+    bpmn = gateway_process().replace(b'escalationCode="stage_overdue"',
+                                     f'escalationCode="{code}"'.encode())
+    [problem] = _problems(bpmn)
+    assert message in problem.message and problem.element_id == "stage_overdue"
+
+
+def test_a_stage_limit_is_a_literal_or_a_limit_function_of_one():
+    for timer in ('scaled("PT15M", limit_factor)', 'department_time_left("PT1H", 0.5)'):
+        _problems_or_none = parse_source(ProcessSource(
+            "gated", "gated.bpmn", gateway_process(timer=timer), {"check.json": FORM}))
+        assert _problems_or_none.key == "gated"
+    problems = _problems(gateway_process(timer='max("PT15M", "PT20M")'))
+    assert any("no stage-limit timer" in p.message for p in problems)

@@ -56,7 +56,8 @@ def test_a_migrated_instance_runs_the_new_stage_and_keeps_its_due_times(
     assert instance.definition_version == 2
     same_task = open_stage(engine, instance_id)
     assert (same_task.id, same_task.due_at) == (task.id, due)  # not restarted from "now"
-    assert [t.due_at for t in engine.timers(instance_id, state="pending")] == [due]
+    assert [t.due_at for t in engine.timers(instance_id, state="pending")
+            if t.kind != "rung"] == [due]
     assert_consistent(engine, instance_id)
 
     clock.advance(timedelta(minutes=50, seconds=1))  # the original limit, not 10 min later

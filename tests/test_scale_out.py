@@ -149,8 +149,8 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
     with engine.sessions() as session, session.begin():
         integrator = create_token(session, name="crm", role="integrator", department=None,
                                   now=engine.clock.now())
-        desk = create_token(session, name="desk", role="department", department="front_desk",
-                            now=engine.clock.now())
+        desk = create_token(session, name="desk", role="department",
+                            department="provincial_service_desk", now=engine.clock.now())
     with app.app_context():
         db.engine.dispose()
 
@@ -165,7 +165,8 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
         def ready() -> bool:
             try:
                 return requests.get(f"{base}/readyz", timeout=2).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still deploying holds the database.
                 assert server.poll() is None, server.stdout.read()
                 return False
 
@@ -173,7 +174,8 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
         started = requests.post(
             f"{base}/api/v1/process-definitions/one_department/start", timeout=10,
             headers={"Authorization": f"Bearer {integrator}"},
-            json={"business_key": "GUNI-1", "variables": SUBMISSION})
+            json={"business_key": "GUNI-1", "variables": {
+                **SUBMISSION, "acceptance_department": "provincial_service_desk"}})
         assert started.status_code == 201, started.text
         inbox = requests.get(f"{base}/api/v1/tasks", timeout=10,
                              headers={"Authorization": f"Bearer {desk}"}).json()

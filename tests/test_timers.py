@@ -75,11 +75,12 @@ def test_acceptance_total_is_not_consumed_while_another_department_holds_the_ord
     orders.complete(instance_id, "handle")
     orders.tick(timedelta(minutes=10))
     orders.complete(instance_id, "return_result")
+    orders.complete(instance_id, "audit")
 
-    # Feedback: its own limit is 1 h; the acceptance total (1 h 15) has 65 min left.
+    # Feedback: its own limit is 1 h; the acceptance total (1 h 30) has 80 min left.
     orders.tick(timedelta(hours=1) + SECOND)
     assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["feedback"]
-    orders.tick(timedelta(minutes=5) - 2 * SECOND)
+    orders.tick(timedelta(minutes=20) - 2 * SECOND)
     assert orders.events(instance_id, "department_overdue") == []
     orders.tick(2 * SECOND)
     assert [e.department for e in orders.events(instance_id, "department_overdue")] == [
@@ -97,7 +98,12 @@ def test_completing_each_stage_in_time_cancels_its_timers(flow, orders, engine):
     assert orders.events(instance_id, "timer_fired", "stage_overdue",
                          "department_overdue") == []
     timers = engine.timers(instance_id)
-    assert timers and {t.state for t in timers} == {"cancelled"}
+    assert timers and {t.state for t in timers if t.kind != "rung"} == {"cancelled"}
+    # Each stage was held past 75 % of its limit: its warning rung fired, nothing more.
+    warned = [(e.stage, e.detail["rung"]) for e in orders.events(instance_id, "escalated")]
+    assert warned == [(stage, "warning") for stage, *_rest in FLOW_STAGES[flow]]
+    assert {t.state for t in timers if t.kind == "rung" and t.element_id != "warning"} == {
+        "cancelled"}
 
 
 def test_a_limit_passed_before_completion_is_recorded_even_if_no_worker_ran(orders):
@@ -110,7 +116,8 @@ def test_a_limit_passed_before_completion_is_recorded_even_if_no_worker_ran(orde
 
 def test_a_timer_fires_once_however_often_the_worker_runs(orders):
     instance_id = orders.start("one_department")
-    assert orders.tick(timedelta(minutes=15) + SECOND) == 1
+    # The stage limit, and the ladder's warning (75 %) and breach (100 %) rungs.
+    assert orders.tick(timedelta(minutes=15) + SECOND) == 3
     assert orders.tick(SECOND) == 0
     assert orders.tick(timedelta(minutes=1)) == 0
     assert len(orders.events(instance_id, "stage_overdue")) == 1
@@ -119,10 +126,11 @@ def test_a_timer_fires_once_however_often_the_worker_runs(orders):
 def test_department_lapse_is_recorded_once_per_department(orders):
     """Acceptance runs out of its total at dispatch; feedback later adds no second lapse."""
     instance_id = orders.start("one_department")
-    orders.tick(timedelta(hours=1, minutes=16))
+    orders.tick(timedelta(hours=1, minutes=31))
     orders.complete(instance_id, "dispatch")
     orders.complete(instance_id, "handle")
     orders.complete(instance_id, "return_result")
+    orders.complete(instance_id, "audit")
     orders.tick(timedelta(minutes=1))
     orders.complete(instance_id, "feedback")
     lapses = orders.events(instance_id, "department_overdue")
@@ -132,7 +140,7 @@ def test_department_lapse_is_recorded_once_per_department(orders):
 def test_one_department_in_two_lanes_has_two_totals(orders):
     """The remote end both accepts and processes: each lane's total lapses on its own."""
     instance_id = orders.start("one_department", acceptance_department="remote_end")
-    orders.tick(timedelta(hours=1, minutes=16))
+    orders.tick(timedelta(hours=1, minutes=31))
     orders.engine.complete_task(orders.open_task(instance_id).id,
                                 {"processing_department": "remote_end"}, "clerk")
     orders.tick(timedelta(hours=3, seconds=1))
@@ -150,9 +158,14 @@ def test_overdue_events_are_queued_for_notification(orders, engine):
     orders.tick(timedelta(minutes=15) + SECOND)
     with engine.sessions() as session:
         outbox = session.scalars(select(OutboxEvent).where(
-            OutboxEvent.instance_id == instance_id)).all()
-    assert [(o.type, o.payload["stage"], o.payload["department"]) for o in outbox] == [
-        ("stage_overdue", "dispatch", "front_desk")]
+            OutboxEvent.instance_id == instance_id).order_by(OutboxEvent.id)).all()
+    assert [(o.type, o.payload["stage"], o.payload["department"]) for o in outbox
+            if o.type != "notification"] == [("stage_overdue", "dispatch", "front_desk")]
+    # The ladder's notifications are queued with it (no directory: management is the
+    # supervisor of everyone).
+    assert [(o.payload["event"], o.payload["recipient"]) for o in outbox
+            if o.type == "notification"] == [
+        ("warning", "front_desk"), ("breach", "front_desk"), ("breach", "management")]
 
 
 def _iso(delta: timedelta) -> str:

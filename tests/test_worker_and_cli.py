@@ -27,7 +27,8 @@ def test_worker_loop_fires_due_timers_and_stops_when_asked(orders, engine):
         stop.set()
 
     total = run_worker(engine, stop, interval_seconds=0, worker_id="w", on_batch=after_batch)
-    assert total == 2 and batches == [2]
+    # Each order: the dispatch limit, and the ladder's warning and breach rungs.
+    assert total == 6 and batches == [6]
     for instance_id in (first, second):
         assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["dispatch"]
 
@@ -45,7 +46,8 @@ def test_worker_takes_the_next_batch_at_once_when_one_was_full(orders, engine):
             stop.set()
 
     run_worker(engine, stop, batch_size=2, interval_seconds=0, on_batch=after_batch)
-    assert batches == [2, 2, 1, 0]
+    # Two orders per batch, three firings each (the limit and two ladder rungs).
+    assert batches == [6, 6, 3, 0]
 
 
 @pytest.fixture
@@ -75,7 +77,8 @@ def test_app_deploys_the_diagrams_on_start(make_app, clock):
     engine = process_engine(app)
     instance_id = engine.start("two_department_relay", "WO-app", {
         "customer_phone": "13812345678", "category": "billing/overcharge/plan",
-        "content": "Charged twice.", "channel": "web", "acceptance_department": "front_desk",
+        "content": "Charged twice.", "channel": "web",
+        "acceptance_department": "provincial_service_desk",
     }).instance_id
     assert engine.tasks(instance_id=instance_id)[0].stage == "dispatch"
     # A second app on the same database finds the same versions (no duplicates).

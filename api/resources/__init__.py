@@ -1,10 +1,22 @@
 """One blueprint per resource, all under /api/v1 (health checks at the root)."""
 from flask_smorest import Api
 
-from . import decisions, definitions, deployments, health, instances, messages, tasks
+from . import (
+    categories,
+    decisions,
+    definitions,
+    deployments,
+    health,
+    instances,
+    messages,
+    notifications,
+    tasks,
+    work_orders,
+)
 
 
 def register_blueprints(api: Api) -> None:
-    for module in (definitions, instances, messages, tasks, deployments, decisions):
+    for module in (work_orders, categories, notifications, definitions, instances, messages,
+                   tasks, deployments, decisions):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(health.blp)

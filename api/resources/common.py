@@ -1,16 +1,21 @@
 """Helpers the resource modules share."""
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 
 from engine import ProcessEngine
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, WorkOrder
+from engine.work_orders import WorkOrders
 
 from ..auth import current_principal
 
 
 def engine() -> ProcessEngine:
     return current_app.extensions["process_engine"]
+
+
+def work_orders() -> WorkOrders:
+    return current_app.extensions["work_orders"]
 
 
 def visible_instance(instance_id: str) -> ProcessInstance:
@@ -31,3 +36,33 @@ def own_department() -> str | None:
     """The department a department principal is confined to (None for other roles)."""
     principal = current_principal()
     return principal.department if principal.role == "department" else None
+
+
+def visible_work_order(number: str) -> WorkOrder:
+    """The work order if the caller may see it: integrators their own submissions,
+    departments the orders they accepted or worked on; 404 otherwise."""
+    order = work_orders().get(number)
+    principal = current_principal()
+    hidden = (
+        (principal.role == "integrator" and order.submitted_by != principal.name)
+        or (principal.role == "department"
+            and not work_orders().involves(order, principal.department))
+    )
+    if hidden:
+        abort(404, description=f"no work order {number!r}")
+    return order
+
+
+IDEMPOTENCY_KEY_DOC = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "Makes a retried request return what the first one created; reusing "
+                   "the key for a different request is a 409.",
+}
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 200:
+        abort(400, description="Idempotency-Key is longer than 200 characters")
+    return key

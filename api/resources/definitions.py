@@ -1,7 +1,7 @@
 """Process definitions: what can be started, and starting it."""
 from __future__ import annotations
 
-from flask import Response, abort, g, request, url_for
+from flask import Response, g, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -17,7 +17,7 @@ from ..schemas import (
     MigrationResultSchema,
     StartRequestSchema,
 )
-from .common import engine
+from .common import IDEMPOTENCY_KEY_DOC, engine, idempotency_key
 
 blp = Blueprint("process-definitions", __name__,
                 description="Deployed process definitions; starting instances")
@@ -88,21 +88,13 @@ class Start(MethodView):
     @blp.response(201, InstanceDetailSchema,
                   description="Started (200 when an identical earlier start is returned)")
     @blp.alt_response(200, schema=InstanceDetailSchema, description="Retried start")
-    @blp.doc(parameters=[{
-        "in": "header", "name": "Idempotency-Key", "required": False,
-        "schema": {"type": "string", "maxLength": 200},
-        "description": "Makes a retried start return the first instance; reusing the key "
-                       "for a different request is a 409.",
-    }])
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
     def post(self, body, key):
         """Start an instance by process key with a business key"""
         g.form_data_field = "variables"
-        idempotency_key = request.headers.get("Idempotency-Key") or None
-        if idempotency_key is not None and len(idempotency_key) > 200:
-            abort(400, description="Idempotency-Key is longer than 200 characters")
         result = engine().start(
             key, body["business_key"], body["variables"], version=body["version"],
-            actor=current_principal().name, idempotency_key=idempotency_key,
+            actor=current_principal().name, idempotency_key=idempotency_key(),
         )
         instance = engine().get_instance(result.instance_id)
         location = url_for("process-instances.Instance", instance_id=instance.id)

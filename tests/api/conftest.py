@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import atexit
+import functools
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +26,24 @@ from tests.conftest import ROOT
 from tests.databases import ON_POSTGRES, create_extra_database, drop_database, empty_all_tables
 from tests.orders import SUBMISSION
 
+# A complaint as an integrator submits it: routed to one_department (network_operations).
+ORDER = {
+    "customer_phone": "13912345678",
+    "category": "network/no_signal/base_station",
+    "content": "No signal at home since Monday.",
+    "channel": "hotline",
+    "acceptance_department": "front_desk",
+    "key_fields": {"location": "Xihu district, Hangzhou", "occurred_at": "2026-03-01"},
+}
+
 # name -> (role, department)
 PRINCIPALS = {
     "front_desk": ("department", "front_desk"),
     "network_ops": ("department", "network_ops"),
     "support_group": ("department", "support_group"),
     "billing": ("department", "billing"),
+    "desk_supervisors": ("department", "desk_supervisors"),
+    "ops_supervisors": ("department", "ops_supervisors"),
     "crm": ("integrator", None),
     "hotline": ("integrator", None),
     "designer": ("designer", None),
@@ -61,21 +79,55 @@ class Client:
         assert response.status_code == 201, response.json
         return response.json
 
+    def submit(self, as_: str = "crm", expect: int = 201, headers=None, **fields):
+        """POST /work-orders with a valid complaint (ORDER), changed by `fields`."""
+        body = {k: v for k, v in {**ORDER, **fields}.items() if v is not None}
+        response = self.post("/api/v1/work-orders", as_, json=body, headers=headers)
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    def order(self, number: str, as_: str = "manager"):
+        response = self.get(f"/api/v1/work-orders/{number}", as_)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
     def inbox(self, as_: str, **query):
         response = self.get("/api/v1/tasks", as_, query_string=query)
         assert response.status_code == 200, response.json
         return response.json
 
 
+@functools.cache
+def test_data_dir() -> str:
+    """data/ as deployed, its directory joined by the departments tests/orders.py uses
+    (tests/fixtures/departments.json)."""
+    folder = Path(tempfile.mkdtemp(prefix="workorders-data-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for path in (ROOT / "data").iterdir():
+        shutil.copy(path, folder)
+    directory = json.loads((ROOT / "data" / "departments.json").read_text(encoding="utf-8"))
+    extra = json.loads((ROOT / "tests" / "fixtures" / "departments.json").read_text(
+        encoding="utf-8"))
+    directory["departments"] += extra["departments"]
+    (folder / "departments.json").write_text(json.dumps(directory), encoding="utf-8")
+    return str(folder)
+
+
+def test_departments() -> list[str]:
+    directory = json.loads((Path(test_data_dir()) / "departments.json").read_text("utf-8"))
+    return [department["id"] for department in directory["departments"]]
+
+
 def build_app(database_url: str, clock):
     """The app on `database_url`, migrated and deployed, with a token per principal."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
-                      "TESTING": True})
+                      "TESTING": True, "DATA_DIR": test_data_dir()})
     prepare_database(app, upgrade=True)
     engine = process_engine(app)
     tokens = {}
+    principals = {**{d: ("department", d) for d in test_departments()}, **PRINCIPALS}
     with engine.sessions() as session, session.begin():
-        for name, (role, department) in PRINCIPALS.items():
+        for name, (role, department) in principals.items():
             tokens[name] = create_token(session, name=name, role=role, department=department,
                                         now=clock.now())
     return app, tokens

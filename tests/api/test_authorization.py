@@ -5,17 +5,31 @@ import itertools
 
 import pytest
 
-from api import process_engine
+from api import process_engine, work_orders
 from api.auth import create_token
 from engine import SimulatedClock
-from tests.api.conftest import PRINCIPALS, Client, build_app, dispose
+from tests.api.conftest import ORDER, PRINCIPALS, Client, build_app, dispose
 from tests.conftest import T0
 from tests.orders import SUBMISSION
 
 ROLES = ["front_desk", "billing", "crm", "hotline", "designer", "manager", "admin", None]
 
-# endpoint -> (method, path template, body) ; {i} instance id, {t} its open task, {n} unique
+# endpoint -> (method, path template, body) ; {i} instance id, {t} its open task, {n} unique,
+# {w} a work order (submitted by crm, accepted by front_desk, waiting at dispatch)
 ENDPOINTS = {
+    "list categories": ("GET", "/api/v1/categories", None),
+    "submit work order": ("POST", "/api/v1/work-orders",
+                          {**ORDER, "external_reference": "M-{n}"}),
+    "list work orders": ("GET", "/api/v1/work-orders", None),
+    "read work order": ("GET", "/api/v1/work-orders/{w}", None),
+    "urge": ("POST", "/api/v1/work-orders/{w}/urge", {}),
+    "transfer": ("POST", "/api/v1/work-orders/{w}/transfer",
+                 {"to_department": "billing", "reason": "x"}),
+    "send back": ("POST", "/api/v1/work-orders/{w}/send-back", {"reason": "x"}),
+    "audit": ("POST", "/api/v1/work-orders/{w}/audit", {"approved": True}),
+    "list notifications": ("GET", "/api/v1/notifications", None),
+    "mark notification read": ("POST", "/api/v1/notifications/2147483646/read", None),
+    "mark all read": ("POST", "/api/v1/notifications/read-all", None),
     "list definitions": ("GET", "/api/v1/process-definitions", None),
     "read definition": ("GET", "/api/v1/process-definitions/one_department", None),
     "start": ("POST", "/api/v1/process-definitions/one_department/start",
@@ -48,6 +62,17 @@ ENDPOINTS = {
 # the caller's to see; 409/422/404 where the call is allowed but the request itself fails.
 MATRIX = {
     #                     front  billing crm  hotline design manager admin anon
+    "list categories":   (200, 200, 200, 200, 200, 200, 200, 401),
+    "submit work order": (201, 403, 201, 201, 403, 403, 201, 401),
+    "list work orders":  (200, 200, 200, 200, 403, 200, 200, 401),
+    "read work order":   (200, 404, 200, 404, 403, 200, 200, 401),
+    "urge":              (409, 404, 403, 403, 403, 403, 403, 401),
+    "transfer":          (409, 404, 403, 403, 403, 403, 403, 401),
+    "send back":         (409, 404, 403, 403, 403, 403, 403, 401),
+    "audit":             (409, 404, 403, 403, 403, 403, 403, 401),
+    "list notifications": (200, 200, 403, 403, 403, 200, 200, 401),
+    "mark notification read": (404, 404, 403, 403, 403, 404, 404, 401),
+    "mark all read":     (200, 200, 403, 403, 403, 200, 200, 401),
     "list definitions":  (403, 403, 200, 200, 200, 200, 200, 401),
     "read definition":   (403, 403, 200, 200, 200, 200, 200, 401),
     "start":             (403, 403, 201, 201, 403, 403, 201, 401),
@@ -75,22 +100,23 @@ _counter = itertools.count()
 @pytest.fixture(scope="module")
 def matrix_client(module_database_url):
     app, tokens = build_app(module_database_url, SimulatedClock(T0))
-    assert set(tokens) == set(PRINCIPALS)
-    yield Client(app.test_client(), tokens), process_engine(app)
+    assert set(PRINCIPALS) <= set(tokens)
+    yield Client(app.test_client(), tokens), process_engine(app), work_orders(app)
     dispose(app)
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 @pytest.mark.parametrize("role", ROLES)
 def test_authorization_matrix(matrix_client, endpoint, role):
-    client, engine = matrix_client
+    client, engine, orders = matrix_client
     n = next(_counter)
+    number = orders.submit({**ORDER, "external_reference": f"W-{n}"}, "crm").number
     business_key = f"AUTH-{n}"
     instance_id = engine.start("one_department", business_key, SUBMISSION,
                                actor="crm").instance_id
     task_id = engine.tasks(instance_id=instance_id)[0].id
     method, template, body = ENDPOINTS[endpoint]
-    fill = {"i": instance_id, "t": task_id, "n": n, "b": business_key}
+    fill = {"i": instance_id, "t": task_id, "n": n, "b": business_key, "w": number}
     path = template.format(**fill)
     if body is not None:
         body = {k: v.format(**fill) if isinstance(v, str) else v for k, v in body.items()}
@@ -104,7 +130,7 @@ def test_authorization_matrix(matrix_client, endpoint, role):
 
 
 def test_revoked_tokens_are_refused(matrix_client):
-    client, engine = matrix_client
+    client, engine, _orders = matrix_client
     from sqlalchemy import update
 
     from api.auth import ApiToken

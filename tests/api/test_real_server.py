@@ -50,7 +50,7 @@ def test_a_relay_order_over_real_http(server):
         stages.append(task["stage"])
 
     assert stages == ["dispatch", "redispatch", "handle", "return_result", "relay_handle",
-                      "relay_return", "feedback"]
+                      "relay_return", "audit", "feedback"]
     timeline = call("GET", f"/api/v1/process-instances/{instance_id}/timeline",
                     "demo-integrator").json()["events"]
     completed = [(e["stage"], e["department"], e["actor"]) for e in timeline

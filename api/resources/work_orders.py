@@ -1,0 +1,158 @@
+"""Complaint work orders: intake, following an order, and what departments do to it."""
+from __future__ import annotations
+
+from flask import abort, g, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from engine.forms import FieldError, FormValidationError
+from engine.work_orders import WorkOrderFilter
+
+from ..auth import current_principal, requires
+from ..presenters import page_view, work_order_detail_view, work_order_view
+from ..schemas import (
+    AuditSchema,
+    SendBackSchema,
+    TransferSchema,
+    UrgeSchema,
+    WorkOrderDetailSchema,
+    WorkOrderPageSchema,
+    WorkOrderQueryArgs,
+    WorkOrderSubmissionSchema,
+)
+from .common import (
+    IDEMPOTENCY_KEY_DOC,
+    engine,
+    idempotency_key,
+    own_department,
+    visible_work_order,
+    work_orders,
+)
+
+blp = Blueprint("work-orders", __name__,
+                description="Complaint work orders: intake, status, urge, transfer, audit")
+
+
+@blp.route("")
+class WorkOrders(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.arguments(WorkOrderQueryArgs, location="query", unknown=RAISE)
+    @blp.response(200, WorkOrderPageSchema)
+    def get(self, args):
+        """List work orders, newest first (integrators see what they submitted,
+        departments what they accepted or worked on)"""
+        principal = current_principal()
+        where = WorkOrderFilter(
+            status=args.get("status"), department=args.get("department"),
+            acceptance_department=args.get("acceptance_department"),
+            category=args.get("category"), overdue=args.get("overdue"),
+            customer_phone=args.get("phone"), urgency=args.get("urgency"),
+            customer_tier=args.get("customer_tier"), channel=args.get("channel"),
+            submitted_from=args.get("submitted_from"), submitted_to=args.get("submitted_to"),
+            submitted_by=principal.name if principal.role == "integrator" else None,
+            involving=own_department(),
+        )
+        now = engine().clock.now()
+        return page_view(work_orders().search(where, args["page"], args["per_page"]),
+                         lambda summary: work_order_view(summary, now))
+
+    @requires("integrator", "department")
+    @blp.arguments(WorkOrderSubmissionSchema)
+    @blp.response(201, WorkOrderDetailSchema,
+                  description="Submitted (200 when an identical earlier submission is "
+                              "returned)")
+    @blp.alt_response(200, schema=WorkOrderDetailSchema, description="Retried submission")
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
+    def post(self, body):
+        """Submit a complaint: checked, routed by its category, numbered and started"""
+        g.form_data_field = "body"  # checks past the schema name the body's fields too
+        own = own_department()
+        if own is not None:
+            if body.get("acceptance_department", own) != own:
+                abort(403, description=f"department {own!r} submits orders as itself")
+            body["acceptance_department"] = own
+        elif not body.get("acceptance_department"):
+            raise FormValidationError("work order", [
+                FieldError("acceptance_department", "is required")])
+        result = work_orders().submit(body, current_principal().name, idempotency_key())
+        location = url_for("work-orders.WorkOrder", number=result.number)
+        return _detail(result.number), 201 if result.created else 200, {"Location": location}
+
+
+@blp.route("/<string:number>")
+class WorkOrder(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.response(200, WorkOrderDetailSchema)
+    def get(self, number):
+        """One work order: status, open stages with time left, counts, timeline"""
+        return _detail(visible_work_order(number).number)
+
+
+@blp.route("/<string:number>/urge")
+class Urge(MethodView):
+    @requires("department")
+    @blp.arguments(UrgeSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Urge (催单): the acceptance department presses whoever holds the order;
+        repeatable, each one counted and told to the holding department"""
+        order, department = _acting_on(number)
+        work_orders().urge(order.number, department, current_principal().name, body["note"])
+        return _detail(order.number)
+
+
+@blp.route("/<string:number>/transfer")
+class Transfer(MethodView):
+    @requires("department")
+    @blp.arguments(TransferSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Transfer (转派) to another department, with a reason; past the cap on
+        transfers and send-backs the order goes to the supervisor instead"""
+        order, department = _acting_on(number)
+        work_orders().transfer(order.number, department, current_principal().name,
+                               body["to_department"], body["reason"])
+        return _detail(order.number)
+
+
+@blp.route("/<string:number>/send-back")
+class SendBack(MethodView):
+    @requires("department")
+    @blp.arguments(SendBackSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Send the order back (退回) to the department that dispatched it"""
+        order, department = _acting_on(number)
+        work_orders().send_back(order.number, department, current_principal().name,
+                                body["reason"])
+        return _detail(order.number)
+
+
+@blp.route("/<string:number>/audit")
+class Audit(MethodView):
+    @requires("department")
+    @blp.arguments(AuditSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Audit (审核) the handling result: approve it for feedback, or reject it
+        back to the processing department with a reason"""
+        order, department = _acting_on(number)
+        work_orders().audit(order.number, department, current_principal().name,
+                            body["approved"], body["reason"])
+        return _detail(order.number)
+
+
+def _acting_on(number: str):
+    """The order and the caller's department; these moves are a department's own."""
+    g.form_data_field = "body"
+    order = visible_work_order(number)
+    department = own_department()
+    if department is None:
+        abort(403, description="a department acts on an order; use a department token")
+    return order, department
+
+
+def _detail(number: str):
+    return work_order_detail_view(work_orders().detail(number), work_orders().categories,
+                                  engine().clock.now())

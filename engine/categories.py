@@ -1,0 +1,109 @@
+"""The complaint category tree (data/categories.json): business > phenomenon > cause.
+
+A category is written "business/phenomenon/cause". Each cause names the key
+information its template requires; those fields are JSON Schemas in the file's
+`fields` catalogue, so the checks a designer writes there are the checks intake runs.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .forms import schema_problem
+
+CATEGORY_ID = re.compile(r"^[a-z0-9_]{1,60}$")
+LEVELS = (("businesses", "phenomena"), ("phenomena", "causes"), ("causes", None))
+
+
+class CategoriesInvalid(ValueError):
+    """The category file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Category:
+    path: str  # business/phenomenon/cause
+    names: tuple[str, str, str]
+    key_fields: tuple[str, ...]
+
+    @property
+    def business(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+class Categories:
+    def __init__(self, document: dict[str, Any], leaves: dict[str, Category]) -> None:
+        self.document = document
+        self._leaves = leaves
+        self.fields: dict[str, dict[str, Any]] = document.get("fields", {})
+
+    @classmethod
+    def load(cls, path: Path) -> Categories:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise CategoriesInvalid(f"{path}: {err}") from None
+        return cls.from_document(document, str(path))
+
+    @classmethod
+    def from_document(cls, document: Any, source: str = "categories") -> Categories:
+        if not isinstance(document, dict) or not isinstance(document.get("businesses"), list):
+            raise CategoriesInvalid(f"{source}: expected {{\"fields\": {{...}}, "
+                                    "\"businesses\": [...]}}")
+        fields = document.get("fields") or {}
+        for name, schema in fields.items():
+            if problem := schema_problem(schema):
+                raise CategoriesInvalid(f"{source}: field {name!r} is {problem}")
+        leaves: dict[str, Category] = {}
+        _walk(document["businesses"], 0, (), (), fields, leaves, source)
+        return cls(document, leaves)
+
+    def __len__(self) -> int:
+        return len(self._leaves)
+
+    def __iter__(self):
+        return iter(self._leaves.values())
+
+    def get(self, path: str) -> Category | None:
+        return self._leaves.get(path)
+
+    def key_field_schema(self, category: Category) -> dict[str, Any]:
+        """JSON Schema of the `key_fields` object an order of `category` must carry."""
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(category.key_fields),
+            "properties": {name: self.fields[name] for name in category.key_fields},
+        }
+
+    def tree(self) -> list[dict[str, Any]]:
+        return self.document["businesses"]
+
+
+def _walk(nodes: Any, depth: int, ids: tuple, names: tuple, fields: dict,
+          leaves: dict[str, Category], source: str) -> None:
+    level, children = LEVELS[depth]
+    if not isinstance(nodes, list) or not nodes:
+        raise CategoriesInvalid(f"{source}: {'/'.join(ids) or 'the tree'} needs a non-empty "
+                                f"list of {level}")
+    seen = set()
+    for node in nodes:
+        node_id = node.get("id") if isinstance(node, dict) else None
+        where = "/".join((*ids, str(node_id)))
+        if not isinstance(node_id, str) or not CATEGORY_ID.match(node_id):
+            raise CategoriesInvalid(f"{source}: {where}: an id is 1-60 of a-z, 0-9, '_'")
+        if node_id in seen:
+            raise CategoriesInvalid(f"{source}: {where} appears twice")
+        seen.add(node_id)
+        name = str(node.get("name") or node_id)
+        if children is not None:
+            _walk(node.get(children), depth + 1, (*ids, node_id), (*names, name), fields,
+                  leaves, source)
+            continue
+        key_fields = node.get("key_fields") or []
+        unknown = [f for f in key_fields if f not in fields]
+        if unknown:
+            raise CategoriesInvalid(f"{source}: {where} names undefined key fields {unknown}")
+        leaves[where] = Category(where, (*names, name), tuple(key_fields))

@@ -1,0 +1,75 @@
+"""The department directory (data/departments.json): which departments exist and who
+supervises each. Departments named anywhere in an order must be in it."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Notifications meant for managers go to this recipient (manager tokens read them).
+MANAGEMENT = "management"
+DEPARTMENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+class DirectoryInvalid(ValueError):
+    """The directory file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    supervisor: str | None
+
+
+class Directory:
+    def __init__(self, departments: list[Department]) -> None:
+        self._by_id = {d.id: d for d in departments}
+
+    @classmethod
+    def load(cls, path: Path) -> Directory:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise DirectoryInvalid(f"{path}: {err}") from None
+        return cls.from_document(document, str(path))
+
+    @classmethod
+    def from_document(cls, document: Any, source: str = "departments") -> Directory:
+        entries = document.get("departments") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            raise DirectoryInvalid(f"{source}: expected {{\"departments\": [...]}}")
+        departments = []
+        for index, entry in enumerate(entries):
+            where = f"{source}: departments[{index}]"
+            if not isinstance(entry, dict) or not DEPARTMENT_ID.match(str(entry.get("id", ""))):
+                raise DirectoryInvalid(f"{where}: needs an id of letters, digits, '_', '.', '-'")
+            supervisor = entry.get("supervisor")
+            departments.append(Department(entry["id"], str(entry.get("name") or entry["id"]),
+                                          tuple(entry.get("roles") or ()), supervisor))
+        directory = cls(departments)
+        if len(directory._by_id) != len(departments):
+            raise DirectoryInvalid(f"{source}: a department id appears twice")
+        for department in departments:
+            if department.supervisor is not None and department.supervisor not in directory:
+                raise DirectoryInvalid(f"{source}: {department.id}'s supervisor "
+                                       f"{department.supervisor!r} is not a department")
+        return directory
+
+    def __contains__(self, department_id: object) -> bool:
+        return department_id in self._by_id
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+    def get(self, department_id: str) -> Department | None:
+        return self._by_id.get(department_id)
+
+    def supervisor_of(self, department_id: str) -> str:
+        """Who is told when `department_id` breaches a limit: its supervising unit, or
+        management when it has none (or is not in the directory)."""
+        department = self._by_id.get(department_id)
+        return department.supervisor if department and department.supervisor else MANAGEMENT

@@ -1,0 +1,91 @@
+"""The reference data a designer edits (data/): read strictly, with errors that say where."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.categories import Categories, CategoriesInvalid
+from engine.directory import MANAGEMENT, Directory, DirectoryInvalid
+from engine.expressions import format_duration, scaled_duration
+from engine.work_orders import WorkOrderSettings
+from tests.conftest import ROOT
+
+DATA = ROOT / "data"
+
+
+def test_the_shipped_reference_data_loads():
+    categories = Categories.load(DATA / "categories.json")
+    assert len(categories) >= 30 and len(categories.tree()) >= 3
+    directory = Directory.load(DATA / "departments.json")
+    assert directory.supervisor_of("billing") == "operations_supervisors"
+    assert directory.supervisor_of("operations_supervisors") == MANAGEMENT
+    assert directory.supervisor_of("not_in_the_directory") == MANAGEMENT
+    settings = WorkOrderSettings.load(DATA / "settings.json")
+    assert (settings.number_prefix, str(settings.time_zone)) == ("WO", "Asia/Shanghai")
+
+
+def test_a_category_requires_its_key_fields():
+    categories = Categories.load(DATA / "categories.json")
+    category = categories.get("ring_back_tone/copy_failed/platform_fault")
+    schema = categories.key_field_schema(category)
+    assert schema["required"] == ["tone_code", "operation_time"]
+    assert schema["additionalProperties"] is False
+    assert categories.get("ring_back_tone/copy_failed") is None
+
+
+def tree(**cause) -> dict:
+    return {"fields": {"imei": {"type": "string"}}, "businesses": [
+        {"id": "terminal", "phenomena": [
+            {"id": "fault", "causes": [{"id": "screen", **cause}]}]}]}
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ([], "expected"),
+    ({"businesses": []}, "needs a non-empty list of businesses"),
+    (tree(key_fields=["colour"]), "terminal/fault/screen names undefined key fields"),
+    ({**tree(), "fields": {"imei": {"type": "nonsense"}}}, "field 'imei' is not a valid"),
+    ({"businesses": [{"id": "Terminal!", "phenomena": []}]}, "Terminal!: an id is"),
+    ({"businesses": [{"id": "a", "phenomena": [{"id": "b", "causes": [{"id": "c"}]}]},
+                     {"id": "a", "phenomena": [{"id": "b", "causes": [{"id": "c"}]}]}]},
+     "a appears twice"),
+    ({"businesses": [{"id": "a", "phenomena": [{"id": "b"}]}]}, "a/b needs a non-empty list"),
+])
+def test_a_malformed_category_tree_says_where(document, message):
+    with pytest.raises(CategoriesInvalid, match=message.replace("(", r"\(")):
+        Categories.from_document(document)
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"departments": {}}, "expected"),
+    ({"departments": [{"id": "a b"}]}, r"departments\[0\]: needs an id"),
+    ({"departments": [{"id": "a"}, {"id": "a"}]}, "appears twice"),
+    ({"departments": [{"id": "a", "supervisor": "boss"}]}, "'boss' is not a department"),
+])
+def test_a_malformed_directory_says_where(document, message):
+    with pytest.raises(DirectoryInvalid, match=message):
+        Directory.from_document(document)
+
+
+def test_unreadable_files_are_named(tmp_path: Path):
+    (tmp_path / "departments.json").write_text("{oops", encoding="utf-8")
+    with pytest.raises(DirectoryInvalid, match=r"departments\.json"):
+        Directory.load(tmp_path / "departments.json")
+    with pytest.raises(CategoriesInvalid, match=r"categories\.json"):
+        Categories.load(tmp_path / "categories.json")
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "PT0S"), (-5, "PT0S"), (7.5, "PT7.5S"), (225, "PT3M45S"), (4500, "PT1H15M"),
+    (86400, "P1D"), (90061, "P1DT1H1M1S"), (0.000001, "PT0.000001S"),
+])
+def test_durations_are_written_the_shortest_way(seconds, text):
+    assert format_duration(timedelta(seconds=seconds)) == text
+
+
+@pytest.mark.parametrize("factor", [0, -1, True, "2", None])
+def test_a_limit_factor_must_be_a_positive_number(factor):
+    with pytest.raises(ValueError, match="positive number"):
+        scaled_duration("PT1H", factor)
+    assert scaled_duration("PT2H", 0.25) == timedelta(minutes=30)
