@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +36,15 @@ def schema_problem(schema: Any) -> str | None:
     """Why `schema` is not a usable JSON Schema, or None when it is."""
     if not isinstance(schema, dict):
         return "a form must be a JSON object"
+    return _schema_problem(json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_problem(canonical: str) -> str | None:
+    # Checking a schema against the metaschema takes ~10 ms; every diagram naming the
+    # same form asks again.
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(json.loads(canonical))
     except SchemaError as err:
         return f"not a valid JSON Schema: {err.message}"
     return None

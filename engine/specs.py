@@ -103,6 +103,10 @@ def deploy_sources(
     All or nothing: if any source has a problem, DefinitionInvalid lists them all and
     nothing is stored. A dry run validates and reports what would be stored.
     """
+    if skip_known_content:
+        sources, known = _without_known_content(session_factory, sources)
+    else:
+        known = []
     processes, decisions, problems = [], [], list(sources.problems)
     for source in sources.processes:
         try:
@@ -118,13 +122,44 @@ def deploy_sources(
     if problems:
         raise DefinitionInvalid(problems)
     try:
-        return _store_versions(session_factory, processes, decisions, now, dry_run,
-                               skip_known_content)
+        return known + _store_versions(session_factory, processes, decisions, now, dry_run,
+                                       skip_known_content)
     except IntegrityError:
         # Another process deployed the same key at the same moment; its versions are
         # now visible, so a second pass either finds them identical or numbers after them.
-        return _store_versions(session_factory, processes, decisions, now, dry_run,
-                               skip_known_content)
+        return known + _store_versions(session_factory, processes, decisions, now, dry_run,
+                                       skip_known_content)
+
+
+def _without_known_content(session_factory, sources: Sources) -> tuple[Sources, list]:
+    """The sources whose content was never deployed, and results for those that were
+    (start-up deploys the same files again and again: no need to parse them each time)."""
+    with session_factory() as session:
+        known = {model: {key: (version, hashes) for key, version, hashes in _hashes(session, model)}
+                 for model in (ProcessDefinition, DecisionDefinition)}
+    fresh = Sources(problems=list(sources.problems))
+    results = []
+    for kind, model, items, target in (
+            ("process", ProcessDefinition, sources.processes, fresh.processes),
+            ("decision", DecisionDefinition, sources.decisions, fresh.decisions)):
+        for source in items:
+            version, hashes = known[model].get(source.key, (None, set()))
+            if source.content_hash in hashes:
+                results.append(DeployResult(kind, source.key, version, created=False))
+            else:
+                target.append(source)
+    return fresh, results
+
+
+def _hashes(session: Session, model) -> list[tuple[str, int, set[str]]]:
+    """Each key's newest version number and every content hash it was deployed with."""
+    rows = session.execute(select(model.key, model.version, model.content_hash)).all()
+    by_key: dict[str, tuple[int, set[str]]] = {}
+    for key, version, content_hash in rows:
+        newest, hashes = by_key.get(key, (0, set()))
+        hashes.add(content_hash)
+        by_key[key] = (max(newest, version), hashes)
+    return [(key, version, hashes) for key, (version, hashes) in by_key.items()]
 
 
 def _reference_problems(session_factory, processes, decisions) -> list[Problem]:

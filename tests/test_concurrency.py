@@ -56,7 +56,9 @@ def test_timers_firing_while_departments_complete_the_same_stages(orders, engine
         assert [e.stage for e in lapses] == ["dispatch"]
         assert [e.stage for e in orders.events(instance_id, "completed")] == ["dispatch"]
         assert orders.open_task(instance_id).stage == "handle"
-    assert sum(fired) <= ORDERS  # a timer fired by a completion is not fired again
+    # A timer fired by a completion is not fired again: at most the dispatch limit and
+    # its warning and breach rungs per order (each checked once above).
+    assert sum(fired) <= 3 * ORDERS
 
 
 def test_eight_clients_completing_one_task(orders, engine):

@@ -120,9 +120,25 @@ def test_departments() -> list[str]:
 
 def build_app(database_url: str, clock):
     """The app on `database_url`, migrated and deployed, with a token per principal."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
-                      "TESTING": True, "DATA_DIR": test_data_dir()})
+    sqlite_file = database_url.removeprefix("sqlite:///")
+    if sqlite_file != database_url and not Path(sqlite_file).exists():
+        # A new SQLite database starts as a copy of one migrated and deployed once.
+        template, tokens = _sqlite_template()
+        shutil.copy(template, sqlite_file)
+        app = _create(database_url, clock)
+        prepare_database(app, upgrade=True)
+        return app, dict(tokens)
+    app = _create(database_url, clock)
     prepare_database(app, upgrade=True)
+    return app, _create_tokens(app, clock)
+
+
+def _create(database_url: str, clock):
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
+                       "TESTING": True, "DATA_DIR": test_data_dir()})
+
+
+def _create_tokens(app, clock) -> dict[str, str]:
     engine = process_engine(app)
     tokens = {}
     principals = {**{d: ("department", d) for d in test_departments()}, **PRINCIPALS}
@@ -130,7 +146,20 @@ def build_app(database_url: str, clock):
         for name, (role, department) in principals.items():
             tokens[name] = create_token(session, name=name, role=role, department=department,
                                         now=clock.now())
-    return app, tokens
+    return tokens
+
+
+@functools.cache
+def _sqlite_template() -> tuple[str, dict[str, str]]:
+    folder = tempfile.mkdtemp(prefix="workorders-template-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = str(Path(folder) / "template.sqlite3")
+    clock = SimulatedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    app = _create(f"sqlite:///{path}", clock)
+    prepare_database(app, upgrade=True)
+    tokens = _create_tokens(app, clock)
+    dispose(app)
+    return path, tokens
 
 
 @pytest.fixture
