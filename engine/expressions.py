@@ -180,17 +180,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(delta: timedelta) -> str:
-    """A timedelta as the shortest ISO 8601 duration SpiffWorkflow reads back (negative
-    durations become zero): 4500 s is "PT1H15M"."""
-    micros = max(round(delta.total_seconds() * 1_000_000), 0)
-    days, micros = divmod(micros, 86_400_000_000)
-    hours, micros = divmod(micros, 3_600_000_000)
-    minutes, micros = divmod(micros, 60_000_000)
-    seconds = f"{micros / 1_000_000:.6f}".rstrip("0").rstrip(".") if micros else ""
-    time = "".join(f"{value}{unit}" for value, unit in
-                   ((hours, "H"), (minutes, "M"), (seconds, "S")) if value)
-    text = "P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")
-    return text if text != "P" else "PT0S"
+    """A timedelta as the shortest ISO 8601 duration ("PT1H15M"), which SpiffWorkflow
+    reads back; a negative one (a total already used up) is zero."""
+    return isodate.duration_isoformat(max(delta, timedelta(0)))
 
 
 def scaled_duration(limit: str, factor: Any = 1) -> timedelta:

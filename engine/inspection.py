@@ -131,7 +131,7 @@ LIMIT_FUNCTIONS = ("scaled", "department_time_left")
 
 def limit_text(expression: str) -> str | None:
     """The duration literal in a timer expression: the quoted text itself, or the
-    first argument of a limit function, as in scaled("PT15M", limit_factor)."""
+    first argument of a limit function, as in scaled(<quoted duration>, limit_factor)."""
     try:
         node = ast.parse((expression or "").strip(), mode="eval").body
     except SyntaxError:

@@ -950,7 +950,9 @@ class ProcessEngine:
         to the departments that hold the order now (other than the one that acted)."""
         acting = step.acting
         holders = step.holders
-        name = task.task_spec.bpmn_name or code
+        # The escalation's own name ("Order transferred") reads better than the event's.
+        name = (getattr(task.task_spec.event_definition, "name", None)
+                or task.task_spec.bpmn_name or code)
         detail = {"event_name": name, "to_departments": holders}
         if acting is not None:
             detail.update({"from_department": acting.department, "reason": acting.reason})

@@ -77,7 +77,7 @@ def test_unreadable_files_are_named(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (0, "PT0S"), (-5, "PT0S"), (7.5, "PT7.5S"), (225, "PT3M45S"), (4500, "PT1H15M"),
+    (0, "P0D"), (-5, "P0D"), (7.5, "PT7.5S"), (225, "PT3M45S"), (4500, "PT1H15M"),
     (86400, "P1D"), (90061, "P1DT1H1M1S"), (0.000001, "PT0.000001S"),
 ])
 def test_durations_are_written_the_shortest_way(seconds, text):

@@ -77,13 +77,17 @@ def _stop(*processes: subprocess.Popen) -> None:
 FIRINGS = select(func.count()).select_from(TimelineEvent).where(
     TimelineEvent.type == "timer_fired")
 PENDING = select(func.count()).select_from(Timer).where(Timer.state == "pending")
+# Each overdue order: a stage limit and a department total, and four ladder rungs
+# (warning, breach and management for the stage; breach for the department).
+ROWS_PER_ORDER = 6
 
 
 @needs_postgres
-def test_four_worker_processes_fire_two_thousand_timers_exactly_once(
+def test_four_worker_processes_fire_three_thousand_timers_and_rungs_exactly_once(
         past_engine, database_url):
-    instance_ids = _start_overdue_orders(past_engine, 1000)
-    assert _count(past_engine, PENDING) == 2000
+    instance_ids = _start_overdue_orders(past_engine, 500)
+    assert _count(past_engine, PENDING.where(Timer.kind != "rung")) == 1000
+    assert _count(past_engine, PENDING) == 500 * ROWS_PER_ORDER
 
     workers = [_worker(database_url, f"w{n}", "--batch-size", "50") for n in range(4)]
     try:
@@ -92,18 +96,21 @@ def test_four_worker_processes_fire_two_thousand_timers_exactly_once(
         _stop(*workers)
     assert all(w.returncode == 0 for w in workers)
 
-    assert _count(past_engine, FIRINGS) == 2000
+    assert _count(past_engine, FIRINGS) == 1000
     distinct = select(func.count(func.distinct(TimelineEvent.instance_id + "/"
                                                + TimelineEvent.stage + "/"
                                                + TimelineEvent.type))).where(
         TimelineEvent.type.in_(["stage_overdue", "department_overdue"]))
-    assert _count(past_engine, distinct) == 2000  # one of each lapse per order
+    assert _count(past_engine, distinct) == 1000  # one of each lapse per order
+    rungs = select(func.count()).select_from(TimelineEvent).where(
+        TimelineEvent.type == "escalated")
+    assert _count(past_engine, rungs) == 500 * (ROWS_PER_ORDER - 2)  # each rung once
     with past_engine.reading() as session:
         by_worker = dict(session.execute(
             select(TimelineEvent.actor, func.count()).where(
                 TimelineEvent.type == "timer_fired").group_by(TimelineEvent.actor)).all())
     assert set(by_worker) <= {"w0", "w1", "w2", "w3"} and len(by_worker) >= 2, by_worker
-    for instance_id in instance_ids[::50]:
+    for instance_id in instance_ids[::25]:
         assert_consistent(past_engine, instance_id)
 
 
@@ -111,7 +118,8 @@ def test_four_worker_processes_fire_two_thousand_timers_exactly_once(
 def test_a_killed_workers_batch_is_fired_after_its_lease_exactly_once(
         past_engine, database_url):
     instance_ids = _start_overdue_orders(past_engine, 300)
-    victim = _worker(database_url, "victim", "--batch-size", "600", "--lease-seconds", "300")
+    batch = str(300 * ROWS_PER_ORDER)  # the victim takes every due row at once
+    victim = _worker(database_url, "victim", "--batch-size", batch, "--lease-seconds", "300")
     victim_fired = FIRINGS.where(TimelineEvent.actor == "victim")
     try:
         _wait_until(lambda: _count(past_engine, victim_fired) > 0, 120,

@@ -61,7 +61,7 @@ def test_urges_are_repeatable_counted_and_told_to_the_holder(client, api_clock, 
                                  ["network_operations"]) for n in (1, 2, 3)]
     told = notifications(client, "network_operations", event="urged")
     assert [n["message"] for n in told] == [
-        f"Order {number}: Holder told by front_desk: Customer called again ({n})"
+        f"Order {number}: Urged by front_desk: Customer called again ({n})"
         for n in (3, 2, 1)]
     assert {n["business_key"] for n in told} == {number}
     # The urge did not move the order: the same stage is open, on the same clock.
