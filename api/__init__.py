@@ -18,7 +18,9 @@ from engine import ProcessEngine, SystemClock
 from engine.categories import Categories
 from engine.database import configure_sqlite, normalize_database_url
 from engine.directory import Directory
-from engine.work_orders import WorkOrders, WorkOrderSettings
+from engine.reports import Reports
+from engine.settings import Settings
+from engine.work_orders import WorkOrders
 
 from . import auth
 from .cli import register_commands
@@ -72,9 +74,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                clock=app.config["CLOCK"] or SystemClock(),
                                directory=Directory.load(data_dir / "departments.json"))
     app.extensions["process_engine"] = engine
-    app.extensions["work_orders"] = WorkOrders(
-        engine, Categories.load(data_dir / "categories.json"),
-        WorkOrderSettings.load(data_dir / "settings.json"))
+    categories = Categories.load(data_dir / "categories.json")
+    settings = Settings.load(data_dir / "settings.json")
+    app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
+    app.extensions["reports"] = Reports(engine, categories, settings)
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

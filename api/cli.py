@@ -1,4 +1,5 @@
-"""`flask` commands: serve (the main job), worker, demo, tokens."""
+"""`flask` commands: serve (the main job), worker, demo, tokens, deploy (and report,
+in report_cli.py)."""
 from __future__ import annotations
 
 import json
@@ -17,10 +18,12 @@ from engine.demo import run_demo
 from engine.worker import default_worker_id, run_worker
 
 from .auth import ROLES, ApiToken, create_token
+from .report_cli import report_group
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group):
+    for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
+                    report_group):
         app.cli.add_command(command)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ class Department:
     name: str
     roles: tuple[str, ...]
     supervisor: str | None
+    # Its own assessment figures, where they differ from data/settings.json's.
+    deduction_value: Decimal | None = None
+    ceiling: int | None = None
 
 
 class Directory:
@@ -48,8 +52,10 @@ class Directory:
             if not isinstance(entry, dict) or not DEPARTMENT_ID.match(str(entry.get("id", ""))):
                 raise DirectoryInvalid(f"{where}: needs an id of letters, digits, '_', '.', '-'")
             supervisor = entry.get("supervisor")
+            value, ceiling = _assessment(entry.get("assessment") or {}, where)
             departments.append(Department(entry["id"], str(entry.get("name") or entry["id"]),
-                                          tuple(entry.get("roles") or ()), supervisor))
+                                          tuple(entry.get("roles") or ()), supervisor,
+                                          value, ceiling))
         directory = cls(departments)
         if len(directory._by_id) != len(departments):
             raise DirectoryInvalid(f"{source}: a department id appears twice")
@@ -73,3 +79,22 @@ class Directory:
         management when it has none (or is not in the directory)."""
         department = self._by_id.get(department_id)
         return department.supervisor if department and department.supervisor else MANAGEMENT
+
+
+def _assessment(section: Any, where: str) -> tuple[Decimal | None, int | None]:
+    """A department's own deduction value and ceiling, if it names them."""
+    if not isinstance(section, dict):
+        raise DirectoryInvalid(f"{where}: assessment must be an object")
+    value = section.get("deduction_value")
+    ceiling = section.get("ceiling")
+    try:
+        value = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if value is not None and (isinstance(section["deduction_value"], bool)
+                              or not value.is_finite() or value < 0):
+        raise DirectoryInvalid(f"{where}: assessment.deduction_value must be a number >= 0")
+    if ceiling is not None and (isinstance(ceiling, bool) or not isinstance(ceiling, int)
+                                or ceiling < 0):
+        raise DirectoryInvalid(f"{where}: assessment.ceiling must be a whole number >= 0")
+    return value, ceiling

@@ -168,7 +168,14 @@ def evaluate_expression(
         names=dict(names), functions={**SAFE_FUNCTIONS, **(functions or {})}
     )
     evaluator.operators = {**evaluator.operators, ast.Mod: _modulo, ast.Mult: _multiply}
-    return evaluator.eval(expression.strip())
+    return evaluator.eval(expression.strip(), _parsed(expression.strip()))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(expression: str) -> ast.AST:
+    # A diagram has few distinct expressions, evaluated again and again: parse each once
+    # (simpleeval only reads the tree).
+    return EvalWithCompoundTypes.parse(expression)
 
 
 def parse_duration(text: str) -> timedelta:

@@ -242,6 +242,7 @@ class WorkOrder(Base):
     urgency: Mapped[str] = mapped_column(String(20))
     submitted_by: Mapped[str] = mapped_column(String(200), index=True)
     submitted_at: Mapped[datetime] = mapped_column(index=True)
+    content: Mapped[str] = mapped_column(Text, server_default="")  # for hotspot keywords
     external_reference: Mapped[str | None] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))  # of the submission, for retries
@@ -254,3 +255,23 @@ class WorkOrderCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
     last: Mapped[int] = mapped_column(Integer)
+
+
+class HotspotAlert(Base):
+    """A burst of complaints (one category, or matching keywords) past a rule's
+    threshold within its window; raised once per rule, key and window."""
+
+    __tablename__ = "hotspot_alerts"
+    __table_args__ = (UniqueConstraint("rule", "key", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(String(200))  # the category, or the rule's name
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    window: Mapped[str] = mapped_column(String(50))  # ISO 8601
+    threshold: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)  # complaints in the window when raised
+    department: Mapped[str] = mapped_column(String(200))  # told of it
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    business_key: Mapped[str] = mapped_column(String(200))  # the complaint that tipped it
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))

@@ -493,7 +493,7 @@ class ProcessEngine:
         return waiting[0]
 
     def _instance_waits_for(self, session: Session, instance: ProcessInstance, name: str) -> bool:
-        parsed = self.specs.get(session.get(ProcessDefinition, instance.definition_id))
+        parsed = self._parsed(session, instance.definition_id)
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         return _waits_for_message(workflow, name)
 
@@ -686,7 +686,7 @@ class ProcessEngine:
         parsed = self.specs.cached(definition_id)
         if parsed is None:
             with self.reading() as session:
-                parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
+                parsed = self._parsed(session, definition_id)
         return parsed.forms.get(form)
 
     def start_form(self, definition: ProcessDefinition) -> tuple[str, dict] | None:
@@ -774,12 +774,19 @@ class ProcessEngine:
         instance = session.get(ProcessInstance, instance_id, with_for_update=True)
         if instance is None:
             raise InstanceNotFound(instance_id)
-        definition = session.get(ProcessDefinition, instance.definition_id)
-        parsed = self.specs.get(definition)
+        parsed = self._parsed(session, instance.definition_id)
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         # The script engine is not serialized: attach the restricted one on every load.
         workflow.script_engine = self._script_engine
         return _Step(session, instance, workflow, parsed, now)
+
+    def _parsed(self, session: Session, definition_id: int) -> ParsedProcess:
+        """A version's parsed spec; its row (with the large serialized spec) is read only
+        the first time this process needs that version."""
+        parsed = self.specs.cached(definition_id)
+        if parsed is None:
+            parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
+        return parsed
 
     def _advance(self, step: _Step) -> None:
         """Fire timers due by now, run automatic steps, and bring the records in line."""
@@ -791,9 +798,12 @@ class ProcessEngine:
         self._run(step, run_engine)
         step.observe()
         self._sync_human_tasks(step)
-        self._sync_timers(step)
+        pending = list(step.session.scalars(select(Timer).where(
+            Timer.instance_id == step.instance.id, Timer.state == "pending",
+        ).order_by(Timer.due_at, Timer.id)))
+        self._sync_timers(step, [row for row in pending if row.kind != RUNG])
         self._record_thrown_events(step)
-        self._sync_rungs(step)
+        self._sync_rungs(step, [row for row in pending if row.kind == RUNG])
         self._record_end(step)
 
     def _run(self, step: _Step, action) -> None:
@@ -852,15 +862,11 @@ class ProcessEngine:
                                  "due_at": _iso(timer.due_at) if timer else None,
                                  "department_limit": row.department_limit})
 
-    def _sync_timers(self, step: _Step) -> None:
+    def _sync_timers(self, step: _Step, rows: list[Timer]) -> None:
+        """Bring the pending limit-timer `rows` in line with the workflow's timers."""
         session, instance = step.session, step.instance
         waiting = {str(timer.task.id): timer for timer in step.timers}
-        pending = {
-            row.id: row for row in session.scalars(select(Timer).where(
-                Timer.instance_id == instance.id, Timer.state == "pending",
-                Timer.kind != RUNG,
-            ))
-        }
+        pending = {row.id: row for row in rows}
         for timer_id, row in pending.items():
             timer = waiting.get(timer_id)
             if timer is not None and timer.stage_task is not None:  # may have moved lanes
@@ -950,10 +956,11 @@ class ProcessEngine:
         to the departments that hold the order now (other than the one that acted)."""
         acting = step.acting
         holders = step.holders
+        stages = sorted({stage.stage for stage in step.stages})
         # The escalation's own name ("Order transferred") reads better than the event's.
         name = (getattr(task.task_spec.event_definition, "name", None)
                 or task.task_spec.bpmn_name or code)
-        detail = {"event_name": name, "to_departments": holders}
+        detail = {"event_name": name, "to_departments": holders, "to_stages": stages}
         if acting is not None:
             detail.update({"from_department": acting.department, "reason": acting.reason})
         detail = {k: v for k, v in detail.items() if v is not None}
@@ -978,14 +985,10 @@ class ProcessEngine:
 
     # ------------------------------------------------------------ escalation ladder
 
-    def _sync_rungs(self, step: _Step) -> None:
-        """Schedule the ladder's rungs for stages opened in this step, cancel those of
-        stages that closed, and fire those now due on stages still open."""
-        session, instance = step.session, step.instance
+    def _sync_rungs(self, step: _Step, pending: list[Timer]) -> None:
+        """Schedule the ladder's rungs for stages opened in this step, cancel the
+        `pending` ones of stages that closed, and fire those due on stages still open."""
         open_ids = {str(stage.task.id) for stage in step.stages}
-        pending = list(session.scalars(select(Timer).where(
-            Timer.instance_id == instance.id, Timer.state == "pending", Timer.kind == RUNG,
-        ).order_by(Timer.due_at, Timer.id)))
         for row in pending:
             if row.task_id not in open_ids:
                 row.state, row.lease_owner, row.lease_expires_at = "cancelled", None, None
@@ -1039,20 +1042,21 @@ class ProcessEngine:
 
     def _ladder(self, session: Session) -> dict[str, list[Rung]]:
         """The newest escalation ladder's rungs by limit kind (none if none deployed)."""
-        definition = session.scalars(
-            select(DecisionDefinition).where(DecisionDefinition.key == LADDER_KEY)
-            .order_by(DecisionDefinition.version.desc()).limit(1)).first()
-        if definition is None:
+        newest = session.scalar(
+            select(DecisionDefinition.id).where(DecisionDefinition.key == LADDER_KEY)
+            .order_by(DecisionDefinition.version.desc()).limit(1))
+        if newest is None:
             return {}
-        ladder = self._ladders.get(definition.id)
+        ladder = self._ladders.get(newest)
         if ladder is None:
+            definition = session.get(DecisionDefinition, newest)
             try:
                 parsed = self.specs.decision(definition)
                 ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
             except Exception:  # deploy checks the ladder; a bad one must not stop orders
                 log.exception("escalation ladder version %s is unusable", definition.version)
                 ladder = {}
-            self._ladders[definition.id] = ladder
+            self._ladders[newest] = ladder
         return ladder
 
     def _record_end(self, step: _Step) -> None:

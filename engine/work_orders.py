@@ -14,9 +14,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -31,10 +29,13 @@ from .errors import (
     ReferenceReused,
     WorkOrderNotFound,
 )
+from .expressions import parse_duration
 from .forms import FieldError, FormValidationError, validate_form_data
 from .models import HumanTask, ProcessInstance, TimelineEvent, Timer, WorkOrder, WorkOrderCounter
 from .queries import Page, paginate
+from .reports.hotspots import check_hotspots
 from .service import ProcessEngine
+from .settings import Settings
 
 URGE_MESSAGE = "urge"
 # Timeline events counted on every order (the escalation codes the diagrams throw).
@@ -45,19 +46,6 @@ COUNTED_EVENTS = {"urges": "urged", "transfers": "transferred", "returns": "sent
 SUBMISSION_FIELDS = ("customer_phone", "category", "content", "channel",
                      "acceptance_department", "customer_tier", "customer_note", "urgency",
                      "key_fields")
-
-
-@dataclass(frozen=True)
-class WorkOrderSettings:
-    number_prefix: str = "WO"
-    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-
-    @classmethod
-    def load(cls, path: Path) -> WorkOrderSettings:
-        """The "work_orders" section of data/settings.json (defaults if absent)."""
-        section = json.loads(path.read_text(encoding="utf-8")).get("work_orders", {})
-        return cls(section.get("number_prefix", "WO"),
-                   ZoneInfo(section.get("number_time_zone", "UTC")))
 
 
 @dataclass(frozen=True)
@@ -101,6 +89,32 @@ class OrderSummary:
 @dataclass
 class OrderDetail(OrderSummary):
     timeline: list[TimelineEvent] = field(default_factory=list)
+    stages: list[HumanTask] = field(default_factory=list)  # every stage, in order
+
+    def durations(self, now: datetime) -> dict[str, list[dict[str, Any]]]:
+        """How long each stage and each department (per lane) held the order, against
+        the limit that applied; an open stage counts up to `now`."""
+        stages, departments = [], {}
+        for task in self.stages:
+            if task.state == "cancelled":
+                continue
+            end = task.completed_at or now
+            held = (end - task.created_at).total_seconds()
+            stages.append({
+                "stage": task.stage, "stage_name": task.stage_name, "lane": task.lane,
+                "department": task.department, "state": task.state,
+                "opened_at": task.created_at, "completed_at": task.completed_at,
+                "held_seconds": held, "limit": task.stage_limit, "due_at": task.due_at,
+                "within_limit": None if task.due_at is None else end <= task.due_at})
+            total = departments.setdefault((task.lane, task.department), {
+                "lane": task.lane, "department": task.department, "held_seconds": 0.0,
+                "limit": task.department_limit})
+            total["held_seconds"] += held
+            total["limit"] = task.department_limit or total["limit"]
+        for total in departments.values():
+            limit = parse_duration(total["limit"]).total_seconds() if total["limit"] else None
+            total["within_limit"] = None if limit is None else total["held_seconds"] <= limit
+        return {"stages": stages, "departments": list(departments.values())}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -118,10 +132,10 @@ class OrderDetail(OrderSummary):
 
 class WorkOrders:
     def __init__(self, engine: ProcessEngine, categories: Categories,
-                 settings: WorkOrderSettings | None = None) -> None:
+                 settings: Settings | None = None) -> None:
         self.engine = engine
         self.categories = categories
-        self.settings = settings or WorkOrderSettings()
+        self.settings = settings or Settings()
 
     # ----------------------------------------------------------------- intake
 
@@ -139,16 +153,22 @@ class WorkOrders:
         number = self._next_number()
 
         def record(session: Session, instance: ProcessInstance) -> None:
-            session.add(WorkOrder(
+            now = self.engine.clock.now()
+            order = WorkOrder(
                 number=number, instance_id=instance.id, flow=flow,
                 customer_phone=variables["customer_phone"], category=variables["category"],
-                channel=variables["channel"],
+                channel=variables["channel"], content=variables["content"],
                 acceptance_department=variables["acceptance_department"],
                 customer_tier=str(prepared.get("customer_tier", "")),
                 urgency=str(prepared.get("urgency", "")),
-                submitted_by=submitted_by, submitted_at=self.engine.clock.now(),
+                submitted_by=submitted_by, submitted_at=now,
                 external_reference=reference, idempotency_key=idempotency_key,
-                fingerprint=fingerprint))
+                fingerprint=fingerprint)
+            session.add(order)
+            session.flush()
+            check_hotspots(session, order, instance, self.settings.hotspots, now,
+                           department=variables.get("processing_department")
+                           or variables["acceptance_department"])
 
         try:
             self.engine.start(flow, number, variables, actor=submitted_by, on_create=record)
@@ -212,7 +232,8 @@ class WorkOrders:
 
     def _next_number(self) -> str:
         """WO-<local date>-<sequence of the day>; a failed intake leaves a gap."""
-        now = self.engine.clock.now().astimezone(self.settings.time_zone)
+        numbering = self.settings.work_orders
+        now = self.engine.clock.now().astimezone(numbering.time_zone)
         day = now.strftime("%Y%m%d")
         for attempt in range(3):
             try:
@@ -223,7 +244,7 @@ class WorkOrders:
                         session.add(counter)
                     counter.last += 1
                     sequence = counter.last
-                return f"{self.settings.number_prefix}-{day}-{sequence:06d}"
+                return f"{numbering.number_prefix}-{day}-{sequence:06d}"
             except IntegrityError:  # another process opened the day's counter first
                 if attempt == 2:
                     raise
@@ -266,8 +287,11 @@ class WorkOrders:
             summary = self._summaries(session, [order])[0]
             timeline = list(session.scalars(select(TimelineEvent).where(
                 TimelineEvent.instance_id == order.instance_id).order_by(TimelineEvent.id)))
+            stages = list(session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == order.instance_id)
+                .order_by(HumanTask.created_at, HumanTask.id)))
         return OrderDetail(summary.order, summary.instance, summary.open_tasks,
-                           summary.department_due, timeline)
+                           summary.department_due, timeline, stages)
 
     def search(self, where: WorkOrderFilter, page: int = 1, per_page: int = 20) -> Page:
         """Orders matching `where`, newest first, each with its open stages."""

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from engine import ProcessEngine, SimulatedClock, create_schema, make_engine, make_session_factory
-from tests.databases import ON_POSTGRES, TEST_DATABASE_URL, empty_all_tables, migrate
+from tests.databases import (
+    ON_POSTGRES,
+    TEST_DATABASE_URL,
+    create_extra_database,
+    drop_database,
+    empty_all_tables,
+    migrate,
+)
 from tests.orders import OrderDriver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,3 +70,14 @@ def engine(make_process_engine) -> ProcessEngine:
 @pytest.fixture
 def orders(engine: ProcessEngine, clock: SimulatedClock) -> OrderDriver:
     return OrderDriver(engine, clock)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(tmp_path_factory):
+    """A database for a module-scoped app or history, apart from the per-test one."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'module.sqlite3'}"
+        return
+    url = create_extra_database()
+    yield url
+    drop_database(url)

@@ -9,7 +9,7 @@ import pytest
 from engine.categories import Categories, CategoriesInvalid
 from engine.directory import MANAGEMENT, Directory, DirectoryInvalid
 from engine.expressions import format_duration, scaled_duration
-from engine.work_orders import WorkOrderSettings
+from engine.settings import Settings
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"
@@ -22,7 +22,7 @@ def test_the_shipped_reference_data_loads():
     assert directory.supervisor_of("billing") == "operations_supervisors"
     assert directory.supervisor_of("operations_supervisors") == MANAGEMENT
     assert directory.supervisor_of("not_in_the_directory") == MANAGEMENT
-    settings = WorkOrderSettings.load(DATA / "settings.json")
+    settings = Settings.load(DATA / "settings.json").work_orders
     assert (settings.number_prefix, str(settings.time_zone)) == ("WO", "Asia/Shanghai")
 
 

@@ -10,13 +10,14 @@ from . import (
     instances,
     messages,
     notifications,
+    reports,
     tasks,
     work_orders,
 )
 
 
 def register_blueprints(api: Api) -> None:
-    for module in (work_orders, categories, notifications, definitions, instances, messages,
-                   tasks, deployments, decisions):
+    for module in (work_orders, categories, notifications, reports, definitions, instances,
+                   messages, tasks, deployments, decisions):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(health.blp)

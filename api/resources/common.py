@@ -5,6 +5,7 @@ from flask import abort, current_app, request
 
 from engine import ProcessEngine
 from engine.models import ProcessInstance, WorkOrder
+from engine.reports import Reports
 from engine.work_orders import WorkOrders
 
 from ..auth import current_principal
@@ -16,6 +17,10 @@ def engine() -> ProcessEngine:
 
 def work_orders() -> WorkOrders:
     return current_app.extensions["work_orders"]
+
+
+def reports() -> Reports:
+    return current_app.extensions["reports"]
 
 
 def visible_instance(instance_id: str) -> ProcessInstance:

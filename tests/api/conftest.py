@@ -23,7 +23,7 @@ from api.auth import create_token
 from api.extensions import db
 from engine import SimulatedClock
 from tests.conftest import ROOT
-from tests.databases import ON_POSTGRES, create_extra_database, drop_database, empty_all_tables
+from tests.databases import empty_all_tables
 from tests.orders import SUBMISSION
 
 # A complaint as an integrator submits it: routed to one_department (network_operations).
@@ -238,14 +238,3 @@ def server(tmp_path, migrated_postgres):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-@pytest.fixture(scope="module")
-def module_database_url(tmp_path_factory):
-    """A database for a module-scoped app, apart from the per-test one."""
-    if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'module.sqlite3'}"
-        return
-    url = create_extra_database()
-    yield url
-    drop_database(url)

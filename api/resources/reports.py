@@ -1,0 +1,190 @@
+"""Reports for managers: timeliness, stages at risk, the KPI assessment, hotspots, and
+the daily on-time chart. JSON by default; CSV with `format=csv` or Accept: text/csv."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Response, abort
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from engine.expressions import format_duration
+
+from ..auth import requires
+from ..csv_export import csv_response, wants
+from ..presenters import page_view
+from ..schemas import (
+    AtRiskArgs,
+    AtRiskPageSchema,
+    DailyOnTimeArgs,
+    DailyOnTimeSchema,
+    HotspotReportSchema,
+    KpiArgs,
+    KpiReportSchema,
+    ReportWindowArgs,
+    TimelinessArgs,
+    TimelinessReportSchema,
+)
+from .common import engine, own_department, reports
+
+blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
+DEFAULT_WINDOW = timedelta(days=30)
+JUST_AFTER = timedelta(microseconds=1)  # a default end includes what happened just now
+LONGEST_WINDOW = timedelta(days=400)
+CSV_DOC = {"text/csv": {"schema": {"type": "string"}}}
+
+TIMELINESS_COLUMNS = ["group", "name", "orders", "stages_completed", "on_time", "breached",
+                      "without_limit", "on_time_rate", "open", "open_overdue", "duration_p50",
+                      "duration_p90", "duration_p95", "urges_per_order", "transfers_per_order"]
+AT_RISK_COLUMNS = ["business_key", "flow", "stage", "stage_name", "department", "assignee",
+                   "opened_at", "stage_limit", "due_at", "percent_used", "seconds_left",
+                   "status"]
+KPI_COLUMNS = ["department", "name", "deduction_value", "ceiling", "month",
+               "month_liable_complaints", "month_deduction", "month_formula",
+               "year_liable_complaints", "year_monthly_deductions", "year_branch",
+               "year_deduction", "year_formula"]
+HOTSPOT_COLUMNS = ["kind", "rule", "key", "count", "threshold", "window", "department",
+                   "raised_at", "business_key"]
+
+
+@blp.route("/timeliness")
+class Timeliness(MethodView):
+    @requires("manager")
+    @blp.arguments(TimelinessArgs, location="query", unknown=RAISE)
+    @blp.response(200, TimelinessReportSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    def get(self, args):
+        """Per department, stage, flow or category: orders, stages completed, on-time
+        rate (completed within the limit / completed), breaches, open stages apart,
+        p50/p90/p95 durations in seconds, urges and transfers per order"""
+        start, end = _window(args)
+        report = reports().timeliness(start, end, args["group_by"])
+        if wants("csv", args):
+            return csv_response([*report["groups"], report["total"]], TIMELINESS_COLUMNS,
+                                f"timeliness-by-{args['group_by']}")
+        return report
+
+
+@blp.route("/on-time-daily")
+class DailyOnTime(MethodView):
+    @requires("manager")
+    @blp.arguments(DailyOnTimeArgs, location="query", unknown=RAISE)
+    @blp.response(200, DailyOnTimeSchema)
+    @blp.alt_response(200, content_type="image/svg+xml", description="format=svg: the chart")
+    def get(self, args):
+        """Each department's on-time rate day by day; `format=svg` draws it as a chart"""
+        start, end = _window(args)
+        if wants("svg", args):
+            return Response(reports().daily_on_time_chart(start, end),
+                            mimetype="image/svg+xml")
+        series = reports().daily_on_time(start, end)
+        if wants("csv", args):
+            return csv_response(
+                ({"day": day, "department": department, "on_time_rate": rate,
+                  "completed": count}
+                 for department, points in series.items() for day, rate, count in points),
+                ["day", "department", "on_time_rate", "completed"], "on-time-daily")
+        return {"from": start, "to": end,
+                "time_zone": str(reports().settings.assessment.time_zone),
+                "departments": {department: [
+                    {"day": day, "on_time_rate": rate, "completed": count}
+                    for day, rate, count in points] for department, points in series.items()}}
+
+
+@blp.route("/at-risk")
+class AtRisk(MethodView):
+    @requires("manager", "department")
+    @blp.arguments(AtRiskArgs, location="query", unknown=RAISE)
+    @blp.response(200, AtRiskPageSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    def get(self, args):
+        """Open stages past a share of their limit (at risk) or past all of it
+        (breached), with time left or over; departments see their own"""
+        department = args.get("department")
+        own = own_department()
+        if own is not None:
+            if department not in (None, own):
+                abort(403, description=f"department {own!r} sees only its own stages")
+            department = own
+        page, threshold = reports().at_risk(
+            threshold_percent=args["threshold"], department=department,
+            status=args.get("status"), sort=args["sort"], page=args["page"],
+            per_page=args["per_page"])
+        if wants("csv", args):
+            return csv_response((item.as_dict() for item in page.items), AT_RISK_COLUMNS,
+                                "at-risk")
+        return {**page_view(page, lambda item: item.as_dict()), "threshold": threshold}
+
+
+@blp.route("/kpi")
+class Kpi(MethodView):
+    @requires("manager")
+    @blp.arguments(KpiArgs, location="query", unknown=RAISE)
+    @blp.response(200, KpiReportSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    def get(self, args):
+        """Each department's monthly deduction (deduction value x liable escalated
+        complaints) and the year's (within the ceiling: monthly sum x 0.1; above it:
+        5 + 0.5 x excess, at most 10), each beside its inputs"""
+        report = reports().kpi(args["year"], args["month"])
+        if wants("csv", args):
+            return csv_response((_kpi_row(d) for d in report["departments"]), KPI_COLUMNS,
+                                f"kpi-{report['through']}")
+        return report
+
+
+@blp.route("/hotspots")
+class Hotspots(MethodView):
+    @requires("manager")
+    @blp.arguments(ReportWindowArgs, location="query", unknown=RAISE)
+    @blp.response(200, HotspotReportSchema)
+    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    def get(self, args):
+        """Hotspot alerts raised in the window, and bursts past a threshold right now"""
+        start, end = _window(args)
+        report = reports().hotspots(start, end)
+        current = [{"rule": b.rule.name, "key": b.key, "count": b.count,
+                    "threshold": b.rule.threshold,
+                    "window": format_duration(b.rule.window)} for b in report["current"]]
+        if wants("csv", args):
+            rows = [{"kind": "alert", **_alert_row(a)} for a in report["alerts"]]
+            rows += [{"kind": "current", **burst} for burst in current]
+            return csv_response(rows, HOTSPOT_COLUMNS, "hotspots")
+        return {"from": start, "to": end, "alerts": report["alerts"], "current": current}
+
+
+def _window(args) -> tuple[datetime, datetime]:
+    """The report's [from, to): dates are midnights in the reports' time zone."""
+    zone = reports().settings.assessment.time_zone
+    end = _moment(args.get("to"), zone) or engine().clock.now() + JUST_AFTER
+    start = _moment(args.get("from_"), zone) or end - DEFAULT_WINDOW
+    if start >= end:
+        abort(422, description="`from` must be before `to`")
+    if end - start > LONGEST_WINDOW:
+        abort(422, description=f"a report covers at most {LONGEST_WINDOW.days} days")
+    return start, end
+
+
+def _moment(value, zone) -> datetime | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=zone).astimezone(UTC)
+    return value
+
+
+def _kpi_row(department: dict) -> dict:
+    month, year = department["month"] or {}, department["year"]
+    return {**{k: department[k] for k in ("department", "name", "deduction_value", "ceiling")},
+            "month": month.get("month"), "month_liable_complaints": month.get("liable_complaints"),
+            "month_deduction": month.get("deduction"), "month_formula": month.get("formula"),
+            "year_liable_complaints": year["liable_complaints"],
+            "year_monthly_deductions": year["monthly_deductions"],
+            "year_branch": year["branch"], "year_deduction": year["deduction"],
+            "year_formula": year["formula"]}
+
+
+def _alert_row(alert) -> dict:
+    return {name: getattr(alert, name) for name in
+            ("rule", "key", "count", "threshold", "window", "department", "raised_at",
+             "business_key")}
+

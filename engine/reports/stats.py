@@ -1,0 +1,28 @@
+"""Small statistics the reports share."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The `fraction` percentile, interpolating linearly between the closest ranks (as
+    PostgreSQL's percentile_cont does); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def window_start(moment: datetime, window: timedelta) -> datetime:
+    """The start of the fixed window (counted from the Unix epoch) holding `moment`."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + window * ((moment - epoch) // window)

@@ -1,0 +1,169 @@
+"""Settings a designer or operator changes without touching code (data/settings.json):
+work-order numbering, the assessment (KPI) formula, and the hotspot rules."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .expressions import parse_duration
+
+RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+
+
+class SettingsInvalid(ValueError):
+    """The settings file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class WorkOrderSettings:
+    number_prefix: str = "WO"
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class AssessmentSettings:
+    """The assessment of DOMAIN.md: monthly deduction = deduction value x liable
+    escalated complaints; at year end, within the ceiling the year's monthly deductions
+    x within_ceiling_factor, above it above_ceiling_base + above_ceiling_per_complaint x
+    (count above the ceiling), at most year_cap."""
+
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # Timeline entries that make the department they name liable for the order.
+    liable_events: tuple[str, ...] = ("stage_overdue", "department_overdue")
+    deduction_value: Decimal = Decimal("0.5")  # per department unless it says otherwise
+    ceiling: int = 12
+    within_ceiling_factor: Decimal = Decimal("0.1")
+    above_ceiling_base: Decimal = Decimal("5")
+    above_ceiling_per_complaint: Decimal = Decimal("0.5")
+    year_cap: Decimal = Decimal("10")
+
+
+@dataclass(frozen=True)
+class HotspotRule:
+    """`threshold` complaints within `window` raise an alert: of one category (under
+    `category`, if given), or whose content has one of `keywords`."""
+
+    name: str
+    threshold: int
+    window: timedelta
+    category: str | None = None  # a category or a prefix such as "value_added"
+    keywords: tuple[str, ...] = ()
+    department: str | None = None  # told of the alert; default: the order's processing one
+
+    @property
+    def by_keywords(self) -> bool:
+        return bool(self.keywords)
+
+
+@dataclass(frozen=True)
+class Settings:
+    work_orders: WorkOrderSettings = field(default_factory=WorkOrderSettings)
+    assessment: AssessmentSettings = field(default_factory=AssessmentSettings)
+    hotspots: tuple[HotspotRule, ...] = ()
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise SettingsInvalid(f"{path}: {err}") from None
+        return cls.from_document(document, str(path))
+
+    @classmethod
+    def from_document(cls, document: Any, source: str = "settings") -> Settings:
+        if not isinstance(document, dict):
+            raise SettingsInvalid(f"{source}: expected a JSON object")
+        reader = _Reader(source)
+        numbering = reader.section(document, "work_orders")
+        assessment = reader.section(document, "assessment")
+        defaults = AssessmentSettings()
+        return cls(
+            WorkOrderSettings(
+                reader.text(numbering, "number_prefix", "WO", "work_orders"),
+                reader.zone(numbering, "number_time_zone", "work_orders")),
+            AssessmentSettings(
+                time_zone=reader.zone(assessment, "time_zone", "assessment"),
+                liable_events=tuple(assessment.get("liable_events", defaults.liable_events)),
+                deduction_value=reader.number(assessment, "deduction_value",
+                                              defaults.deduction_value, "assessment"),
+                ceiling=int(reader.number(assessment, "ceiling", defaults.ceiling,
+                                          "assessment")),
+                within_ceiling_factor=reader.number(
+                    assessment, "within_ceiling_factor", defaults.within_ceiling_factor,
+                    "assessment"),
+                above_ceiling_base=reader.number(assessment, "above_ceiling_base",
+                                                 defaults.above_ceiling_base, "assessment"),
+                above_ceiling_per_complaint=reader.number(
+                    assessment, "above_ceiling_per_complaint",
+                    defaults.above_ceiling_per_complaint, "assessment"),
+                year_cap=reader.number(assessment, "year_cap", defaults.year_cap,
+                                       "assessment")),
+            tuple(reader.rule(rule, index) for index, rule in
+                  enumerate(reader.section(document, "hotspots").get("rules", []))),
+        )
+
+
+class _Reader:
+    """Reads values out of the document, each error naming where it is."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> SettingsInvalid:
+        return SettingsInvalid(f"{self.source}: {where}: {message}")
+
+    def section(self, document: dict, name: str) -> dict:
+        section = document.get(name, {})
+        if not isinstance(section, dict):
+            raise self.fail(name, "expected an object")
+        return section
+
+    def text(self, section: dict, key: str, default: str, where: str) -> str:
+        value = section.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise self.fail(f"{where}.{key}", "expected text")
+        return value
+
+    def zone(self, section: dict, key: str, where: str) -> ZoneInfo:
+        name = section.get(key, "UTC")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise self.fail(f"{where}.{key}", f"{name!r} is not a time zone") from None
+
+    def number(self, section: dict, key: str, default: Any, where: str) -> Decimal:
+        value = section.get(key, default)
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise self.fail(f"{where}.{key}", f"{value!r} is not a number") from None
+        if isinstance(value, bool) or not number.is_finite() or number < 0:
+            raise self.fail(f"{where}.{key}", f"{value!r} is not a number >= 0")
+        return number
+
+    def rule(self, rule: Any, index: int) -> HotspotRule:
+        where = f"hotspots.rules[{index}]"
+        if not isinstance(rule, dict) or not RULE_NAME.match(str(rule.get("name", ""))):
+            raise self.fail(where, "needs a name of a-z, 0-9 and '_'")
+        try:
+            window = parse_duration(str(rule.get("window", "")))
+        except (ValueError, ArithmeticError):
+            raise self.fail(where, f"window {rule.get('window')!r} is not an ISO 8601 "
+                                   "duration such as PT1H") from None
+        threshold = rule.get("threshold")
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2:
+            raise self.fail(where, "threshold must be a whole number of at least 2")
+        keywords = rule.get("keywords") or []
+        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip()
+                                                     for k in keywords):
+            raise self.fail(where, "keywords must be a list of words")
+        if window <= timedelta(0):
+            raise self.fail(where, "window must be longer than zero")
+        return HotspotRule(rule["name"], threshold, window, rule.get("category"),
+                           tuple(k.strip() for k in keywords), rule.get("department"))
