@@ -141,9 +141,11 @@ def worker_command(interval: float, batch_size: int, lease_seconds: int,
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Run every flow twice on a simulated clock (one order late) and print the result."""
+    """Run every flow twice on a simulated clock (one order late), then one complaint
+    through urge, transfer and audit, and print the result."""
     failed = run_demo(Path(current_app.config["PROCESSES_DIR"]),
-                      Path(current_app.config["FORMS_DIR"]), out=click.echo)
+                      Path(current_app.config["FORMS_DIR"]),
+                      Path(current_app.config["DATA_DIR"]), out=click.echo)
     if failed:
         raise click.ClickException(f"{failed} demo order(s) did not complete")
 

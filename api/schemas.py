@@ -298,12 +298,14 @@ def _text(max_length: int, **kwargs) -> fields.String:
 
 
 class WorkOrderSubmissionSchema(ma.Schema):
-    """A complaint. Formats and allowed values are the start form's (submit.json) and
-    the category's key fields' (GET /categories); every invalid field is listed."""
+    """A complaint. Formats, allowed values and lengths are the start form's
+    (submit.json) and the category's key fields' (GET /categories); the bounds here are
+    only what the columns hold. Every invalid field is listed."""
 
     customer_phone = _text(20, required=True, metadata={"description": "11-digit mobile"})
     category = _key(required=True, metadata={"description": "business/phenomenon/cause"})
-    content = _text(4000, required=True)
+    content = _text(100_000, required=True, metadata={"description": "Up to 4000 "
+                                                                       "characters"})
     channel = _text(50, required=True,
                     metadata={"description": "hotline, business_hall, web, sms, ..."})
     acceptance_department = _key(metadata={

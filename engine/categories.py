@@ -92,7 +92,7 @@ def _walk(nodes: Any, depth: int, ids: tuple, names: tuple, fields: dict,
     for node in nodes:
         node_id = node.get("id") if isinstance(node, dict) else None
         where = "/".join((*ids, str(node_id)))
-        if not isinstance(node_id, str) or not CATEGORY_ID.match(node_id):
+        if not isinstance(node_id, str) or not CATEGORY_ID.fullmatch(node_id):
             raise CategoriesInvalid(f"{source}: {where}: an id is 1-60 of a-z, 0-9, '_'")
         if node_id in seen:
             raise CategoriesInvalid(f"{source}: {where} appears twice")

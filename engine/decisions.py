@@ -132,6 +132,19 @@ def evaluate_decision(decision: ParsedDecision, inputs: dict[str, Any]) -> dict[
     return result
 
 
+def rule_outputs(decision: ParsedDecision) -> list[tuple[int, dict[str, Any]]]:
+    """Each rule's outputs as written (evaluated without inputs; a rule whose outputs
+    need the inputs is left out)."""
+    found = []
+    task = _DecisionTask(decision, {})
+    for number, rule in enumerate(decision.engine.decision_table.rules, start=1):
+        try:
+            found.append((number, dict(rule.output_as_dict(task))))
+        except Exception:  # an output computed from an input: nothing to check here
+            continue
+    return found
+
+
 class _DecisionTask:
     """What SpiffWorkflow's DMN engine (and its error messages) read from a task, for
     evaluating a table outside any workflow: the inputs as data, the restricted script

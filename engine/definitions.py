@@ -180,7 +180,7 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
 
     for node in root.xpath("//bpmn:escalation", namespaces=NS):
         code = node.get("escalationCode") or ""
-        if not ESCALATION_CODE.match(code):
+        if not ESCALATION_CODE.fullmatch(code):
             report(node, f"escalation code {code!r} must be 1-50 of a-z, 0-9 and '_', "
                          "starting with a letter")
         elif code in ENGINE_EVENT_TYPES:

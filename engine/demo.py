@@ -1,8 +1,9 @@
-"""`flask demo`: every flow twice on a simulated clock, one order on time, one late.
+"""`flask demo`: every flow twice on a simulated clock, one order on time, one late;
+then one complaint through intake, an urge, a transfer and a rejected audit; then the
+timeliness report of it all.
 
-Runs on a fresh temporary SQLite database and prints each order's stages and
-timeline, then a summary. Stage durations are chosen relative to the limits read
-from the deployed diagrams, so the demo follows whatever the diagrams say.
+Runs on a fresh temporary SQLite database. Stage durations are chosen relative to the
+limits read from the deployed diagrams, so the demo follows whatever the diagrams say.
 """
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .categories import Categories
 from .clock import SimulatedClock
 from .database import create_schema, make_engine, make_session_factory
+from .directory import Directory
 from .expressions import parse_duration
 from .models import HumanTask
+from .reports import Reports
 from .service import ProcessEngine
+from .settings import Settings
+from .work_orders import WorkOrders
 
 DEMO_START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ON_TIME_SHARE = 0.5  # an on-time stage takes half its limit
@@ -72,12 +78,16 @@ class OrderResult:
 
 
 class Demo:
-    def __init__(self, processes_dir: Path, forms_dir: Path, database_path: Path) -> None:
+    def __init__(self, processes_dir: Path, forms_dir: Path, data_dir: Path,
+                 database_path: Path) -> None:
         self.clock = SimulatedClock(DEMO_START)
         self.database = make_engine(f"sqlite:///{database_path}")
         create_schema(self.database)
-        self.engine = ProcessEngine(make_session_factory(self.database), self.clock)
+        self.engine = ProcessEngine(make_session_factory(self.database), self.clock,
+                                    directory=Directory.load(data_dir / "departments.json"))
         self.engine.deploy_directory(processes_dir, forms_dir)
+        self.categories = Categories.load(data_dir / "categories.json")
+        self.settings = Settings.load(data_dir / "settings.json")
 
     def advance_to(self, moment: datetime) -> None:
         """Move the clock to `moment`, letting the worker fire each timer just after
@@ -140,10 +150,76 @@ class Demo:
                 f"{event.actor}{note}")
 
 
-def run_demo(processes_dir: Path, forms_dir: Path, out: Callable[[str], None] = print) -> int:
+    def complaint(self, out: Callable[[str], None]) -> bool:
+        """One complaint through intake and the departments' moves: urged, transferred,
+        its result rejected at audit, handled again, closed. Returns whether it closed."""
+        work_orders = WorkOrders(self.engine, self.categories, self.settings)
+        number = work_orders.submit({
+            "customer_phone": "13812345678", "category": "network/no_signal/base_station",
+            "content": "No signal at home since Monday; I was billed for roaming too.",
+            "channel": "hotline", "acceptance_department": "provincial_service_desk",
+            "customer_tier": "vip", "key_fields": {"location": "Xihu district, Hangzhou",
+                                                    "occurred_at": "2026-03-02"}},
+            "demo-hotline").number
+        desk, network, billing = "provincial_service_desk", "network_operations", "billing"
+        steps = [
+            (10, lambda: self._complete(number, desk, {"processing_department": network})),
+            (40, lambda: work_orders.urge(number, desk, "desk.clerk", "Customer called again.")),
+            (5, lambda: work_orders.transfer(number, network, "network.clerk", billing,
+                                             "The roaming charge is the real complaint.")),
+            (50, lambda: self._complete(number, billing, {"result": "Refunded.",
+                                                          "resolved": True})),
+            (5, lambda: self._complete(number, billing, {"return_summary": "Refunded."})),
+            (5, lambda: work_orders.audit(number, desk, "desk.clerk", False,
+                                          "The signal problem is not answered.")),
+            (30, lambda: self._complete(number, billing, {"result": "Base station fixed.",
+                                                          "resolved": True})),
+            (5, lambda: self._complete(number, billing, {"return_summary": "Both fixed."})),
+            (5, lambda: work_orders.audit(number, desk, "desk.clerk", True)),
+            (10, lambda: self._complete(number, desk, {"customer_reached": True,
+                                                       "satisfaction": "satisfied"})),
+        ]
+        for minutes, step in steps:
+            self.advance_to(self.clock.now() + timedelta(minutes=minutes))
+            step()
+        detail = work_orders.detail(number)
+        out(f"\n=== A complaint's life: {number} ({detail.order.flow}, VIP: limits halved)"
+            f" — {detail.status}")
+        for event in detail.timeline:
+            if event.type in ("task_ready", "claimed", "timer_fired"):
+                continue
+            why = event.detail.get("reason") or event.detail.get("rung") or ""
+            to = ", ".join(event.detail.get("to_departments", []))
+            out(f"  {event.at:%H:%M}  {event.type:<20}{event.stage or '':<15}"
+                f"{event.department or '':<26}{'-> ' + to if to else ''} {why}".rstrip())
+        out(f"counts: {detail.counts}")
+        for held in detail.durations(self.clock.now())["departments"]:
+            out(f"  {held['lane']:<11}{held['department']:<26}held "
+                f"{_duration(timedelta(seconds=held['held_seconds'])):>6} of {held['limit']}")
+        return detail.status == "closed"
+
+    def _complete(self, number: str, department: str, data: dict[str, Any]) -> None:
+        order = WorkOrders(self.engine, self.categories, self.settings).get(number)
+        [task] = self.engine.tasks(instance_id=order.instance_id, department=department)
+        self.engine.complete_task(task.id, data, f"{department}.clerk", department=department)
+
+    def timeliness(self, out: Callable[[str], None]) -> None:
+        reports = Reports(self.engine, self.categories, self.settings)
+        table = reports.timeliness(DEMO_START, self.clock.now() + timedelta(seconds=1),
+                                   "department")
+        out("\n=== Timeliness by department (flask report timeliness prints this too)")
+        out(f"{'department':<28}{'done':>6}{'on time':>9}{'late':>6}{'rate':>8}")
+        for row in [*table["groups"], table["total"]]:
+            rate = "-" if row["on_time_rate"] is None else f"{row['on_time_rate']:.0%}"
+            out(f"{row['group']:<28}{row['stages_completed']:>6}{row['on_time']:>9}"
+                f"{row['breached']:>6}{rate:>8}")
+
+
+def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
+             out: Callable[[str], None] = print) -> int:
     """Run the demo; returns the number of orders that did not complete (0 = success)."""
     with tempfile.TemporaryDirectory(prefix="workorders-demo-") as tmp:
-        demo = Demo(processes_dir, forms_dir, Path(tmp) / "demo.sqlite3")
+        demo = Demo(processes_dir, forms_dir, data_dir, Path(tmp) / "demo.sqlite3")
         out(f"Simulated clock starts at {DEMO_START:%Y-%m-%d %H:%M} UTC; "
             f"database {Path(tmp) / 'demo.sqlite3'} (temporary)")
         results = []
@@ -152,9 +228,11 @@ def run_demo(processes_dir: Path, forms_dir: Path, out: Callable[[str], None] = 
                 result = demo.run_order(flow, number, late)
                 demo.report_order(result, out)
                 results.append(result)
+        _summary(results, out)
+        closed = demo.complaint(out)
+        demo.timeliness(out)
         demo.database.dispose()
-    _summary(results, out)
-    return sum(1 for r in results if not r.completed)
+    return sum(1 for r in results if not r.completed) + (not closed)
 
 
 def _summary(results: list[OrderResult], out: Callable[[str], None]) -> None:

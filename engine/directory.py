@@ -49,7 +49,7 @@ class Directory:
         departments = []
         for index, entry in enumerate(entries):
             where = f"{source}: departments[{index}]"
-            if not isinstance(entry, dict) or not DEPARTMENT_ID.match(str(entry.get("id", ""))):
+            if not isinstance(entry, dict) or not DEPARTMENT_ID.fullmatch(str(entry.get("id", ""))):
                 raise DirectoryInvalid(f"{where}: needs an id of letters, digits, '_', '.', '-'")
             supervisor = entry.get("supervisor")
             value, ceiling = _assessment(entry.get("assessment") or {}, where)

@@ -208,14 +208,19 @@ def department_seconds_used(workflow: Any, lane: str | None, department: str) ->
     """Seconds `department` has already held this order in `lane` (each department a
     lane passes through has a budget of its own: a transfer starts a fresh one)."""
     used = workflow.top_workflow.data.get(DEPARTMENT_SECONDS_KEY, {}).get(lane or "", {})
+    if isinstance(used, int | float):  # kept per lane before transfers: one department
+        return float(used)
     return float(used.get(department, 0.0))
 
 
 def add_department_seconds(workflow: Any, lane: str | None, department: str,
                            seconds: float) -> None:
     lanes = workflow.top_workflow.data.setdefault(DEPARTMENT_SECONDS_KEY, {})
-    used = lanes.setdefault(lane or "", {})
+    used = lanes.get(lane or "", {})
+    if isinstance(used, int | float):  # an order from before transfers: its department's
+        used = {department: float(used)}
     used[department] = used.get(department, 0.0) + seconds
+    lanes[lane or ""] = used
 
 
 def count_thrown(workflow: Any, codes: tuple[str, ...]) -> int:
@@ -253,11 +258,17 @@ def _task_functions(task: Any, *, budget_only: bool = False) -> dict[str, Callab
             "count_events": count_events}
 
 
+def lane_variable(lane: str | None) -> str:
+    """The order variable naming the department that works `lane`: Processing ->
+    processing_department."""
+    return f"{(lane or 'unassigned').lower()}_department"
+
+
 def department_of(task: Any) -> str:
     """The concrete department working `task`: `<lane>_department` from the order's
     data (set by the submission or a dispatch form), else the lane itself."""
     lane = task.task_spec.lane or "unassigned"
-    chosen = task.data.get(f"{lane.lower()}_department")
+    chosen = task.data.get(lane_variable(lane))
     return str(chosen) if chosen else lane
 
 

@@ -7,10 +7,26 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import regress
+from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import SchemaError
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+
+
+@functools.lru_cache(maxsize=1024)
+def _ecma_regex(pattern: str) -> regress.Regex:
+    return regress.Regex(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    """JSON Schema's `pattern` as its spec (and every browser) reads it, ECMA-262: there,
+    `$` ends the text; Python's re would let "13912345678\n" through "...[0-9]{8}$"."""
+    if validator.is_type(instance, "string") and _ecma_regex(pattern).find(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,28 @@ def schema_problem(schema: Any) -> str | None:
 def _schema_problem(canonical: str) -> str | None:
     # Checking a schema against the metaschema takes ~10 ms; every diagram naming the
     # same form asks again.
+    schema = json.loads(canonical)
     try:
-        Draft202012Validator.check_schema(json.loads(canonical))
+        Draft202012Validator.check_schema(schema)
     except SchemaError as err:
         return f"not a valid JSON Schema: {err.message}"
+    for pattern in _patterns(schema):
+        try:
+            _ecma_regex(pattern)
+        except regress.RegressError as err:
+            return f"not a valid JSON Schema: pattern {pattern!r} is not a regular " \
+                   f"expression ({err})"
     return None
+
+
+def _patterns(schema: Any) -> list[str]:
+    """Every `pattern` anywhere in a schema."""
+    if isinstance(schema, dict):
+        found = [schema["pattern"]] if isinstance(schema.get("pattern"), str) else []
+        return found + [p for value in schema.values() for p in _patterns(value)]
+    if isinstance(schema, list):
+        return [p for value in schema for p in _patterns(value)]
+    return []
 
 
 def with_defaults(schema: dict, data: Any) -> Any:
@@ -63,7 +96,7 @@ def with_defaults(schema: dict, data: Any) -> Any:
 
 def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
     """Raise FormValidationError listing every field that breaks `schema`."""
-    validator = Draft202012Validator(schema)
+    validator = FormValidator(schema)
     errors = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in err.absolute_path]
@@ -80,10 +113,37 @@ def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
         else:
             # A designer-written message (the "errorMessage" keyword of ajv-errors) beats
             # the validator's own wording, e.g. a regular expression.
-            message = err.schema.get("errorMessage") or err.message
+            written = err.schema.get("errorMessage") if isinstance(err.schema, dict) else None
+            message = written or _message(err)
         errors.append(FieldError("/".join(path) or "(form)", message))
     if errors:
         raise FormValidationError(form_name, errors)
+
+
+def _message(err: ValidationError) -> str:
+    """The rule that was broken, without echoing the value (which may be long)."""
+    expected = err.validator_value
+    wording = {
+        "maxLength": lambda: f"is longer than {expected} characters",
+        "minLength": lambda: "must not be empty" if expected == 1
+        else f"is shorter than {expected} characters",
+        "enum": lambda: "must be one of " + ", ".join(json.dumps(v) for v in expected),
+        "const": lambda: f"must be {json.dumps(expected)}",
+        "type": lambda: f"must be of type {expected}",
+        "pattern": lambda: f"does not match {expected}",
+        "maximum": lambda: f"must be at most {expected}",
+        "minimum": lambda: f"must be at least {expected}",
+        "exclusiveMaximum": lambda: f"must be below {expected}",
+        "exclusiveMinimum": lambda: f"must be above {expected}",
+        "maxProperties": lambda: f"has more than {expected} fields",
+        "maxItems": lambda: f"has more than {expected} items",
+    }.get(err.validator)
+    if wording is not None:
+        return wording()
+    return err.message if len(err.message) <= MAX_MESSAGE else err.message[:MAX_MESSAGE] + "…"
+
+
+MAX_MESSAGE = 200
 
 
 def data_at(data: Any, path: Any) -> Any:

@@ -7,6 +7,7 @@ below is SpiffWorkflow's own, minus the spec.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,3 +104,8 @@ def restore_spec(text: str) -> tuple[Any, dict]:
 def to_json_safe(value: Any) -> Any:
     """Task data as plain JSON values (datetimes and the like become strings)."""
     return json.loads(json.dumps(value, default=str))
+
+
+def fingerprint_of(request: Any) -> str:
+    """A hash of what a request asked for, to recognise its retry (JSON, keys sorted)."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()

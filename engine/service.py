@@ -9,8 +9,6 @@ state, all in one transaction.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -98,7 +96,7 @@ from .queries import (
     search_notifications,
     search_tasks,
 )
-from .serialization import dump_workflow, restore_workflow, to_json_safe
+from .serialization import dump_workflow, fingerprint_of, restore_workflow, to_json_safe
 from .specs import (
     DeployResult,
     SpecCache,
@@ -112,14 +110,13 @@ from .specs import (
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
-# Outputs of the routing table that become the order's department variables.
-ROUTED_FIELDS = ("processing_department", "relaying_department")
 # Workflow data: "lane/department" pairs whose department total has lapsed.
 LAPSED_LANES_KEY = "lapsed_department_lanes"
 # Form field whose text becomes the reason of the order event a completion causes.
 REASON_FIELD = "reason"
 SUMMARY_VALUE_LENGTH = 80
 RUNG = "rung"  # Timer.kind of the escalation ladder's rows
+SUPERVISOR_VARIABLE = "supervisor_department"  # the Supervisor lane's department
 
 
 @dataclass(frozen=True)
@@ -209,7 +206,7 @@ class ProcessEngine:
         if isinstance(sources, list):
             sources = Sources(processes=sources)
         return deploy_sources(self.sessions, sources, self.clock.now(), dry_run=dry_run,
-                              skip_known_content=skip_known_content)
+                              skip_known_content=skip_known_content, directory=self.directory)
 
     def deploy_files(
         self,
@@ -281,7 +278,9 @@ class ProcessEngine:
         start's transaction, to record more about the new instance atomically.
         """
         variables = dict(variables or {})
-        fingerprint = _fingerprint(key, version, business_key, variables, actor)
+        fingerprint = fingerprint_of({"key": key, "version": version,
+                                      "business_key": business_key, "variables": variables,
+                                      "actor": actor})
         now = self.clock.now()
         try:
             with self.transaction() as session:
@@ -327,27 +326,6 @@ class ProcessEngine:
             if prior is None:
                 raise
             return StartResult(prior, created=False)
-
-    def start_routed(
-        self,
-        business_key: str,
-        variables: dict[str, Any],
-        *,
-        actor: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> StartResult:
-        """Start the flow the routing table chooses for `variables["category"]`, with the
-        department(s) it names filled in where the caller gave none."""
-        category = variables.get("category")
-        if not isinstance(category, str):
-            raise NoRoute(str(category), "the order has no category")
-        route = self.route(category)
-        routed = dict(variables)
-        for field_name in ROUTED_FIELDS:
-            if route.get(field_name) and not routed.get(field_name):
-                routed[field_name] = route[field_name]
-        return self.start(route["flow"], business_key, routed, actor=actor,
-                          idempotency_key=idempotency_key)
 
     def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
         """Make `actor` the assignee; claiming one's own task again is a no-op."""
@@ -439,18 +417,18 @@ class ProcessEngine:
         *,
         department: str | None = None,
         reason: str | None = None,
-        check: Callable[[ProcessInstance, list[HumanTask]], None] | None = None,
+        check: Callable[[Session, ProcessInstance, list[HumanTask]], None] | None = None,
     ) -> None:
         """Deliver message `name` to one running instance, which must be waiting for it
         (or start an event sub-process on it). `department` and `reason` describe the
-        sender in the order events the message causes; `check(instance, open tasks)`
-        may refuse the delivery once the instance is locked."""
+        sender in the order events the message causes; `check(session, instance, open
+        tasks)` may refuse the delivery once the instance is locked."""
         now = self.clock.now()
         with self.transaction() as session:
             step = self._load(session, instance_id, now)
             self._advance(step)
             if check is not None:
-                check(step.instance, self._open_rows(session, instance_id))
+                check(session, step.instance, _tasks(session, instance_id=instance_id))
             if step.instance.status != "running":
                 raise NotWaitingForMessage(instance_id, name)
             if not _waits_for_message(step.workflow, name):
@@ -729,15 +707,8 @@ class ProcessEngine:
         department: str | None = None,
         state: str | None = "open",
     ) -> list[HumanTask]:
-        query = select(HumanTask).order_by(HumanTask.created_at, HumanTask.id)
-        if instance_id is not None:
-            query = query.where(HumanTask.instance_id == instance_id)
-        if department is not None:
-            query = query.where(HumanTask.department == department)
-        if state is not None:
-            query = query.where(HumanTask.state == state)
         with self.reading() as session:
-            return list(session.scalars(query))
+            return _tasks(session, instance_id=instance_id, department=department, state=state)
 
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer is due, or None if none is pending."""
@@ -945,8 +916,9 @@ class ProcessEngine:
         budget is per lane and department: one department may hold two lanes, and a
         department that takes a transfer starts a budget of its own)."""
         lapsed = step.workflow.data.setdefault(LAPSED_LANES_KEY, [])
-        budget = f"{stage_task.task_spec.lane or ''}/{department}"
-        if budget in lapsed:
+        lane = stage_task.task_spec.lane or ""
+        budget = f"{lane}/{department}"
+        if budget in lapsed or lane in lapsed:  # a bare lane: recorded before transfers
             return True
         lapsed.append(budget)
         return False
@@ -1156,6 +1128,7 @@ class ProcessEngine:
         name, schema = start_form or ("start", None)
         if schema is not None:
             variables = with_defaults(schema, variables)
+            variables = self._with_supervisor(schema, variables)
         self._validate(name, schema, variables)
         decision_key = self.start_decision(definition)
         if decision_key is None:
@@ -1166,6 +1139,18 @@ class ProcessEngine:
             raise InstanceFailed(f"{definition.key} starts with the decision table "
                                  f"{decision_key!r}, which is not deployed") from None
         return {**variables, **evaluate_decision(parsed, variables)}
+
+    def _with_supervisor(self, schema: dict, variables: dict[str, Any]) -> dict[str, Any]:
+        """Fill in the Supervisor lane's department, where the start form has one and the
+        caller gave none: the acceptance department's supervising unit (the department
+        itself when it has none)."""
+        acceptance = variables.get("acceptance_department")
+        if (SUPERVISOR_VARIABLE not in (schema.get("properties") or {})
+                or variables.get(SUPERVISOR_VARIABLE) or self.directory is None
+                or not isinstance(acceptance, str) or acceptance not in self.directory):
+            return variables
+        entry = self.directory.get(acceptance)
+        return {**variables, SUPERVISOR_VARIABLE: entry.supervisor or acceptance}
 
     def _validate(self, form: str, schema: dict | None, data: dict[str, Any]) -> None:
         """Form data against its schema, and every `*_department` field against the
@@ -1192,12 +1177,6 @@ class ProcessEngine:
             Timer.instance_id == step.instance.id, Timer.state == "pending",
             Timer.kind == RUNG, Timer.due_at < step.now))) or False
 
-    @staticmethod
-    def _open_rows(session: Session, instance_id: str) -> list[HumanTask]:
-        return list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.state == "open")
-            .order_by(HumanTask.created_at, HumanTask.id)))
-
 
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
 _CONTENTION_SQLSTATES = {"40001", "40P01", "55P03"}
@@ -1223,11 +1202,15 @@ def _waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
     return False
 
 
-def _fingerprint(key: str, version: int | None, business_key: str,
-                 variables: dict[str, Any], actor: str | None) -> str:
-    request = {"key": key, "version": version, "business_key": business_key,
-               "variables": variables, "actor": actor}
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+def _tasks(session: Session, *, instance_id: str | None = None, department: str | None = None,
+           state: str | None = "open") -> list[HumanTask]:
+    """Stages matching what is given, in the order they opened."""
+    query = select(HumanTask).order_by(HumanTask.created_at, HumanTask.id)
+    for column, value in ((HumanTask.instance_id, instance_id),
+                          (HumanTask.department, department), (HumanTask.state, state)):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query))
 
 
 def _rung_timer(instance_id: str, human: HumanTask, kind: str, limit: str, rung: Rung,

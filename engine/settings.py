@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .expressions import parse_duration
 
-RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+NUMBER_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
 
 
 class SettingsInvalid(ValueError):
@@ -24,6 +25,10 @@ class SettingsInvalid(ValueError):
 class WorkOrderSettings:
     number_prefix: str = "WO"
     time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # An urge presses the holders; a flood of them (a client retrying in a loop) would
+    # only make noise and grow the order's state, so they are spaced and counted.
+    urge_min_interval: timedelta = timedelta(minutes=10)
+    urge_max_per_order: int = 20
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,10 @@ class Settings:
         defaults = AssessmentSettings()
         return cls(
             WorkOrderSettings(
-                reader.text(numbering, "number_prefix", "WO", "work_orders"),
-                reader.zone(numbering, "number_time_zone", "work_orders")),
+                reader.prefix(numbering),
+                reader.zone(numbering, "number_time_zone", "work_orders"),
+                reader.duration(numbering, "urge_min_interval", "PT10M", "work_orders"),
+                int(reader.number(numbering, "urge_max_per_order", 20, "work_orders"))),
             AssessmentSettings(
                 time_zone=reader.zone(assessment, "time_zone", "assessment"),
                 liable_events=tuple(assessment.get("liable_events", defaults.liable_events)),
@@ -124,11 +131,19 @@ class _Reader:
             raise self.fail(name, "expected an object")
         return section
 
-    def text(self, section: dict, key: str, default: str, where: str) -> str:
-        value = section.get(key, default)
-        if not isinstance(value, str) or not value:
-            raise self.fail(f"{where}.{key}", "expected text")
+    def prefix(self, section: dict) -> str:
+        value = section.get("number_prefix", "WO")
+        if not isinstance(value, str) or not NUMBER_PREFIX.fullmatch(value):
+            raise self.fail("work_orders.number_prefix", "1-10 of A-Z and 0-9")
         return value
+
+    def duration(self, section: dict, key: str, default: str, where: str) -> timedelta:
+        value = section.get(key, default)
+        try:
+            return parse_duration(str(value))
+        except (ValueError, ArithmeticError):
+            raise self.fail(f"{where}.{key}", f"{value!r} is not an ISO 8601 duration such "
+                                              "as PT10M") from None
 
     def zone(self, section: dict, key: str, where: str) -> ZoneInfo:
         name = section.get(key, "UTC")
@@ -149,7 +164,7 @@ class _Reader:
 
     def rule(self, rule: Any, index: int) -> HotspotRule:
         where = f"hotspots.rules[{index}]"
-        if not isinstance(rule, dict) or not RULE_NAME.match(str(rule.get("name", ""))):
+        if not isinstance(rule, dict) or not RULE_NAME.fullmatch(str(rule.get("name", ""))):
             raise self.fail(where, "needs a name of a-z, 0-9 and '_'")
         try:
             window = parse_duration(str(rule.get("window", "")))

@@ -12,19 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .decisions import DecisionSource, ParsedDecision, parse_decision
-from .definitions import (
-    START_DECISION_PROPERTY,
-    DefinitionInvalid,
-    ParsedProcess,
-    Problem,
-    parse_source,
-    start_property,
-)
+from .definitions import DefinitionInvalid, ParsedProcess, parse_source
 from .deployments import DeployedUser, Sources
+from .directory import Directory
 from .errors import DecisionNotFound, DefinitionNotFound
-from .escalation import LADDER_KEY, ladder_problems
 from .models import DecisionDefinition, ProcessDefinition
 from .queries import latest_definitions
+from .references import reference_problems
 from .serialization import dump_spec, restore_spec
 
 
@@ -93,8 +87,10 @@ def deploy_sources(
     *,
     dry_run: bool = False,
     skip_known_content: bool = False,
+    directory: Directory | None = None,
 ) -> list[DeployResult]:
     """Validate every source, then store a new version of each one whose content changed.
+    Departments a decision table names must be in `directory`, when one is given.
 
     With `skip_known_content` (start-up), content that was ever deployed as any version
     is not deployed again: a designer's newer upload is not undone by an older copy on
@@ -118,7 +114,7 @@ def deploy_sources(
             decisions.append((source, parse_decision(source)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
-    problems.extend(_reference_problems(session_factory, processes, decisions))
+    problems.extend(reference_problems(session_factory, processes, decisions, directory))
     if problems:
         raise DefinitionInvalid(problems)
     try:
@@ -160,30 +156,6 @@ def _hashes(session: Session, model) -> list[tuple[str, int, set[str]]]:
         hashes.add(content_hash)
         by_key[key] = (max(newest, version), hashes)
     return [(key, version, hashes) for key, (version, hashes) in by_key.items()]
-
-
-def _reference_problems(session_factory, processes, decisions) -> list[Problem]:
-    """Decision tables the diagrams start with must exist (in this deployment or already
-    deployed); an escalation ladder must give usable rungs."""
-    problems = []
-    for source, decision in decisions:
-        if source.key == LADDER_KEY:
-            problems.extend(Problem(source.file_name, f"escalation ladder: {message}",
-                                    element_id=source.key)
-                            for message in ladder_problems(decision))
-    named = [(source, key) for source, process in processes
-             if (key := start_property(process, START_DECISION_PROPERTY))]
-    if not named:
-        return problems
-    with session_factory() as session:
-        known = set(session.scalars(select(DecisionDefinition.key).distinct()))
-    known |= {source.key for source, _decision in decisions}
-    for source, key in named:
-        if key not in known:
-            problems.append(Problem(
-                source.file_name, f"the start event's {START_DECISION_PROPERTY} names "
-                f"decision table {key!r}, which is neither deployed nor in this deployment"))
-    return problems
 
 
 def deployed_form(session: Session, name: str) -> Any | None:

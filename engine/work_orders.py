@@ -9,14 +9,12 @@ action "transfer", an urge is the message the diagrams' urge sub-process waits f
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,17 +27,26 @@ from .errors import (
     ReferenceReused,
     WorkOrderNotFound,
 )
-from .expressions import parse_duration
+from .expressions import lane_variable, parse_duration
 from .forms import FieldError, FormValidationError, validate_form_data
-from .models import HumanTask, ProcessInstance, TimelineEvent, Timer, WorkOrder, WorkOrderCounter
+from .models import (
+    HumanTask,
+    Notification,
+    ProcessInstance,
+    TimelineEvent,
+    WorkOrder,
+    WorkOrderCounter,
+)
 from .queries import Page, paginate
 from .reports.hotspots import check_hotspots
+from .serialization import fingerprint_of
 from .service import ProcessEngine
 from .settings import Settings
 
 URGE_MESSAGE = "urge"
+URGED = "urged"  # the timeline entry of an urge (the escalation the diagrams throw)
 # Timeline events counted on every order (the escalation codes the diagrams throw).
-COUNTED_EVENTS = {"urges": "urged", "transfers": "transferred", "returns": "sent_back",
+COUNTED_EVENTS = {"urges": URGED, "transfers": "transferred", "returns": "sent_back",
                   "audit_rejections": "audit_rejected",
                   "supervisor_referrals": "reassignment_capped"}
 # What intake records of a submission besides its fields of the work_orders table.
@@ -144,7 +151,7 @@ class WorkOrders:
         """Record, route and start a complaint. A retry of the same submission (same
         Idempotency-Key or external reference, same content) returns the same order."""
         submission = {k: v for k, v in submission.items() if v is not None}
-        fingerprint = _fingerprint(submission)
+        fingerprint = fingerprint_of(submission)
         reference = submission.get("external_reference")
         prior = self._prior(submitted_by, idempotency_key, reference, fingerprint)
         if prior is not None:
@@ -203,8 +210,6 @@ class WorkOrders:
         if route:
             variables.update({k: v for k, v in route.items()
                               if k.endswith("_department") and v})
-            if supervisor := self._supervisor_of(variables.get("acceptance_department")):
-                variables["supervisor_department"] = supervisor
             try:
                 prepared = self.engine.check_start(route["flow"], variables)
             except FormValidationError as err:
@@ -220,15 +225,6 @@ class WorkOrders:
         except FormValidationError as err:
             return err.errors
         return []
-
-    def _supervisor_of(self, department: Any) -> str | None:
-        """Who decides when transfers pass the cap: the acceptance department's
-        supervising unit, or the department itself if it has none."""
-        directory = self.engine.directory
-        if directory is None or not isinstance(department, str) or department not in directory:
-            return None
-        entry = directory.get(department)
-        return entry.supervisor or department
 
     def _next_number(self) -> str:
         """WO-<local date>-<sequence of the day>; a failed intake leaves a gap."""
@@ -277,9 +273,11 @@ class WorkOrders:
         return order
 
     def involves(self, order: WorkOrder, department: str) -> bool:
-        """Whether `department` accepted the order or holds or held a stage of it."""
-        return (order.acceptance_department == department
-                or self.engine.department_involved(order.instance_id, department))
+        """Whether `department` accepted the order, holds or held a stage of it, or was
+        told about it (a supervisor of a breach, a department alerted to a hotspot)."""
+        with self.engine.reading() as session:
+            return bool(session.scalar(select(WorkOrder.number).where(
+                WorkOrder.number == order.number, _involving(department))))
 
     def detail(self, number: str) -> OrderDetail:
         order = self.get(number)
@@ -314,12 +312,15 @@ class WorkOrders:
                 HumanTask.instance_id.in_(ids), HumanTask.state == "open")
                 .order_by(HumanTask.created_at, HumanTask.id)):
             tasks[task.instance_id].append(task)
-        department_due = dict(session.execute(select(Timer.task_id, Timer.due_at).where(
-            Timer.instance_id.in_(ids), Timer.state == "pending",
-            Timer.kind == "department")).all())
+        held: dict[tuple, timedelta] = defaultdict(timedelta)  # earlier stages, per budget
+        for instance_id, lane, department, opened, closed in session.execute(
+                select(HumanTask.instance_id, HumanTask.lane, HumanTask.department,
+                       HumanTask.created_at, HumanTask.completed_at).where(
+                    HumanTask.instance_id.in_(ids), HumanTask.state == "completed")):
+            held[(instance_id, lane, department)] += closed - opened
         return [OrderSummary(order, instances[order.instance_id], tasks[order.instance_id],
-                             {t.id: department_due[t.id] for t in tasks[order.instance_id]
-                              if t.id in department_due})
+                             {t.id: _department_due(t, held) for t in tasks[order.instance_id]
+                              if t.department_limit})
                 for order in orders]
 
     # ------------------------------------------------------------- operations
@@ -331,17 +332,30 @@ class WorkOrders:
             raise Forbidden(f"only the acceptance department ({order.acceptance_department}) "
                             f"urges work order {number}")
 
-        def someone_else_holds_it(instance: ProcessInstance, open_tasks: list[HumanTask]):
+        limits = self.settings.work_orders
+
+        def may_be_urged(session: Session, instance: ProcessInstance,
+                         open_tasks: list[HumanTask]) -> None:
             if instance.status != "running":
                 raise NothingToUrge(number, "it is closed")
             if not open_tasks:
                 raise NothingToUrge(number, "no department holds it now")
             if all(task.department == department for task in open_tasks):
                 raise NothingToUrge(number, "it is with your own department")
+            count, last = session.execute(select(func.count(), func.max(TimelineEvent.at))
+                                          .where(TimelineEvent.instance_id == instance.id,
+                                                 TimelineEvent.type == URGED)).one()
+            if count >= limits.urge_max_per_order:
+                raise NothingToUrge(number, f"it was urged {count} times, the most an order "
+                                            "takes; call its supervisor")
+            if last is not None and self.engine.clock.now() - last < limits.urge_min_interval:
+                again = last + limits.urge_min_interval
+                raise NothingToUrge(number, f"it was urged at {last.isoformat()}; urge it "
+                                            f"again from {again.isoformat()}")
 
         self.engine.deliver_message(order.instance_id, URGE_MESSAGE, {"note": note},
                                     actor, department=department, reason=note,
-                                    check=someone_else_holds_it)
+                                    check=may_be_urged)
 
     def transfer(self, number: str, department: str, actor: str, to_department: str,
                  reason: str) -> None:
@@ -350,7 +364,7 @@ class WorkOrders:
         if to_department == department:
             raise FormValidationError("transfer", [FieldError(
                 "to_department", "is your own department; transfer to another one")])
-        target = f"{(task.lane or '').lower()}_department"
+        target = lane_variable(task.lane)
         self._complete(task, {"action": "transfer", target: to_department, "reason": reason},
                        actor, department, renamed={target: "to_department"})
 
@@ -396,6 +410,13 @@ class WorkOrders:
         raise NoStageFor(number, department, done)
 
 
+def _department_due(task: HumanTask, held: dict[tuple, timedelta]) -> datetime:
+    """When the department's total for this order runs out in this stage: its limit
+    less what its earlier stages in the lane took (past, once it has run out)."""
+    used = held[(task.instance_id, task.lane, task.department)]
+    return task.created_at + parse_duration(task.department_limit) - used
+
+
 def _filtered(query: Select, where: WorkOrderFilter, now: datetime) -> Select:
     equal = {WorkOrder.acceptance_department: where.acceptance_department,
              WorkOrder.customer_phone: where.customer_phone, WorkOrder.urgency: where.urgency,
@@ -421,21 +442,22 @@ def _filtered(query: Select, where: WorkOrderFilter, now: datetime) -> Select:
         late = _has_open_task(HumanTask.due_at < now)
         query = query.where(late if where.overdue else ~late)
     if where.involving is not None:
-        query = query.where(or_(
-            WorkOrder.acceptance_department == where.involving,
-            exists().where(HumanTask.instance_id == WorkOrder.instance_id,
-                           HumanTask.department == where.involving)))
+        query = query.where(_involving(where.involving))
     return query
+
+
+def _involving(department: str) -> Any:
+    return or_(
+        WorkOrder.acceptance_department == department,
+        exists().where(HumanTask.instance_id == WorkOrder.instance_id,
+                       HumanTask.department == department),
+        exists().where(Notification.instance_id == WorkOrder.instance_id,
+                       Notification.recipient == department))
 
 
 def _has_open_task(condition) -> Any:
     return exists().where(HumanTask.instance_id == WorkOrder.instance_id,
                           HumanTask.state == "open", condition)
-
-
-def _fingerprint(submission: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(submission, sort_keys=True, default=str)
-                          .encode()).hexdigest()
 
 
 def _prefixed(prefix: str, errors: list[FieldError]) -> list[FieldError]:

@@ -16,11 +16,11 @@ def _snapshot(engine, instance_id):
 
 @pytest.mark.parametrize(("data", "expected"), [
     ({}, {"result": "is required", "resolved": "is required"}),
-    ({"result": "", "resolved": "yes"}, {"result": "should be non-empty",
-                                          "resolved": "is not of type 'boolean'"}),
+    ({"result": "", "resolved": "yes"}, {"result": "must not be empty",
+                                          "resolved": "must be of type boolean"}),
     ({"result": "ok", "resolved": True, "colour": "red"},
      {"colour": "is not a field of this form"}),
-    ({"result": "x" * 4001, "resolved": True}, {"result": "is too long"}),
+    ({"result": "x" * 4001, "resolved": True}, {"result": "is longer than 4000 characters"}),
 ])
 def test_bad_handle_data_is_refused_field_by_field(data, expected, orders, engine):
     instance_id = orders.start("one_department")

@@ -231,3 +231,34 @@ def test_a_time_date_without_a_zone_is_refused_at_deploy(engine):
 
     with pytest.raises(DefinitionInvalid, match="has no time zone"):
         _deploy_with_reminder(engine, "timeDate", '"2026-03-02T17:00:00"')
+
+
+def test_an_order_from_before_transfers_keeps_its_department_time(orders, engine):
+    """Orders running when department totals were kept per lane (one number per lane,
+    lapses by lane) go on: the time counts for the lane's department."""
+    import json
+
+    from sqlalchemy import update
+
+    from engine.models import ProcessInstance
+
+    instance_id = orders.start("one_department")
+    orders.tick(timedelta(minutes=20))
+    orders.complete(instance_id, "dispatch")
+    state = json.loads(engine.get_instance(instance_id).state)
+    assert state["data"]["department_seconds"] == {"Acceptance": {"front_desk": 1200.0}}
+    state["data"]["department_seconds"] = {"Acceptance": 1200.0}
+    state["data"]["lapsed_department_lanes"] = []
+    with engine.sessions() as session, session.begin():
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                        .values(state=json.dumps(state)))
+    orders.complete(instance_id, "handle")
+    orders.complete(instance_id, "return_result")
+    # Acceptance total 1 h 30: 20 minutes used, so audit's department timer is at 70.
+    [timer] = [t for t in engine.timers(instance_id, state="pending")
+               if t.kind == "department"]
+    assert timer.due_at == orders.clock.now() + timedelta(minutes=70)
+    orders.complete(instance_id, "audit")
+    orders.complete(instance_id, "feedback")
+    data = json.loads(engine.get_instance(instance_id).state)["data"]
+    assert data["department_seconds"]["Acceptance"] == {"front_desk": 1200.0}

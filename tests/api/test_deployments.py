@@ -119,12 +119,13 @@ def test_routing_follows_the_newest_table(client, engine):
     assert engine.route("billing/overcharge/plan")["processing_department"] == "billing"
     moved = ROUTING.replace(
         b"<text>&quot;billing&quot;</text>\n        </outputEntry>",
-        b"<text>&quot;billing_centre&quot;</text>\n        </outputEntry>")
+        b"<text>&quot;provincial_support_centre&quot;</text>\n        </outputEntry>")
     assert moved != ROUTING
     response = deploy(client, {"routing.dmn": moved})
     assert response.json["deployed"] == [
         {"kind": "decision", "key": "routing", "version": 2, "created": True}]
-    assert engine.route("billing/overcharge/plan")["processing_department"] == "billing_centre"
+    assert engine.route("billing/overcharge/plan")["processing_department"] == \
+        "provincial_support_centre"
 
     evaluated = client.post("/api/v1/decisions/routing/evaluate?version=1", "designer",
                             json={"inputs": {"business": "billing", "phenomenon": "x",
@@ -206,11 +207,12 @@ def test_migrating_over_http(client, engine):
 
 
 def test_redeploying_the_routing_table_changes_where_new_orders_go(client, engine):
-    order = {**SUBMISSION, "category": "billing/overcharge/plan"}
-    first = engine.start_routed("R-1", order, actor="crm")
-    before = engine.get_instance(first.instance_id)
-    assert before.definition_key == "one_department"
-    assert before.variables["processing_department"] == "billing"
+    billing = {"category": "billing/disputed_charge/data_charge",
+               "key_fields": {"bill_month": "2026-02", "disputed_amount": 30}}
+    first = client.submit(**billing)
+    assert first["flow"] == "one_department"
+    assert engine.get_instance(first["instance_id"]).variables["processing_department"] == \
+        "billing"
 
     relayed = ROUTING.replace(
         b"<text>&quot;one_department&quot;</text>\n        </outputEntry>\n"
@@ -220,18 +222,9 @@ def test_redeploying_the_routing_table_changes_where_new_orders_go(client, engin
     assert relayed != ROUTING
     assert deploy(client, {"routing.dmn": relayed}).status_code == 201
 
-    second = engine.get_instance(engine.start_routed("R-2", order, actor="crm").instance_id)
-    assert second.definition_key == "two_department_relay"
-    assert engine.get_instance(first.instance_id).definition_key == "one_department"
-    # The caller's own choice of department is kept; only gaps are filled.
-    own = engine.start_routed("R-3", {**order, "processing_department": "billing"})
-    assert engine.get_instance(own.instance_id).variables["processing_department"] == \
-        "billing"
-    from engine.errors import NoRoute
-    with pytest.raises(NoRoute, match="no category"):
-        engine.start_routed("R-4", {k: v for k, v in SUBMISSION.items() if k != "category"})
-    with pytest.raises(NoRoute, match="no rule of the 'routing' table"):
-        engine.start_routed("R-5", {**SUBMISSION, "category": "astrology/late/moon"})
+    second = client.submit(**billing)
+    assert second["flow"] == "two_department_relay"
+    assert client.order(first["number"])["flow"] == "one_department"  # running ones stay
 
 
 @pytest.mark.parametrize(("files", "message"), [

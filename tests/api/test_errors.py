@@ -214,3 +214,17 @@ def test_nul_characters_are_refused(client):
         "business_key": "ok", "variables": {**SUBMISSION, "acceptance_department": "a\x00"}}),
         400)
     assert "NUL" in body["detail"]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/work-orders", '{"customer_phone": "13912345678", "content": "\\ud800"}'),
+    ("/api/v1/process-definitions/one_department/start",
+     '{"business_key": "S-1", "variables": {"\\udfff": 1}}'),
+])
+def test_an_unpaired_surrogate_is_refused_before_anything_reads_it(client, path, body):
+    response = client.post(path, "crm", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "unpaired UTF-16 surrogate" in response.json["detail"]
+    paired = client.post("/api/v1/work-orders", "crm", data='{"content": "\\ud83d\\ude00"}',
+                         headers={"Content-Type": "application/json"})
+    assert paired.status_code == 422  # a whole pair is a character (😀): other fields missing

@@ -189,3 +189,48 @@ def test_the_order_cannot_set_its_own_service_level(client):
                                               "limit_factor": 100}})
     assert response.status_code == 422
     assert {e["field"] for e in response.json["errors"]} == {"variables.limit_factor"}
+
+
+def test_a_supervisor_told_of_a_breach_can_open_the_order(client, api_clock, engine):
+    number = client.submit()["number"]
+    assert client.get(f"/api/v1/work-orders/{number}", "desk_supervisors").status_code == 404
+    tick_to(api_clock, engine, "08:15:01")
+    assert client.order(number, as_="desk_supervisors")["number"] == number
+    listed = client.get("/api/v1/work-orders", "desk_supervisors").json["items"]
+    assert [o["number"] for o in listed] == [number]
+
+
+ROUTING = (ROOT / "processes" / "routing.dmn").read_bytes()
+SERVICE_LEVELS = (ROOT / "processes" / "service_levels.dmn").read_bytes()
+ONE_DEPARTMENT = (ROOT / "processes" / "one_department.bpmn").read_bytes()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("escalation_ladder.dmn", LADDER.replace(b"[&quot;management&quot;]",
+                                             b"[&quot;managment&quot;]"), "'managment'"),
+    ("service_levels.dmn", SERVICE_LEVELS.replace(b"<text>0.25</text>", b"<text>0</text>"),
+     "a limit factor must be a number above 0"),
+    ("service_levels.dmn", SERVICE_LEVELS.replace(b"<text>3</text>", b"<text>2.5</text>", 1),
+     "must be a whole number"),
+    ("routing.dmn", ROUTING.replace(b"&quot;billing&quot;</text>\n        </outputEntry>",
+                                    b"&quot;billing_centre&quot;</text>\n        </outputEntry>"),
+     "'billing_centre' is not a department"),
+    ("one_department.bpmn", ONE_DEPARTMENT.replace(
+        b'<spiffworkflow:property name="startDecision" value="service_levels" />', b""),
+     "only a start decision sets"),
+])
+def test_a_deployment_that_orders_would_fail_on_is_refused(client, name, content, message):
+    assert content != {"escalation_ladder.dmn": LADDER, "service_levels.dmn": SERVICE_LEVELS,
+                       "routing.dmn": ROUTING, "one_department.bpmn": ONE_DEPARTMENT}[name]
+    response = client.post("/api/v1/deployments", "designer", content_type="multipart/form-data",
+                           data={"files": [(io.BytesIO(content), name)]})
+    assert response.status_code == 422, response.json
+    assert any(message in e["message"] for e in response.json["errors"]), response.json
+
+
+def test_a_department_past_its_total_sees_how_far(client, api_clock, engine):
+    number = client.submit()["number"]
+    tick_to(api_clock, engine, "09:40:00")  # the acceptance total (1 h 30) ran out at 09:30
+    [stage] = client.order(number)["open_stages"]
+    assert stage["department_due_at"] == "2026-03-02T09:30:00+00:00"
+    assert stage["department_seconds_remaining"] == -600

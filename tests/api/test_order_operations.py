@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.api.conftest import ORDER
 from tests.orders import FORM_DATA
 
 MINUTE = timedelta(minutes=1)
@@ -236,9 +237,10 @@ def test_racing_transfers_move_the_order_once(client, app, at_handling):
     assert len(detail["open_stages"]) == 1
 
 
-def test_notifications_are_read_per_recipient(client, at_handling):
+def test_notifications_are_read_per_recipient(client, api_clock, at_handling):
     number = at_handling
     act(client, number, "front_desk", "urge", note="one")
+    api_clock.advance(10 * MINUTE)
     act(client, number, "front_desk", "urge", note="two")
     [second, first] = notifications(client, "network_operations", unread="true")
     assert client.post(f"/api/v1/notifications/{first['id']}/read",
@@ -254,3 +256,41 @@ def test_notifications_are_read_per_recipient(client, at_handling):
     assert client.post("/api/v1/notifications/99999999999/read",
                        "network_operations").status_code == 404
     assert client.get("/api/v1/notifications", "crm").status_code == 403
+
+
+@pytest.mark.parametrize("action", ["resolve", "send_back"])
+def test_only_a_transfer_moves_the_order_to_another_department(client, at_handling, action):
+    [task] = client.inbox("network_operations", business_key=at_handling)["items"]
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", "network_operations",
+                           json={"data": {"action": action, "result": "Done.",
+                                          "resolved": True, "reason": "x",
+                                          "processing_department": "billing"}})
+    assert response.status_code == 422
+    assert response.json["errors"] == [{
+        "field": "data.processing_department",
+        "message": "only a transfer names the department that takes the order over"}]
+    assert client.order(at_handling)["responsible_departments"] == ["network_operations"]
+
+
+def test_an_order_started_directly_has_a_supervisor_too(client, engine):
+    """The generic start fills in the Supervisor lane's department as intake does."""
+    started = client.post("/api/v1/process-definitions/one_department/start", "crm", json={
+        "business_key": "DIRECT-1", "variables": {k: v for k, v in ORDER.items()}})
+    assert started.status_code == 201, started.json
+    variables = engine.get_instance(started.json["id"]).variables
+    assert variables["supervisor_department"] == "desk_supervisors"
+
+
+def test_urges_are_spaced_and_counted(client, api_clock, app, at_handling):
+    """data/settings.json: again after 10 minutes, at most 20 times."""
+    act(client, at_handling, "front_desk", "urge")
+    api_clock.advance(9 * MINUTE)
+    refused = act(client, at_handling, "front_desk", "urge", expect=409)
+    assert "urge it again from 2026-03-02T08:15:00+00:00" in refused["detail"]
+    api_clock.advance(MINUTE)
+    for _ in range(19):
+        act(client, at_handling, "front_desk", "urge")
+        api_clock.advance(10 * MINUTE)
+    refused = act(client, at_handling, "front_desk", "urge", expect=409)
+    assert "urged 20 times, the most an order takes" in refused["detail"]
+    assert client.order(at_handling)["counts"]["urges"] == 20

@@ -111,7 +111,7 @@ def test_intake_reports_every_invalid_field_at_once_and_creates_nothing(client, 
     ({"category": "astrology/late/moon"}, "category", "not a category"),
     ({"key_fields": {}}, "key_fields.location", "is required"),
     ({"content": ""}, "content", "Length"),
-    ({"content": "x" * 4001}, "content", "Length"),
+    ({"content": "x" * 4001}, "content", "longer than 4000 characters"),
     ({"colour": "red"}, "colour", "Unknown field"),
     ({"acceptance_department": None}, "acceptance_department", "null"),
 ])
@@ -268,3 +268,14 @@ def test_list_filters(client, api_clock, engine):
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json["errors"]} == {
         "query.status", "query.submitted_from", "query.x"}
+
+
+FULL_WIDTH = "".join(chr(0xFF10 + int(d)) for d in "13912345678")  # what an IME may type
+
+
+@pytest.mark.parametrize("phone", ["13912345678\n", "\n13912345678", "13912345678 ",
+                                   FULL_WIDTH])
+def test_a_phone_number_is_exactly_its_digits(client, phone):
+    response = client.post("/api/v1/work-orders", "crm", json={**ORDER, "customer_phone": phone})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == ["body.customer_phone"]

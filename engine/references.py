@@ -1,0 +1,132 @@
+"""Checks across what is deployed together: a diagram and the decision table it starts
+with, a decision table and the department directory, the escalation ladder and whom it
+may notify. Each problem is found at deploy time, not when an order runs into it."""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .decisions import DecisionSource, ParsedDecision, parse_decision, rule_outputs
+from .definitions import (
+    NS,
+    START_DECISION_PROPERTY,
+    DefinitionInvalid,
+    ParsedProcess,
+    Problem,
+    ProcessSource,
+    safe_root,
+    start_property,
+)
+from .directory import Directory
+from .escalation import LADDER_KEY, ladder_problems, rungs_of
+from .models import DecisionDefinition
+from .notifications import AUDIENCES
+
+# Names a diagram's expressions read that only its start decision (service levels) sets.
+SERVICE_LEVEL_NAMES = ("limit_factor", "max_reassignments")
+EXPRESSIONS = ("//bpmn:conditionExpression | //bpmn:timeDuration | //bpmn:timeDate"
+               " | //bpmn:timeCycle")
+
+
+def reference_problems(
+    session_factory: sessionmaker[Session],
+    processes: list[tuple[ProcessSource, ParsedProcess]],
+    decisions: list[tuple[DecisionSource, ParsedDecision]],
+    directory: Directory | None,
+) -> list[Problem]:
+    problems = []
+    for source, decision in decisions:
+        problems.extend(Problem(source.file_name, message, element_id=source.key)
+                        for message in _decision_problems(decision, directory))
+    uploaded = {source.key: decision for source, decision in decisions}
+    with session_factory() as session:
+        for source, process in processes:
+            problems.extend(_start_decision_problems(session, source, process, uploaded))
+    return problems
+
+
+def _decision_problems(decision: ParsedDecision, directory: Directory | None) -> list[str]:
+    """What a table's outputs must be: a positive limit factor, a whole number of
+    reassignments, departments of the directory; a ladder's rungs and recipients."""
+    problems = []
+    for number, outputs in rule_outputs(decision):
+        for name, value in outputs.items():
+            where = f"rule {number}, output {name!r}"
+            if name == "limit_factor" and (isinstance(value, bool) or not isinstance(
+                    value, int | float) or value <= 0):
+                problems.append(f"{where}: a limit factor must be a number above 0, "
+                                f"not {value!r}")
+            elif name == "max_reassignments" and (isinstance(value, bool) or not isinstance(
+                    value, int) or value < 0):
+                problems.append(f"{where}: must be a whole number of 0 or more, "
+                                f"not {value!r}")
+            elif name.endswith("_department") and value is not None and directory is not None \
+                    and value not in directory:
+                problems.append(f"{where}: {value!r} is not a department in the directory")
+    if decision.key == LADDER_KEY:
+        problems.extend(f"escalation ladder: {message}" for message in ladder_problems(decision))
+        if not problems:
+            problems.extend(_recipient_problems(decision, directory))
+    return problems
+
+
+def _recipient_problems(decision: ParsedDecision, directory: Directory | None) -> list[str]:
+    problems = []
+    for kind in ("stage", "department"):
+        for rung in rungs_of(decision, kind):
+            for name in rung.notify:
+                if name not in AUDIENCES and (directory is None or name not in directory):
+                    problems.append(
+                        f"escalation ladder: rung {rung.name!r} notifies {name!r}, which is "
+                        f"neither one of {', '.join(AUDIENCES)} nor a department")
+    return problems
+
+
+def _start_decision_problems(session: Session, source: ProcessSource, process: ParsedProcess,
+                             uploaded: dict[str, ParsedDecision]) -> list[Problem]:
+    """The start decision exists and sets the service-level names the diagram reads."""
+    key = start_property(process, START_DECISION_PROPERTY)
+    needed = sorted(_names_read(source) & set(SERVICE_LEVEL_NAMES))
+    if key is None:
+        return [Problem(source.file_name, f"expressions read {', '.join(needed)}, which only "
+                        f"a start decision sets: give the start event a "
+                        f"{START_DECISION_PROPERTY} property (e.g. service_levels)")
+                ] if needed else []
+    decision = uploaded.get(key) or _deployed(session, key)
+    if decision is None:
+        return [Problem(source.file_name, f"the start event's {START_DECISION_PROPERTY} names "
+                        f"decision table {key!r}, which is neither deployed nor in this "
+                        "deployment")]
+    missing = [name for name in needed if name not in _output_names(decision)]
+    return [Problem(source.file_name, f"expressions read {name}, but decision table {key!r} "
+                    "does not output it") for name in missing]
+
+
+def _names_read(source: ProcessSource) -> set[str]:
+    names = set()
+    for node in safe_root(source.file_name, source.bpmn).xpath(EXPRESSIONS, namespaces=NS):
+        try:
+            tree = ast.parse((node.text or "").strip(), mode="eval")
+        except SyntaxError:
+            continue  # the diagram's own lint reports it
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return names
+
+
+def _deployed(session: Session, key: str) -> ParsedDecision | None:
+    row = session.scalars(select(DecisionDefinition).where(DecisionDefinition.key == key)
+                          .order_by(DecisionDefinition.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    try:
+        return parse_decision(DecisionSource(row.key, row.file_name, row.dmn_xml.encode()))
+    except DefinitionInvalid:
+        return None
+
+
+def _output_names(decision: ParsedDecision) -> set[Any]:
+    table = decision.engine.decision_table
+    return {output.name for output in table.outputs}
