@@ -19,7 +19,7 @@ from engine.categories import Categories
 from engine.database import configure_sqlite, normalize_database_url
 from engine.directory import Directory
 from engine.reports import Reports
-from engine.settings import Settings
+from engine.settings import Settings, SettingsInvalid
 from engine.work_orders import WorkOrders
 
 from . import auth
@@ -76,6 +76,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["process_engine"] = engine
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
+    if problems := settings.problems(categories, engine.directory):
+        raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
     app.extensions["reports"] = Reports(engine, categories, settings)
 

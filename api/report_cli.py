@@ -1,7 +1,7 @@
 """`flask report ...`: the managers' reports in a terminal (and the chart as a file)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,35 +9,20 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.reports import GROUPINGS, Reports
-
-DEFAULT_WINDOW = timedelta(days=30)
+from engine.reports.window import WindowInvalid, parse_moment, report_window
 
 
 def _reports() -> Reports:
     return current_app.extensions["reports"]
 
 
-def _moment(text: str | None, default: datetime) -> datetime:
-    """A date (its midnight in the reports' time zone) or an ISO 8601 instant."""
-    if text is None:
-        return default
-    zone = _reports().settings.assessment.time_zone
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=zone)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date or an ISO 8601 time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
 def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    to = _moment(end, _reports().engine.clock.now() + timedelta(microseconds=1))
-    since = _moment(start, to - DEFAULT_WINDOW)
-    if since >= to:
-        raise click.BadParameter("--from must be before --to")
-    return since, to
+    try:
+        return report_window(start and parse_moment(start), end and parse_moment(end),
+                             _reports().engine.clock.now(),
+                             _reports().settings.assessment.time_zone)
+    except WindowInvalid as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @click.group("report")

@@ -2,11 +2,14 @@
 from these. Unknown fields are refused (marshmallow's default, RAISE)."""
 from __future__ import annotations
 
-import datetime as dt
 from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields, validate
+
+from engine.reports import GROUPINGS
+from engine.reports.at_risk import SORTS
+from engine.reports.window import WindowInvalid, parse_moment
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -486,12 +489,12 @@ class ReportMoment(fields.Field):
     time zone (data/settings.json)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and len(value) == 10:
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ma.ValidationError("is not a date (YYYY-MM-DD)") from None
-        return UtcDateTime(format="iso")._deserialize(value, attr, data, **kwargs)
+        if not isinstance(value, str):
+            raise ma.ValidationError("is not a date (YYYY-MM-DD) or an ISO 8601 time")
+        try:
+            return parse_moment(value)
+        except WindowInvalid as err:
+            raise ma.ValidationError(str(err)) from None
 
 
 class ReportFormatArgs(ma.Schema):
@@ -507,9 +510,7 @@ class ReportWindowArgs(ReportFormatArgs):
 
 
 class TimelinessArgs(ReportWindowArgs):
-    group_by = fields.String(load_default="department",
-                             validate=validate.OneOf(["department", "stage", "flow",
-                                                      "category"]))
+    group_by = fields.String(load_default="department", validate=validate.OneOf(GROUPINGS))
 
 
 class TimelinessGroupSchema(ma.Schema):
@@ -566,9 +567,7 @@ class AtRiskArgs(PageArgs, ReportFormatArgs):
                                                       "ladder's first rung)"})
     department = Key
     status = fields.String(validate=validate.OneOf(["at_risk", "breached"]))
-    sort = fields.String(load_default="due_at", validate=validate.OneOf(
-        ["due_at", "-due_at", "percent", "-percent", "opened_at", "-opened_at",
-         "department", "-department"]))
+    sort = fields.String(load_default="due_at", validate=validate.OneOf(SORTS))
 
 
 class AtRiskSchema(ma.Schema):

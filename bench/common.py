@@ -35,10 +35,16 @@ RELAY_DEPARTMENTS = {"Acceptance": "provincial_service_desk",
 FORM_DATA = {
     "dispatch_to_relay.json": {"relaying_department": RELAY_DEPARTMENTS["Relaying"]},
     "redispatch.json": {"processing_department": RELAY_DEPARTMENTS["Processing"]},
-    "handle.json": {"result": "Base station restarted.", "resolved": True},
+    "handle.json": {"action": "resolve", "result": "Base station restarted.",
+                    "resolved": True},
     "return_result.json": {"return_summary": "Fixed."},
+    "relay_handle.json": {"result": "Checked with the customer.", "resolved": True},
+    "audit.json": {"approved": True},
     "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
 }
+# What the service-level table gives a normal order (raw SpiffWorkflow has no start
+# decision to ask).
+SERVICE_LEVEL = {"limit_factor": 1, "max_reassignments": 3}
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -10,7 +10,7 @@ from engine.definitions import parse_source
 from engine.deployments import collect_sources, files_in
 from engine.expressions import RestrictedScriptEngine
 
-from .common import FORM_DATA, ROOT, SUBMISSION
+from .common import FORM_DATA, ROOT, SERVICE_LEVEL, SUBMISSION
 
 
 def run(*, orders: int) -> dict:
@@ -23,7 +23,7 @@ def run(*, orders: int) -> dict:
     for _ in range(orders):
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine)
         for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(SUBMISSION)
+            task.data.update({**SUBMISSION, **SERVICE_LEVEL})
         workflow.do_engine_steps()
         while ready := workflow.get_tasks(state=TaskState.READY, manual=True):
             ready[0].data.update(data)

@@ -6,19 +6,19 @@ information its template requires; those fields are JSON Schemas in the file's
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .data_files import DataFileInvalid, read_json
 from .forms import schema_problem
 
 CATEGORY_ID = re.compile(r"^[a-z0-9_]{1,60}$")
 LEVELS = (("businesses", "phenomena"), ("phenomena", "causes"), ("causes", None))
 
 
-class CategoriesInvalid(ValueError):
+class CategoriesInvalid(DataFileInvalid):
     """The category file is malformed; the message says where."""
 
 
@@ -41,11 +41,7 @@ class Categories:
 
     @classmethod
     def load(cls, path: Path) -> Categories:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise CategoriesInvalid(f"{path}: {err}") from None
-        return cls.from_document(document, str(path))
+        return cls.from_document(read_json(path, CategoriesInvalid), str(path))
 
     @classmethod
     def from_document(cls, document: Any, source: str = "categories") -> Categories:

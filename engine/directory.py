@@ -2,19 +2,20 @@
 supervises each. Departments named anywhere in an order must be in it."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .data_files import DataFileInvalid, read_json
+
 # Notifications meant for managers go to this recipient (manager tokens read them).
 MANAGEMENT = "management"
 DEPARTMENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
-class DirectoryInvalid(ValueError):
+class DirectoryInvalid(DataFileInvalid):
     """The directory file is malformed; the message says where."""
 
 
@@ -35,11 +36,7 @@ class Directory:
 
     @classmethod
     def load(cls, path: Path) -> Directory:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise DirectoryInvalid(f"{path}: {err}") from None
-        return cls.from_document(document, str(path))
+        return cls.from_document(read_json(path, DirectoryInvalid), str(path))
 
     @classmethod
     def from_document(cls, document: Any, source: str = "departments") -> Directory:

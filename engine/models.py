@@ -113,7 +113,10 @@ class HumanTask(Base):
     """Query table of user tasks, rewritten after every step of the instance."""
 
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_instance", "instance_id", "state"),)
+    __table_args__ = (
+        Index("ix_human_tasks_instance", "instance_id", "state"),
+        Index("ix_human_tasks_completed", "state", "completed_at"),  # reports by window
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
@@ -174,7 +177,10 @@ class TimelineEvent(Base):
     """Append-only history of an instance."""
 
     __tablename__ = "timeline_events"
-    __table_args__ = (Index("ix_timeline_instance", "instance_id", "id"),)
+    __table_args__ = (
+        Index("ix_timeline_instance", "instance_id", "id"),
+        Index("ix_timeline_type_at", "type", "at"),  # reports: urges, lapses in a window
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
@@ -259,15 +265,15 @@ class WorkOrderCounter(Base):
 
 class HotspotAlert(Base):
     """A burst of complaints (one category, or matching keywords) past a rule's
-    threshold within its window; raised once per rule, key and window."""
+    threshold within its window; raised again only a window after the last."""
 
     __tablename__ = "hotspot_alerts"
-    __table_args__ = (UniqueConstraint("rule", "key", "window_start"),)
+    __table_args__ = (Index("ix_hotspot_alerts_recent", "rule", "key", "raised_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     rule: Mapped[str] = mapped_column(String(50))
     key: Mapped[str] = mapped_column(String(200))  # the category, or the rule's name
-    window_start: Mapped[datetime] = mapped_column(index=True)
+    window_start: Mapped[datetime]  # the start of the window counted
     window: Mapped[str] = mapped_column(String(50))  # ISO 8601
     threshold: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer)  # complaints in the window when raised

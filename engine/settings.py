@@ -2,7 +2,6 @@
 work-order numbering, the assessment (KPI) formula, and the hotspot rules."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,13 +10,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .data_files import DataFileInvalid, read_json
 from .expressions import parse_duration
 
 RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 NUMBER_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
 
 
-class SettingsInvalid(ValueError):
+class SettingsInvalid(DataFileInvalid):
     """The settings file is malformed; the message says where."""
 
 
@@ -74,11 +74,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path) -> Settings:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise SettingsInvalid(f"{path}: {err}") from None
-        return cls.from_document(document, str(path))
+        return cls.from_document(read_json(path, SettingsInvalid), str(path))
 
     @classmethod
     def from_document(cls, document: Any, source: str = "settings") -> Settings:
@@ -93,14 +89,14 @@ class Settings:
                 reader.prefix(numbering),
                 reader.zone(numbering, "number_time_zone", "work_orders"),
                 reader.duration(numbering, "urge_min_interval", "PT10M", "work_orders"),
-                int(reader.number(numbering, "urge_max_per_order", 20, "work_orders"))),
+                reader.whole(numbering, "urge_max_per_order", 20, "work_orders")),
             AssessmentSettings(
                 time_zone=reader.zone(assessment, "time_zone", "assessment"),
-                liable_events=tuple(assessment.get("liable_events", defaults.liable_events)),
+                liable_events=reader.names(assessment, "liable_events",
+                                           defaults.liable_events, "assessment"),
                 deduction_value=reader.number(assessment, "deduction_value",
                                               defaults.deduction_value, "assessment"),
-                ceiling=int(reader.number(assessment, "ceiling", defaults.ceiling,
-                                          "assessment")),
+                ceiling=reader.whole(assessment, "ceiling", defaults.ceiling, "assessment"),
                 within_ceiling_factor=reader.number(
                     assessment, "within_ceiling_factor", defaults.within_ceiling_factor,
                     "assessment"),
@@ -111,9 +107,24 @@ class Settings:
                     defaults.above_ceiling_per_complaint, "assessment"),
                 year_cap=reader.number(assessment, "year_cap", defaults.year_cap,
                                        "assessment")),
-            tuple(reader.rule(rule, index) for index, rule in
-                  enumerate(reader.section(document, "hotspots").get("rules", []))),
+            reader.rules(reader.section(document, "hotspots").get("rules", [])),
         )
+
+    def problems(self, categories: Any, directory: Any) -> list[str]:
+        """What the settings name that the category tree or the directory lacks."""
+        problems = []
+        paths = [category.path for category in categories]
+        for rule in self.hotspots:
+            if rule.category is not None and not any(
+                    path == rule.category or path.startswith(rule.category + "/")
+                    for path in paths):
+                problems.append(f"hotspots rule {rule.name!r}: no category is "
+                                f"{rule.category!r} or under it")
+            if rule.department is not None and directory is not None \
+                    and rule.department not in directory:
+                problems.append(f"hotspots rule {rule.name!r}: {rule.department!r} is not "
+                                "a department")
+        return problems
 
 
 class _Reader:
@@ -161,6 +172,28 @@ class _Reader:
         if isinstance(value, bool) or not number.is_finite() or number < 0:
             raise self.fail(f"{where}.{key}", f"{value!r} is not a number >= 0")
         return number
+
+    def whole(self, section: dict, key: str, default: int, where: str) -> int:
+        value = section.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(f"{where}.{key}", f"{value!r} is not a whole number >= 0")
+        return value
+
+    def names(self, section: dict, key: str, default: tuple, where: str) -> tuple[str, ...]:
+        value = section.get(key, list(default))
+        if not isinstance(value, list) or not value or not all(
+                isinstance(name, str) and name for name in value):
+            raise self.fail(f"{where}.{key}", "expected a list of names")
+        return tuple(value)
+
+    def rules(self, rules: Any) -> tuple[HotspotRule, ...]:
+        if not isinstance(rules, list):
+            raise self.fail("hotspots.rules", "expected a list")
+        read = tuple(self.rule(rule, index) for index, rule in enumerate(rules))
+        names = [rule.name for rule in read]
+        if len(set(names)) != len(names):
+            raise self.fail("hotspots.rules", "two rules have the same name")
+        return read
 
     def rule(self, rule: Any, index: int) -> HotspotRule:
         where = f"hotspots.rules[{index}]"

@@ -29,6 +29,7 @@ from .errors import (
 )
 from .expressions import lane_variable, parse_duration
 from .forms import FieldError, FormValidationError, validate_form_data
+from .hotspots import check_hotspots
 from .models import (
     HumanTask,
     Notification,
@@ -38,7 +39,6 @@ from .models import (
     WorkOrderCounter,
 )
 from .queries import Page, paginate
-from .reports.hotspots import check_hotspots
 from .serialization import fingerprint_of
 from .service import ProcessEngine
 from .settings import Settings

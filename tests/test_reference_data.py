@@ -9,7 +9,7 @@ import pytest
 from engine.categories import Categories, CategoriesInvalid
 from engine.directory import MANAGEMENT, Directory, DirectoryInvalid
 from engine.expressions import format_duration, scaled_duration
-from engine.settings import Settings
+from engine.settings import Settings, SettingsInvalid
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"
@@ -89,3 +89,36 @@ def test_a_limit_factor_must_be_a_positive_number(factor):
     with pytest.raises(ValueError, match="positive number"):
         scaled_duration("PT1H", factor)
     assert scaled_duration("PT2H", 0.25) == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"assessment": {"liable_events": "stage_overdue"}}, "liable_events: expected a list"),
+    ({"assessment": {"ceiling": 12.7}}, "ceiling: 12.7 is not a whole number"),
+    ({"assessment": {"time_zone": "Mars/Olympus"}}, "is not a time zone"),
+    ({"work_orders": {"number_prefix": "W O"}}, "number_prefix"),
+    ({"work_orders": {"urge_min_interval": "ten minutes"}}, "urge_min_interval"),
+    ({"hotspots": {"rules": [{"name": "a", "threshold": 5, "window": "PT1H"},
+                             {"name": "a", "threshold": 6, "window": "PT2H"}]}},
+     "two rules have the same name"),
+    ({"hotspots": {"rules": [{"name": "a", "threshold": 1, "window": "PT1H"}]}},
+     "threshold must be a whole number of at least 2"),
+    ({"hotspots": {"rules": [{"name": "a", "threshold": 5, "window": "P1M"}]}},
+     "is not an ISO 8601 duration"),
+])
+def test_malformed_settings_say_where(document, message):
+    with pytest.raises(SettingsInvalid, match=message):
+        Settings.from_document(document)
+
+
+def test_settings_name_only_categories_and_departments_that_exist():
+    settings = Settings.from_document({"hotspots": {"rules": [
+        {"name": "a", "category": "astrology", "threshold": 5, "window": "PT1H"},
+        {"name": "b", "keywords": ["x"], "department": "nobody", "threshold": 5,
+         "window": "PT1H"},
+        {"name": "c", "category": "network/no_signal", "threshold": 5, "window": "PT1H"}]}})
+    problems = settings.problems(Categories.load(DATA / "categories.json"),
+                                 Directory.load(DATA / "departments.json"))
+    assert problems == ["hotspots rule 'a': no category is 'astrology' or under it",
+                        "hotspots rule 'b': 'nobody' is not a department"]
+    assert Settings.load(DATA / "settings.json").problems(
+        Categories.load(DATA / "categories.json"), Directory.load(DATA / "departments.json")) == []

@@ -2,14 +2,14 @@
 the daily on-time chart. JSON by default; CSV with `format=csv` or Accept: text/csv."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 from flask import Response, abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.expressions import format_duration
+from engine.reports.window import WindowInvalid, report_window
 
 from ..auth import requires
 from ..csv_export import csv_response, wants
@@ -29,9 +29,6 @@ from ..schemas import (
 from .common import engine, own_department, reports
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
-DEFAULT_WINDOW = timedelta(days=30)
-JUST_AFTER = timedelta(microseconds=1)  # a default end includes what happened just now
-LONGEST_WINDOW = timedelta(days=400)
 CSV_DOC = {"text/csv": {"schema": {"type": "string"}}}
 
 TIMELINESS_COLUMNS = ["group", "name", "orders", "stages_completed", "on_time", "breached",
@@ -107,13 +104,14 @@ class AtRisk(MethodView):
             if department not in (None, own):
                 abort(403, description=f"department {own!r} sees only its own stages")
             department = own
-        page, threshold = reports().at_risk(
-            threshold_percent=args["threshold"], department=department,
-            status=args.get("status"), sort=args["sort"], page=args["page"],
-            per_page=args["per_page"])
-        if wants("csv", args):
+        query = {"threshold_percent": args["threshold"], "department": department,
+                 "status": args.get("status"), "sort": args["sort"]}
+        if wants("csv", args):  # every row, not a page
+            page, _threshold = reports().at_risk(**query, page=1, per_page=None)
             return csv_response((item.as_dict() for item in page.items), AT_RISK_COLUMNS,
                                 "at-risk")
+        page, threshold = reports().at_risk(**query, page=args["page"],
+                                            per_page=args["per_page"])
         return {**page_view(page, lambda item: item.as_dict()), "threshold": threshold}
 
 
@@ -144,32 +142,20 @@ class Hotspots(MethodView):
         """Hotspot alerts raised in the window, and bursts past a threshold right now"""
         start, end = _window(args)
         report = reports().hotspots(start, end)
-        current = [{"rule": b.rule.name, "key": b.key, "count": b.count,
-                    "threshold": b.rule.threshold,
-                    "window": format_duration(b.rule.window)} for b in report["current"]]
         if wants("csv", args):
-            rows = [{"kind": "alert", **_alert_row(a)} for a in report["alerts"]]
-            rows += [{"kind": "current", **burst} for burst in current]
+            rows = [{"kind": "alert", **alert} for alert in report["alerts"]]
+            rows += [{"kind": "current", **burst} for burst in report["current"]]
             return csv_response(rows, HOTSPOT_COLUMNS, "hotspots")
-        return {"from": start, "to": end, "alerts": report["alerts"], "current": current}
+        return report
 
 
 def _window(args) -> tuple[datetime, datetime]:
-    """The report's [from, to): dates are midnights in the reports' time zone."""
-    zone = reports().settings.assessment.time_zone
-    end = _moment(args.get("to"), zone) or engine().clock.now() + JUST_AFTER
-    start = _moment(args.get("from_"), zone) or end - DEFAULT_WINDOW
-    if start >= end:
-        abort(422, description="`from` must be before `to`")
-    if end - start > LONGEST_WINDOW:
-        abort(422, description=f"a report covers at most {LONGEST_WINDOW.days} days")
-    return start, end
-
-
-def _moment(value, zone) -> datetime | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, tzinfo=zone).astimezone(UTC)
-    return value
+    """The report's [from, to); a date is its midnight in the reports' time zone."""
+    try:
+        return report_window(args.get("from_"), args.get("to"), engine().clock.now(),
+                             reports().settings.assessment.time_zone)
+    except WindowInvalid as err:
+        abort(422, description=str(err))
 
 
 def _kpi_row(department: dict) -> dict:
@@ -182,9 +168,4 @@ def _kpi_row(department: dict) -> dict:
             "year_branch": year["branch"], "year_deduction": year["deduction"],
             "year_formula": year["formula"]}
 
-
-def _alert_row(alert) -> dict:
-    return {name: getattr(alert, name) for name in
-            ("rule", "key", "count", "threshold", "window", "department", "raised_at",
-             "business_key")}
 

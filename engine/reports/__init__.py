@@ -1,6 +1,7 @@
 """Reports for managers: timeliness, stages at risk, the KPI assessment, hotspots.
 
-Read-only over the engine's records (stages, timeline, work orders); no Flask here.
+Read-only over the engine's records (stages, timeline, work orders, hotspot alerts);
+no Flask here.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..categories import Categories
 from ..decisions import NoDecision
 from ..errors import DecisionNotFound
 from ..escalation import LADDER_KEY, rungs_of
+from ..expressions import format_duration
+from ..hotspots import Burst, current_bursts
 from ..models import HotspotAlert
 from ..queries import Page
 from ..service import ProcessEngine
@@ -20,7 +23,6 @@ from ..settings import Settings
 from ..specs import find_decision
 from .at_risk import AtRiskStage, at_risk
 from .chart import daily_on_time_svg
-from .hotspots import current_bursts
 from .kpi import assess
 from .timeliness import GROUPINGS, daily_on_time, timeliness
 
@@ -48,7 +50,9 @@ class Reports:
         zone = self.settings.assessment.time_zone
         title = (f"On-time rate per department, {start.astimezone(zone):%Y-%m-%d} to "
                  f"{end.astimezone(zone):%Y-%m-%d} ({zone})")
-        return daily_on_time_svg(self.daily_on_time(start, end), title)
+        series = {self.department_name(department): points
+                  for department, points in self.daily_on_time(start, end).items()}
+        return daily_on_time_svg(series, title)
 
     def at_risk(self, *, threshold_percent: float | None = None,
                 **query: Any) -> tuple[Page, float]:
@@ -75,16 +79,32 @@ class Reports:
     def hotspots(self, start: datetime, end: datetime) -> dict[str, Any]:
         """Alerts raised in [start, end), and what is past a threshold right now."""
         with self.engine.reading() as session:
-            alerts = list(session.scalars(select(HotspotAlert).where(
+            alerts = session.scalars(select(HotspotAlert).where(
                 HotspotAlert.raised_at >= start, HotspotAlert.raised_at < end)
-                .order_by(HotspotAlert.raised_at.desc(), HotspotAlert.id.desc())))
-            current = current_bursts(session, self.settings.hotspots, self.engine.clock.now())
-        return {"from": start, "to": end, "alerts": alerts, "current": current}
+                .order_by(HotspotAlert.raised_at.desc(), HotspotAlert.id.desc()))
+            return {"from": start, "to": end,
+                    "alerts": [_alert(alert) for alert in alerts],
+                    "current": [_burst(burst) for burst in current_bursts(
+                        session, self.settings.hotspots, self.engine.clock.now())]}
+
+    def department_name(self, department: str) -> str:
+        entry = self.engine.directory.get(department) if self.engine.directory else None
+        return entry.name if entry else department
 
     def _name(self, group_by: str, key: str) -> str:
-        if group_by == "department" and self.engine.directory is not None:
-            department = self.engine.directory.get(key)
-            return department.name if department else key
+        if group_by == "department":
+            return self.department_name(key)
         if group_by == "category" and (category := self.categories.get(key)):
             return " > ".join(category.names)
         return key
+
+
+def _alert(alert: HotspotAlert) -> dict[str, Any]:
+    return {name: getattr(alert, name) for name in (
+        "id", "rule", "key", "window_start", "window", "threshold", "count", "department",
+        "raised_at", "business_key")}
+
+
+def _burst(burst: Burst) -> dict[str, Any]:
+    return {"rule": burst.rule.name, "key": burst.key, "count": burst.count,
+            "threshold": burst.rule.threshold, "window": format_duration(burst.rule.window)}

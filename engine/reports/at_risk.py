@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..models import HumanTask, UtcDateTime
 from ..queries import Page, paginate
 
-# sort key -> columns (a leading "-" sorts descending)
+# How the list may be sorted (a leading "-" sorts descending).
 SORTS = ("due_at", "-due_at", "percent", "-percent", "opened_at", "-opened_at",
          "department", "-department")
 
@@ -70,9 +70,11 @@ class AtRiskStage:
 
 def at_risk(session: Session, now: datetime, threshold_percent: float, *,
             department: str | None = None, status: str | None = None,
-            sort: str = "due_at", page: int = 1, per_page: int = 50) -> Page[AtRiskStage]:
+            sort: str = "due_at", page: int = 1,
+            per_page: int | None = 50) -> Page[AtRiskStage]:
     """Open stages past `threshold_percent` of their limit (`status` "breached": past
-    the whole limit; "at_risk": not yet), sorted by `sort`."""
+    the whole limit; "at_risk": not yet), sorted by `sort`; every one if `per_page`
+    is None."""
     opened = epoch_seconds(HumanTask.created_at)
     limit = func.nullif(epoch_seconds(HumanTask.due_at) - opened, 0)  # a zero limit: no share
     used = epoch_seconds(literal(now, UtcDateTime())) - opened
@@ -89,6 +91,9 @@ def at_risk(session: Session, now: datetime, threshold_percent: float, *,
                "department": HumanTask.department, "percent": used / limit}
     column = columns[sort.lstrip("-")]
     query = query.order_by(column.desc() if sort.startswith("-") else column, HumanTask.id)
+    if per_page is None:
+        items = [AtRiskStage(task, now) for task in session.scalars(query)]
+        return Page(items, len(items), 1, max(len(items), 1))
     found = paginate(session, query, page, per_page)
     return Page([AtRiskStage(task, now) for task in found.items], found.total, found.page,
                 found.per_page)

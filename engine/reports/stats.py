@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -20,9 +19,3 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 def ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def window_start(moment: datetime, window: timedelta) -> datetime:
-    """The start of the fixed window (counted from the Unix epoch) holding `moment`."""
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    return epoch + window * ((moment - epoch) // window)

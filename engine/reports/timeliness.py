@@ -1,120 +1,39 @@
 """Timeliness: how long stages took against their limits, grouped by department, stage,
 flow or category; and each department's on-time rate day by day.
 
-A stage counts in a window when it was completed inside it; it was on time when it was
-completed no later than its due time (the limit that applied to that order). The
-on-time rate divides by the stages completed with a limit: open stages are reported
-apart (open now, and how many of those are already past their limit).
+A stage counts as completed in a window [from, to) when it was completed inside it; it
+was on time when completed no later than its due time (the limit that applied to that
+order). The on-time rate divides by the stages completed with a limit. Stages opened
+before `to` and not completed by then are reported apart, as open at `to`, with those
+already past their limit by then (or by now, for a window that has not ended).
+
+Counting is done by the database; only the durations, for the percentiles, come back
+row by row (streamed).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import HumanTask, TimelineEvent, WorkOrder
+from ..models import HumanTask, ProcessInstance, TimelineEvent, WorkOrder
 from .stats import percentile, ratio
 
 GROUPINGS = ("department", "stage", "flow", "category")
 NO_CATEGORY = "(none)"  # an order started without intake has no category
 # Order events counted per order: urges the holders received, transfers a stage made.
 URGED, TRANSFERRED = "urged", "transferred"
+STREAM_ROWS = 5000
 
 
-@dataclass(frozen=True)
-class StageRow:
-    instance_id: str
-    flow: str
-    stage: str
-    stage_name: str
-    department: str
-    state: str
-    opened_at: datetime
-    completed_at: datetime | None
-    due_at: datetime | None
-    category: str | None
-
-    @property
-    def seconds(self) -> float | None:
-        if self.completed_at is None:
-            return None
-        return (self.completed_at - self.opened_at).total_seconds()
-
-    @property
-    def on_time(self) -> bool | None:
-        """None for a stage without a limit or not completed."""
-        if self.completed_at is None or self.due_at is None:
-            return None
-        return self.completed_at <= self.due_at
-
-
-@dataclass
-class GroupStats:
-    key: str
-    name: str
-    orders: set[str] = field(default_factory=set)
-    seconds: list[float] = field(default_factory=list)
-    on_time: int = 0
-    breached: int = 0
-    without_limit: int = 0
-    open: int = 0
-    open_overdue: int = 0
-    urges: int = 0
-    transfers: int = 0
-
-    def add(self, row: StageRow, now: datetime) -> None:
-        self.orders.add(row.instance_id)
-        if row.state == "open":
-            self.open += 1
-            if row.due_at is not None and row.due_at < now:
-                self.open_overdue += 1
-            return
-        self.seconds.append(row.seconds)
-        verdict = row.on_time
-        if verdict is None:
-            self.without_limit += 1
-        elif verdict:
-            self.on_time += 1
-        else:
-            self.breached += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        completed = len(self.seconds)
-        orders = len(self.orders)
-        return {
-            "group": self.key, "name": self.name, "orders": orders,
-            "stages_completed": completed, "on_time": self.on_time,
-            "breached": self.breached, "without_limit": self.without_limit,
-            "on_time_rate": ratio(self.on_time, self.on_time + self.breached),
-            "open": self.open, "open_overdue": self.open_overdue,
-            "duration_p50": percentile(self.seconds, 0.50),
-            "duration_p90": percentile(self.seconds, 0.90),
-            "duration_p95": percentile(self.seconds, 0.95),
-            "urges_per_order": ratio(self.urges, orders),
-            "transfers_per_order": ratio(self.transfers, orders),
-        }
-
-
-def stage_rows(session: Session, start: datetime, end: datetime) -> list[StageRow]:
-    """Stages completed in [start, end), and stages open now that opened before end."""
-    query = (
-        select(HumanTask.instance_id, HumanTask.definition_key, HumanTask.stage,
-               HumanTask.stage_name, HumanTask.department, HumanTask.state,
-               HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at,
-               WorkOrder.category)
-        .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
-        .where(or_(
-            and_(HumanTask.state == "completed", HumanTask.completed_at >= start,
-                 HumanTask.completed_at < end),
-            and_(HumanTask.state == "open", HumanTask.created_at < end)))
-        .order_by(HumanTask.created_at, HumanTask.id)
-    )
-    return [StageRow(*row) for row in session.execute(query)]
+def _group_key(group_by: str):
+    return {"department": HumanTask.department, "stage": HumanTask.stage,
+            "flow": HumanTask.definition_key,
+            "category": func.coalesce(WorkOrder.category, NO_CATEGORY)}[group_by]
 
 
 def timeliness(session: Session, start: datetime, end: datetime, group_by: str,
@@ -122,77 +41,116 @@ def timeliness(session: Session, start: datetime, end: datetime, group_by: str,
     """The report: a row per group and a total. `names(group_by, key)` labels a group."""
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by is one of {', '.join(GROUPINGS)}")
-    rows = stage_rows(session, start, end)
-    events = list(session.execute(
-        select(TimelineEvent.instance_id, TimelineEvent.type, TimelineEvent.stage,
-               TimelineEvent.department, TimelineEvent.detail)
-        .where(TimelineEvent.type.in_((URGED, TRANSFERRED)), TimelineEvent.at >= start,
-               TimelineEvent.at < end)))
-    key_of = _KEYS[group_by]
-    groups: dict[str, GroupStats] = {}
-    total = GroupStats("total", "All")
-    for row in rows:
-        key = key_of(row)
-        group = groups.setdefault(key, GroupStats(key, names(group_by, key) or key))
-        group.add(row, now)
-        total.add(row, now)
-    order_keys = _order_keys(rows, key_of)
-    for instance_id, kind, stage, department, detail in events:
-        counted = "urges" if kind == URGED else "transfers"
-        if instance_id in total.orders:
-            setattr(total, counted, getattr(total, counted) + 1)
-        for key in _event_keys(group_by, kind, stage, department, detail or {},
-                               order_keys.get(instance_id, set())):
-            group = groups.get(key)
-            if group is not None and instance_id in group.orders:
-                setattr(group, counted, getattr(group, counted) + 1)
+    key = _group_key(group_by)
+    completed = and_(HumanTask.state == "completed", HumanTask.completed_at >= start,
+                     HumanTask.completed_at < end)
+    # Each term on its own index (state, completed_at; state first): the databases
+    # then read only the window, not every stage ever.
+    open_at_end = or_(
+        and_(HumanTask.state == "open", HumanTask.created_at < end),
+        and_(HumanTask.state == "completed", HumanTask.completed_at >= end,
+             HumanTask.created_at < end))
+    overdue_by = min(end, now)
+
+    def counted(condition) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    figures = [
+        func.count(func.distinct(HumanTask.instance_id)),
+        counted(completed),
+        counted(and_(completed, HumanTask.due_at.is_not(None),
+                     HumanTask.completed_at <= HumanTask.due_at)),
+        counted(and_(completed, HumanTask.due_at.is_not(None),
+                     HumanTask.completed_at > HumanTask.due_at)),
+        counted(and_(completed, HumanTask.due_at.is_(None))),
+        counted(open_at_end),
+        counted(and_(open_at_end, HumanTask.due_at < overdue_by)),
+    ]
+    base = (select().select_from(HumanTask)
+            .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
+            .where(or_(completed, open_at_end)))
+    rows = {group: _row(group, names(group_by, group) or group, *values)
+            for group, *values in session.execute(base.add_columns(key, *figures)
+                                                  .group_by(key))}
+    total = _row("total", "All", *session.execute(base.add_columns(*figures)).one())
+    _add_percentiles(session, key, completed, rows, total)
+    _add_events(session, group_by, start, end, rows, total)
     return {"from": start, "to": end, "group_by": group_by,
-            "groups": [groups[key].as_dict() for key in sorted(groups)],
-            "total": total.as_dict()}
+            "groups": [rows[group] for group in sorted(rows)], "total": total}
+
+
+def _row(group: str, name: str, orders, completed, on_time, breached, without_limit, open_,
+         open_overdue) -> dict[str, Any]:
+    return {"group": group, "name": name, "orders": orders or 0,
+            "stages_completed": completed or 0, "on_time": on_time or 0,
+            "breached": breached or 0, "without_limit": without_limit or 0,
+            "on_time_rate": ratio(on_time or 0, (on_time or 0) + (breached or 0)),
+            "open": open_ or 0, "open_overdue": open_overdue or 0,
+            "urges": 0, "transfers": 0}
+
+
+def _add_percentiles(session: Session, key, completed, rows: dict, total: dict) -> None:
+    seconds: dict[str, list[float]] = defaultdict(list)
+    everything: list[float] = []
+    query = (select(key, HumanTask.created_at, HumanTask.completed_at)
+             .select_from(HumanTask)
+             .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
+             .where(completed).execution_options(yield_per=STREAM_ROWS))
+    for group, opened, closed in session.execute(query):
+        held = (closed - opened).total_seconds()
+        seconds[group].append(held)
+        everything.append(held)
+    for group, row in [*rows.items(), ("total", total)]:
+        values = everything if row is total else seconds.get(group, [])
+        for share in (50, 90, 95):
+            row[f"duration_p{share}"] = percentile(values, share / 100)
+
+
+def _add_events(session: Session, group_by: str, start: datetime, end: datetime,
+                rows: dict, total: dict) -> None:
+    """Urges per order count for the departments (stages) that received them, transfers
+    for the one that made them; by flow or category, for the order's own."""
+    query = (select(TimelineEvent.type, TimelineEvent.stage, TimelineEvent.department,
+                    TimelineEvent.detail, ProcessInstance.definition_key,
+                    func.coalesce(WorkOrder.category, NO_CATEGORY))
+             .join(ProcessInstance, ProcessInstance.id == TimelineEvent.instance_id)
+             .outerjoin(WorkOrder, WorkOrder.instance_id == TimelineEvent.instance_id)
+             .where(TimelineEvent.type.in_((URGED, TRANSFERRED)), TimelineEvent.at >= start,
+                    TimelineEvent.at < end))
+    for kind, stage, department, detail, flow, category in session.execute(query):
+        counter = "urges" if kind == URGED else "transfers"
+        total[counter] += 1
+        detail = detail or {}
+        groups = {
+            "department": detail.get("to_departments", []) if kind == URGED else [department],
+            "stage": detail.get("to_stages", []) if kind == URGED else [stage],
+            "flow": [flow], "category": [category],
+        }[group_by]
+        for group in groups:
+            if group in rows:
+                rows[group][counter] += 1
+    for row in [*rows.values(), total]:
+        row["urges_per_order"] = ratio(row.pop("urges"), row["orders"])
+        row["transfers_per_order"] = ratio(row.pop("transfers"), row["orders"])
 
 
 def daily_on_time(session: Session, start: datetime, end: datetime,
                   zone: tzinfo) -> dict[str, list[tuple[date, float | None, int]]]:
     """Per department, per local day of [start, end): (day, on-time rate, stages
     completed with a limit that day)."""
-    days: list[date] = []
-    day = start.astimezone(zone).date()
-    while datetime.combine(day, datetime.min.time(), zone) < end:
+    days, day = [], start.astimezone(zone).date()
+    while datetime(day.year, day.month, day.day, tzinfo=zone) < end:
         days.append(day)
-        day = date.fromordinal(day.toordinal() + 1)
+        day += timedelta(days=1)
     counts: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for row in stage_rows(session, start, end):
-        if row.state != "completed" or row.on_time is None:
-            continue
-        tally = counts[row.department][row.completed_at.astimezone(zone).date()]
-        tally[0] += row.on_time
+    query = (select(HumanTask.department, HumanTask.completed_at, HumanTask.due_at)
+             .where(HumanTask.state == "completed", HumanTask.completed_at >= start,
+                    HumanTask.completed_at < end, HumanTask.due_at.is_not(None))
+             .execution_options(yield_per=STREAM_ROWS))
+    for department, completed_at, due_at in session.execute(query):
+        tally = counts[department][completed_at.astimezone(zone).date()]
+        tally[0] += completed_at <= due_at
         tally[1] += 1
     return {department: [(d, ratio(*by_day[d]) if d in by_day else None,
                           by_day[d][1] if d in by_day else 0) for d in days]
             for department, by_day in sorted(counts.items())}
-
-
-_KEYS: dict[str, Callable[[StageRow], str]] = {
-    "department": lambda row: row.department,
-    "stage": lambda row: row.stage,
-    "flow": lambda row: row.flow,
-    "category": lambda row: row.category or NO_CATEGORY,
-}
-
-
-def _order_keys(rows: Iterable[StageRow], key_of) -> dict[str, set[str]]:
-    keys: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        keys[row.instance_id].add(key_of(row))
-    return keys
-
-
-def _event_keys(group_by: str, kind: str, stage: str | None, department: str | None,
-                detail: dict, order_keys: set[str]) -> Iterable[str]:
-    """The groups an urge or a transfer counts for: a department the urges it received
-    and the transfers it made, a stage likewise; a flow or category its orders' own."""
-    if group_by == "department":
-        return detail.get("to_departments", []) if kind == URGED else [department]
-    if group_by == "stage":
-        return detail.get("to_stages", []) if kind == URGED else [stage]
-    return order_keys

@@ -1,8 +1,9 @@
-"""Hotspot alerts, and the work order's content for keyword hotspots
+"""Hotspot alerts, the work order's content for keyword hotspots, and indexes for the
+reports (timeline entries by type and time, stages by completion)
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-23 17:36:54.957413
+Create Date: 2026-11-23 18:26:01.813999
 
 """
 from alembic import op
@@ -31,15 +32,20 @@ def upgrade():
     sa.Column('business_key', sa.String(length=200), nullable=False),
     sa.Column('instance_id', sa.String(length=36), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('rule', 'key', 'window_start')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('hotspot_alerts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hotspot_alerts_raised_at'), ['raised_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hotspot_alerts_window_start'), ['window_start'], unique=False)
+        batch_op.create_index('ix_hotspot_alerts_recent', ['rule', 'key', 'raised_at'], unique=False)
+
+    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_human_tasks_completed', ['state', 'completed_at'], unique=False)
+
+    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
+        batch_op.create_index('ix_timeline_type_at', ['type', 'at'], unique=False)
 
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('content', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('content', sa.Text(), server_default='', nullable=False))
 
     # ### end Alembic commands ###
 
@@ -49,8 +55,14 @@ def downgrade():
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.drop_column('content')
 
+    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_timeline_type_at')
+
+    with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_completed')
+
     with op.batch_alter_table('hotspot_alerts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hotspot_alerts_window_start'))
+        batch_op.drop_index('ix_hotspot_alerts_recent')
         batch_op.drop_index(batch_op.f('ix_hotspot_alerts_raised_at'))
 
     op.drop_table('hotspot_alerts')

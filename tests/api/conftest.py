@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, insert, select, text
 
 from api import create_app, prepare_database, process_engine
-from api.auth import create_token
+from api.auth import ApiToken, create_token
 from api.extensions import db
 from engine import SimulatedClock
+from engine.models import DecisionDefinition, ProcessDefinition
 from tests.conftest import ROOT
 from tests.databases import empty_all_tables
 from tests.orders import SUBMISSION
@@ -129,8 +131,48 @@ def build_app(database_url: str, clock):
         prepare_database(app, upgrade=True)
         return app, dict(tokens)
     app = _create(database_url, clock)
+    if database_url.startswith("postgresql"):
+        empty = _is_empty(app)
+        if empty and _POSTGRES_SNAPSHOT:
+            # An emptied PostgreSQL database gets the rows deploying and token-making
+            # wrote the first time, instead of doing it all again.
+            _restore(app, _POSTGRES_SNAPSHOT)
+            prepare_database(app, upgrade=True)
+            return app, dict(_POSTGRES_SNAPSHOT["tokens"])
+        prepare_database(app, upgrade=True)
+        tokens = _create_tokens(app, clock)
+        if empty:
+            _POSTGRES_SNAPSHOT.update(_rows(app), tokens=tokens)
+        return app, tokens
     prepare_database(app, upgrade=True)
     return app, _create_tokens(app, clock)
+
+
+# What a build writes to an empty PostgreSQL database: the deployed definitions and the
+# tokens (rows by table name), and the tokens themselves.
+_POSTGRES_SNAPSHOT: dict[str, Any] = {}
+_SNAPSHOT_MODELS = (ProcessDefinition, DecisionDefinition, ApiToken)
+
+
+def _is_empty(app) -> bool:
+    with process_engine(app).reading() as session:
+        return session.scalar(select(func.count()).select_from(ProcessDefinition)) == 0
+
+
+def _rows(app) -> dict[str, list[dict]]:
+    with process_engine(app).reading() as session:
+        return {model.__tablename__: [
+            {column.key: getattr(row, column.key) for column in model.__mapper__.column_attrs}
+            for row in session.scalars(select(model))] for model in _SNAPSHOT_MODELS}
+
+
+def _restore(app, snapshot: dict[str, Any]) -> None:
+    with process_engine(app).sessions() as session, session.begin():
+        for model in _SNAPSHOT_MODELS:
+            table = model.__tablename__
+            session.execute(insert(model), snapshot[table])
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
 
 
 def _create(database_url: str, clock):

@@ -142,7 +142,7 @@ def test_the_daily_on_time_chart_opens(client, small_history):
     svg = report(client, "on-time-daily", format="svg", **window)
     assert svg.headers["Content-Type"] == "image/svg+xml; charset=utf-8"
     root = etree.fromstring(svg.get_data(), etree.XMLParser(resolve_entities=False))
-    assert root.tag.endswith("svg") and "network_operations" in svg.get_data(as_text=True)
+    assert root.tag.endswith("svg") and "Network operations (网络部)" in svg.get_data(as_text=True)
     assert not root.xpath("//*[local-name()='script'][@href or @*[local-name()='href']]")
     csv_rows = rows(report(client, "on-time-daily", format="csv", **window))
     assert {(r["day"], r["on_time_rate"]) for r in csv_rows
@@ -211,3 +211,77 @@ def test_a_work_order_shows_each_departments_time_against_its_limit(
     assert (handle["held_seconds"], handle["limit"], handle["within_limit"]) == (
         150 * 60, "PT2H", False)
     assert ORDER["category"] == client.order(small_history[0])["category"]
+
+
+@pytest.mark.parametrize("query", [
+    {"from": "0001-01-01", "to": "0001-01-05"}, {"to": "0001-01-05"},
+    {"from": "9999-12-01", "to": "9999-12-31T23:00:00+00:00"},
+    {"from": "2026-03-01T08:00:00"},  # no zone
+])
+@pytest.mark.parametrize("path", ["timeliness", "hotspots", "on-time-daily"])
+def test_dates_out_of_range_are_422(client, path, query):
+    response = client.get(f"/api/v1/reports/{path}", "manager", query_string=query)
+    assert response.status_code == 422, response.get_json()
+    assert {e["field"] for e in response.json["errors"]} <= {"query.from", "query.to"}
+
+
+def test_the_cli_checks_its_window_as_the_api_does(app):
+    runner = app.test_cli_runner()
+    for args in (["--from", "1990-01-01"], ["--from", "2026-01-01", "--to", "2027-06-01"]):
+        result = runner.invoke(args=["report", "timeliness", *args])
+        assert result.exit_code != 0
+        assert "outside the years" in result.output or "at most 400 days" in result.output
+
+
+def test_one_burst_across_the_hour_raises_one_alert(client, api_clock):
+    api_clock.advance(50 * MINUTE)  # 08:50
+    for _ in range(10):
+        client.submit(**RING_BACK_COPY)
+        api_clock.advance(MINUTE)
+    api_clock.advance(MINUTE)  # 09:01
+    client.submit(**RING_BACK_COPY)
+    [alert] = report(client, "hotspots").get_json()["alerts"]
+    assert alert["raised_at"] == "2026-03-02T08:59:00+00:00"
+    # A burst an hour after the last alert raises a new one.
+    api_clock.advance(timedelta(hours=1))
+    client.submit(**RING_BACK_COPY)
+    assert len(report(client, "hotspots").get_json()["alerts"]) == 1
+    for _ in range(9):
+        client.submit(**RING_BACK_COPY)
+    assert len(report(client, "hotspots").get_json()["alerts"]) == 2
+
+
+def test_keywords_match_whatever_the_case_in_any_script(client, app, api_clock):
+    from engine.settings import HotspotRule
+
+    rules = (HotspotRule("anger", 3, timedelta(hours=1), keywords=("Ärger",)),)
+    work_orders = app.extensions["work_orders"]
+    app.extensions["work_orders"].settings = type(work_orders.settings)(
+        work_orders.settings.work_orders, work_orders.settings.assessment, rules)
+    for content in ("großer ärger", "ÄRGER wieder", "noch mehr ärger"):
+        client.submit(content=content)
+    [alert] = report(client, "hotspots").get_json()["alerts"]
+    assert (alert["rule"], alert["count"]) == ("anger", 3)
+
+
+def test_the_at_risk_csv_has_every_row(client, api_clock, engine):
+    for _ in range(25):
+        client.submit()
+    api_clock.advance(timedelta(minutes=30))
+    assert report(client, "at-risk").get_json()["total"] == 25
+    assert len(rows(report(client, "at-risk", format="csv"))) == 25
+
+
+def test_intakes_racing_to_the_threshold_raise_exactly_one_alert(client, app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def submit(n):
+        with app.test_client() as http:
+            return http.post("/api/v1/work-orders", json={**ORDER, **RING_BACK_COPY},
+                             headers={"Authorization": f"Bearer {client.tokens['crm']}"})
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        responses = list(pool.map(submit, range(10)))
+    assert sorted(r.status_code for r in responses) == [201] * 10
+    [alert] = report(client, "hotspots").get_json()["alerts"]
+    assert alert["count"] == 10
