@@ -9,7 +9,9 @@ from engine import ProcessEngine, SimulatedClock, create_schema, make_engine, ma
 from tests.databases import (
     ON_POSTGRES,
     TEST_DATABASE_URL,
+    WORKER,
     create_extra_database,
+    create_worker_database,
     drop_database,
     empty_all_tables,
     migrate,
@@ -28,11 +30,16 @@ def clock() -> SimulatedClock:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres() -> str | None:
+def migrated_postgres():
     if not ON_POSTGRES:
-        return None
+        yield None
+        return
+    if WORKER:
+        create_worker_database()
     migrate(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    yield TEST_DATABASE_URL
+    if WORKER:
+        drop_database(TEST_DATABASE_URL)
 
 
 @pytest.fixture

@@ -9,8 +9,17 @@ from sqlalchemy import make_url, text
 
 from engine.database import make_engine, normalize_database_url
 
-TEST_DATABASE_URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
-ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+GIVEN_DATABASE_URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
+ON_POSTGRES = GIVEN_DATABASE_URL.startswith("postgresql")
+# Tests run in parallel (pytest-xdist): each worker has a database of its own next to
+# the one given, named after it (test_db_gw0, ...), created at the start of its session.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+TEST_DATABASE_URL = (
+    make_url(GIVEN_DATABASE_URL).set(
+        database=f"{make_url(GIVEN_DATABASE_URL).database}_{WORKER}"
+    ).render_as_string(hide_password=False)
+    if ON_POSTGRES and WORKER else GIVEN_DATABASE_URL
+)
 _extra = itertools.count(1)
 
 
@@ -40,6 +49,12 @@ def empty_all_tables(url: str) -> None:
         engine.dispose()
 
 
+def create_worker_database() -> None:
+    """This worker's own database, empty (dropped first if a crashed run left it)."""
+    name = make_url(TEST_DATABASE_URL).database
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
 def create_extra_database(*, migrated: bool = True) -> str:
     """A new PostgreSQL database next to the test database (migrated unless asked not)."""
     url = make_url(TEST_DATABASE_URL)
@@ -56,7 +71,7 @@ def drop_database(url: str) -> None:
 
 
 def _admin(*statements: str) -> None:
-    url = make_url(TEST_DATABASE_URL).set(database="postgres")
+    url = make_url(GIVEN_DATABASE_URL).set(database="postgres")
     engine = make_engine(url.render_as_string(hide_password=False),
                          isolation_level="AUTOCOMMIT")
     try:
