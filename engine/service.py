@@ -12,7 +12,7 @@ import copy
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,6 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -53,25 +52,16 @@ from .errors import (
     TaskNotFound,
     TaskNotOpen,
 )
-from .escalation import LADDER_KEY, LIMIT_KINDS, Rung, rung_due, rungs_of
 from .expressions import (
     RestrictedScriptEngine,
     add_department_seconds,
     department_of,
-    department_seconds_used,
-    note_thrown,
-    parse_duration,
 )
 from .forms import FORM_PROPERTY, FieldError, FormValidationError, validate_form_data, with_defaults
 from .inspection import (
-    OVERDUE_CODES,
-    OpenStage,
-    WaitingTimer,
-    attached_stage,
-    escalation_code,
-    open_stages,
     waiting_timers,
 )
+from .ladder import RUNG, Ladder
 from .migration import apply_migration, plan_migration
 from .models import (
     DecisionDefinition,
@@ -84,7 +74,8 @@ from .models import (
     TimelineEvent,
     Timer,
 )
-from .notifications import Audience, mark_read, notify, recipients, visible_notification
+from .notifications import mark_read, visible_notification
+from .order_events import record_thrown_events
 from .queries import (
     InstanceFilter,
     NotificationFilter,
@@ -106,16 +97,13 @@ from .specs import (
     find_decision,
     find_definition,
 )
+from .step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso
 
 log = logging.getLogger(__name__)
 
-SYSTEM_ACTOR = "system"
-# Workflow data: "lane/department" pairs whose department total has lapsed.
-LAPSED_LANES_KEY = "lapsed_department_lanes"
 # Form field whose text becomes the reason of the order event a completion causes.
 REASON_FIELD = "reason"
 SUMMARY_VALUE_LENGTH = 80
-RUNG = "rung"  # Timer.kind of the escalation ladder's rows
 SUPERVISOR_VARIABLE = "supervisor_department"  # the Supervisor lane's department
 
 
@@ -123,56 +111,6 @@ SUPERVISOR_VARIABLE = "supervisor_department"  # the Supervisor lane's departmen
 class StartResult:
     instance_id: str
     created: bool  # False when an identical earlier start is returned
-
-
-@dataclass(frozen=True)
-class _Acting:
-    """Who caused a step (a completion, an urge), for the order events it throws."""
-
-    actor: str
-    department: str | None
-    stage: str | None = None
-    reason: str | None = None
-
-
-@dataclass
-class _Step:
-    """What one unit of work on one instance has in hand."""
-
-    session: Session
-    instance: ProcessInstance
-    workflow: BpmnWorkflow
-    parsed: ParsedProcess
-    now: datetime
-    escalations: list[Task] = field(default_factory=list)
-    timers_fired: int = 0
-    timer_actor: str | None = None  # the worker firing timers in this step, if any
-    acting: _Acting | None = None
-    opened: list[HumanTask] = field(default_factory=list)  # stages opened in this step
-    # What the workflow shows after its latest run (read once; the tree walk is costly).
-    stages: list[OpenStage] = field(default_factory=list)
-    timers: list[WaitingTimer] = field(default_factory=list)
-
-    def observe(self) -> None:
-        self.stages = open_stages(self.workflow)
-        self.timers = waiting_timers(self.workflow)
-
-    @property
-    def holders(self) -> list[str]:
-        """The departments holding the order's open stages."""
-        return sorted({stage.department for stage in self.stages})
-
-    def limit_timers(self) -> dict[tuple[str, str], WaitingTimer]:
-        """The waiting stage-limit and department-total timers by (stage id, kind)."""
-        return {(str(timer.stage_task.id), timer.kind): timer for timer in self.timers
-                if timer.kind in LIMIT_KINDS and timer.stage_task is not None}
-
-    def note_completed(self, task: Task) -> None:
-        code = escalation_code(task.task_spec)
-        if code is not None:
-            # Counted at once: a gateway later in this same run may ask how often.
-            note_thrown(self.workflow, code)
-            self.escalations.append(task)
 
 
 class ProcessEngine:
@@ -192,7 +130,7 @@ class ProcessEngine:
         # are told of breaches; without it, any id goes and management is told.
         self.directory = directory
         self._script_engine = RestrictedScriptEngine()
-        self._ladders: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
+        self._ladder = Ladder(self.specs, directory)
 
     # ----------------------------------------------------------------- deployment
 
@@ -311,8 +249,8 @@ class ProcessEngine:
                 session.flush()
                 if on_create is not None:
                     on_create(session, instance)
-                step = _Step(session, instance, workflow, parsed, now)
-                self._record(step, "started", actor=actor, detail={
+                step = Step(session, instance, workflow, parsed, now)
+                step.record("started", actor=actor, detail={
                     "definition_version": definition.version, "data": _summary(variables),
                 })
                 self._advance(step)
@@ -337,7 +275,7 @@ class ProcessEngine:
             if human.assignee is not None:
                 raise TaskClaimedByOther(task_id, human.assignee)
             human.assignee = actor
-            self._append_timeline(session, human.instance_id, "claimed", now, actor=actor,
+            append_timeline(session, human.instance_id, "claimed", now, actor=actor,
                                   stage=human.stage, department=human.department)
             return human
 
@@ -354,7 +292,7 @@ class ProcessEngine:
                 raise TaskClaimedByOther(task_id, human.assignee)
             previous = human.assignee
             human.assignee = None
-            self._append_timeline(session, human.instance_id, "unclaimed", now, actor=actor,
+            append_timeline(session, human.instance_id, "unclaimed", now, actor=actor,
                                   stage=human.stage, department=human.department,
                                   detail={"previous_assignee": previous})
             return human
@@ -389,7 +327,7 @@ class ProcessEngine:
             add_department_seconds(step.workflow, task.task_spec.lane, human.department,
                                    (now - human.created_at).total_seconds())
             reason = data.get(REASON_FIELD)
-            step.acting = _Acting(actor, human.department, human.stage,
+            step.acting = Acting(actor, human.department, human.stage,
                                   reason if isinstance(reason, str) else None)
             task.data.update(copy.deepcopy(data))
             self._run(step, task.run)
@@ -397,12 +335,12 @@ class ProcessEngine:
             human.completed_at = now
             human.completed_by = actor
             held = (now - human.created_at).total_seconds()
-            self._record(step, "completed", actor=actor, stage=human.stage,
+            step.record("completed", actor=actor, stage=human.stage,
                          department=human.department, detail={
                              "data": _summary(data),
                              "duration_seconds": held,
                              "limit": human.stage_limit,
-                             "due_at": _iso(human.due_at),
+                             "due_at": iso(human.due_at),
                              "overdue": human.due_at is not None and now > human.due_at,
                          })
             self._advance(step)
@@ -433,10 +371,10 @@ class ProcessEngine:
                 raise NotWaitingForMessage(instance_id, name)
             if not _waits_for_message(step.workflow, name):
                 raise NotWaitingForMessage(instance_id, name)
-            step.acting = _Acting(actor or SYSTEM_ACTOR, department, reason=reason)
+            step.acting = Acting(actor or SYSTEM_ACTOR, department, reason=reason)
             event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
             self._run(step, lambda: step.workflow.send_event(event))
-            self._record(step, "message_received", actor=actor,
+            step.record("message_received", actor=actor,
                          detail={"name": name, "data": _summary(payload)})
             self._advance(step)
             self._save(step)
@@ -541,7 +479,7 @@ class ProcessEngine:
             step.parsed = target
             step.instance.definition_id = target_definition.id
             step.instance.definition_version = target_definition.version
-            self._record(step, "migrated", actor=actor, detail={
+            step.record("migrated", actor=actor, detail={
                 "from_version": report["from_version"], "to_version": report["to_version"],
                 "mapped_tasks": plan.mapped_tasks, "dropped_tasks": plan.dropped_tasks})
             self._advance(step)
@@ -741,7 +679,7 @@ class ProcessEngine:
                     raise
                 raise Busy(str(err.orig).splitlines()[0]) from None
 
-    def _load(self, session: Session, instance_id: str, now: datetime) -> _Step:
+    def _load(self, session: Session, instance_id: str, now: datetime) -> Step:
         instance = session.get(ProcessInstance, instance_id, with_for_update=True)
         if instance is None:
             raise InstanceNotFound(instance_id)
@@ -749,7 +687,7 @@ class ProcessEngine:
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         # The script engine is not serialized: attach the restricted one on every load.
         workflow.script_engine = self._script_engine
-        return _Step(session, instance, workflow, parsed, now)
+        return Step(session, instance, workflow, parsed, now)
 
     def _parsed(self, session: Session, definition_id: int) -> ParsedProcess:
         """A version's parsed spec; its row (with the large serialized spec) is read only
@@ -759,7 +697,7 @@ class ProcessEngine:
             parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
         return parsed
 
-    def _advance(self, step: _Step) -> None:
+    def _advance(self, step: Step) -> None:
         """Fire timers due by now, run automatic steps, and bring the records in line."""
 
         def run_engine() -> None:
@@ -773,18 +711,18 @@ class ProcessEngine:
             Timer.instance_id == step.instance.id, Timer.state == "pending",
         ).order_by(Timer.due_at, Timer.id)))
         self._sync_timers(step, [row for row in pending if row.kind != RUNG])
-        self._record_thrown_events(step)
-        self._sync_rungs(step, [row for row in pending if row.kind == RUNG])
+        record_thrown_events(step)
+        self._ladder.sync(step, [row for row in pending if row.kind == RUNG])
         self._record_end(step)
 
-    def _run(self, step: _Step, action) -> None:
+    def _run(self, step: Step, action) -> None:
         with spiff_time(FixedClock(step.now)):
             try:
                 action()
             except SpiffWorkflowException as err:
                 raise InstanceFailed(f"instance {step.instance.id}: {err}") from err
 
-    def _save(self, step: _Step) -> None:
+    def _save(self, step: Step) -> None:
         instance = step.instance
         instance.state = dump_workflow(step.workflow)
         instance.variables = _process_variables(step.workflow)
@@ -793,7 +731,7 @@ class ProcessEngine:
 
     # ------------------------------------------------------------- record keeping
 
-    def _sync_human_tasks(self, step: _Step) -> None:
+    def _sync_human_tasks(self, step: Step) -> None:
         session, instance = step.session, step.instance
         stages = {str(stage.task.id): stage for stage in step.stages}
         limits = step.limit_timers()
@@ -806,7 +744,7 @@ class ProcessEngine:
             gone = task_id not in stages
             if gone and _task_state(step.workflow, task_id) != TaskState.COMPLETED:
                 row.state = "cancelled"
-                self._record(step, "task_cancelled", stage=row.stage, department=row.department)
+                step.record("task_cancelled", stage=row.stage, department=row.department)
         for task_id, stage in stages.items():
             timer = limits.get((task_id, "stage"))
             department_timer = limits.get((task_id, "department"))
@@ -828,12 +766,12 @@ class ProcessEngine:
             )
             session.add(row)
             step.opened.append(row)
-            self._record(step, "task_ready", stage=stage.stage, department=stage.department,
+            step.record("task_ready", stage=stage.stage, department=stage.department,
                          detail={"form": stage.form, "limit": limit,
-                                 "due_at": _iso(timer.due_at) if timer else None,
+                                 "due_at": iso(timer.due_at) if timer else None,
                                  "department_limit": row.department_limit})
 
-    def _sync_timers(self, step: _Step, rows: list[Timer]) -> None:
+    def _sync_timers(self, step: Step, rows: list[Timer]) -> None:
         """Bring the pending limit-timer `rows` in line with the workflow's timers."""
         session, instance = step.session, step.instance
         waiting = {str(timer.task.id): timer for timer in step.timers}
@@ -848,10 +786,10 @@ class ProcessEngine:
             fired = timer is not None or _timer_fired(step.workflow, timer_id)
             if fired:
                 step.timers_fired += 1
-                self._record(step, "timer_fired", actor=step.timer_actor,
+                step.record("timer_fired", actor=step.timer_actor,
                              stage=row.stage, department=row.department,
                              detail={"timer": row.element_id, "kind": row.kind,
-                                     "due_at": _iso(row.due_at)})
+                                     "due_at": iso(row.due_at)})
             if timer is not None:  # a cycle timer fired and now waits for its next turn
                 row.due_at = timer.due_at
             else:
@@ -872,197 +810,18 @@ class ProcessEngine:
                 due_at=timer.due_at, applied_limit=timer.limit(), state="pending",
             ))
 
-    def _record_thrown_events(self, step: _Step) -> None:
-        """Turn the escalations the diagram threw into records: a lapsed limit, or an
-        order event (a transfer, a send-back, an urge, ...) whose code names it."""
-        thrown, step.escalations = step.escalations, []
-        step.workflow.get_events()  # uncaught events were collected as they ran; drop the copies
-        for task in thrown:
-            code = escalation_code(task.task_spec)
-            kind = OVERDUE_CODES.get(code)
-            origin = task.parent
-            stage_task = attached_stage(origin) if origin is not None and kind else None
-            if stage_task is not None:
-                self._record_lapse(step, code, kind, origin, stage_task)
-            else:
-                self._record_order_event(step, code, task)
-
-    def _record_lapse(self, step: _Step, code: str, kind: str, timer: Task,
-                      stage_task: Task) -> None:
-        department = department_of(stage_task)
-        if kind == "department" and self._lapse_already_recorded(step, stage_task, department):
-            return  # one lapse per department total per order
-        detail = {
-            "kind": kind,
-            "limit": WaitingTimer(timer, timer.task_spec.bpmn_id, kind, step.now,
-                                  stage_task).limit(),
-            "due_at": timer.internal_data.get("event_value"),
-            "stage_name": stage_task.task_spec.bpmn_name,
-            "lane": stage_task.task_spec.lane,
-        }
-        stage = stage_task.task_spec.bpmn_id
-        self._record(step, code, stage=stage, department=department, detail=detail)
-        step.session.add(OutboxEvent(
-            instance_id=step.instance.id, type=code, created_at=step.now,
-            payload={"instance_id": step.instance.id,
-                     "business_key": step.instance.business_key,
-                     "process": step.instance.definition_key,
-                     "stage": stage, "department": department, **detail},
-        ))
-
-    @staticmethod
-    def _lapse_already_recorded(step: _Step, stage_task: Task, department: str) -> bool:
-        """Whether this department's total in this lane already lapsed in this order (the
-        budget is per lane and department: one department may hold two lanes, and a
-        department that takes a transfer starts a budget of its own)."""
-        lapsed = step.workflow.data.setdefault(LAPSED_LANES_KEY, [])
-        lane = stage_task.task_spec.lane or ""
-        budget = f"{lane}/{department}"
-        if budget in lapsed or lane in lapsed:  # a bare lane: recorded before transfers
-            return True
-        lapsed.append(budget)
-        return False
-
-    def _record_order_event(self, step: _Step, code: str, task: Task) -> None:
-        """An order event: on the timeline under its code, queued in the outbox, and told
-        to the departments that hold the order now (other than the one that acted)."""
-        acting = step.acting
-        holders = step.holders
-        stages = sorted({stage.stage for stage in step.stages})
-        # The escalation's own name ("Order transferred") reads better than the event's.
-        name = (getattr(task.task_spec.event_definition, "name", None)
-                or task.task_spec.bpmn_name or code)
-        detail = {"event_name": name, "to_departments": holders, "to_stages": stages}
-        if acting is not None:
-            detail.update({"from_department": acting.department, "reason": acting.reason})
-        detail = {k: v for k, v in detail.items() if v is not None}
-        event_type = code[:50]
-        department = acting.department if acting else None
-        stage = acting.stage if acting else None
-        actor = acting.actor if acting else step.timer_actor
-        self._record(step, event_type, actor=actor, stage=stage, department=department,
-                     detail=detail)
-        instance = step.instance
-        step.session.add(OutboxEvent(
-            instance_id=instance.id, type=event_type, created_at=step.now,
-            payload={"instance_id": instance.id, "business_key": instance.business_key,
-                     "process": instance.definition_key, "stage": stage,
-                     "department": department, **detail}))
-        told = [h for h in holders if h != department]
-        by = f" by {department}" if department else ""
-        why = f": {acting.reason}" if acting and acting.reason else ""
-        notify(step.session, instance, told, event=event_type, now=step.now, stage=stage,
-               department=department, detail=detail,
-               message=f"Order {instance.business_key}: {name}{by}{why}")
-
-    # ------------------------------------------------------------ escalation ladder
-
-    def _sync_rungs(self, step: _Step, pending: list[Timer]) -> None:
-        """Schedule the ladder's rungs for stages opened in this step, cancel the
-        `pending` ones of stages that closed, and fire those due on stages still open."""
-        open_ids = {str(stage.task.id) for stage in step.stages}
-        for row in pending:
-            if row.task_id not in open_ids:
-                row.state, row.lease_owner, row.lease_expires_at = "cancelled", None, None
-            elif row.due_at < step.now:
-                self._fire_rung(step, row)
-        opened, step.opened = step.opened, []
-        if opened:
-            self._schedule_rungs(step, [row for row in opened if row.id in open_ids])
-
-    def _schedule_rungs(self, step: _Step, opened: list[HumanTask]) -> None:
-        ladder = self._ladder(step.session)
-        if not ladder:
-            return
-        limits = step.limit_timers()
-        for human in opened:
-            for kind in ("stage", "department"):
-                timer = limits.get((human.id, kind))
-                limit = timer.limit() if timer else None
-                if limit is None:
-                    continue
-                used = timedelta(0)
-                if kind == "department":
-                    used = timedelta(seconds=department_seconds_used(
-                        step.workflow, human.lane, human.department))
-                for rung in ladder.get(kind, []):
-                    due = rung_due(rung, human.created_at, parse_duration(limit), used)
-                    if due is not None:
-                        step.session.add(_rung_timer(step.instance.id, human, kind, limit,
-                                                     rung, due))
-
-    def _fire_rung(self, step: _Step, row: Timer) -> None:
-        human = step.session.get(HumanTask, row.task_id)
-        department = human.department if human is not None else row.department
-        stage_name = human.stage_name if human is not None else row.stage
-        detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
-                  "due_at": _iso(row.due_at), "stage_name": stage_name}
-        audience = Audience(department, step.instance.variables.get("acceptance_department"),
-                            tuple(step.holders))
-        told = recipients(detail.pop("notify", []), audience, self.directory)
-        detail["notified"] = told
-        self._record(step, "escalated", actor=step.timer_actor, stage=row.stage,
-                     department=department, detail=detail)
-        share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
-        notify(step.session, step.instance, told, event=row.element_id, now=step.now,
-               stage=row.stage, department=department, detail=detail,
-               message=(f"Order {step.instance.business_key}: {stage_name} at {department} "
-                        f"has passed {share} ({row.applied_limit}): {row.element_id}"))
-        row.state, row.fired_at = "fired", step.now
-        row.department, row.lease_owner, row.lease_expires_at = department, None, None
-        step.timers_fired += 1
-
-    def _ladder(self, session: Session) -> dict[str, list[Rung]]:
-        """The newest escalation ladder's rungs by limit kind (none if none deployed)."""
-        newest = session.scalar(
-            select(DecisionDefinition.id).where(DecisionDefinition.key == LADDER_KEY)
-            .order_by(DecisionDefinition.version.desc()).limit(1))
-        if newest is None:
-            return {}
-        ladder = self._ladders.get(newest)
-        if ladder is None:
-            definition = session.get(DecisionDefinition, newest)
-            try:
-                parsed = self.specs.decision(definition)
-                ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
-            except Exception:  # deploy checks the ladder; a bad one must not stop orders
-                log.exception("escalation ladder version %s is unusable", definition.version)
-                ladder = {}
-            self._ladders[newest] = ladder
-        return ladder
-
-    def _record_end(self, step: _Step) -> None:
+    def _record_end(self, step: Step) -> None:
         instance = step.instance
         if instance.status == "running" and step.workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = step.now
             held = (step.now - instance.started_at).total_seconds()
-            self._record(step, "ended", detail={"duration_seconds": held})
+            step.record("ended", detail={"duration_seconds": held})
             step.session.add(OutboxEvent(
                 instance_id=instance.id, type="instance_ended", created_at=step.now,
                 payload={"instance_id": instance.id, "business_key": instance.business_key,
                          "process": instance.definition_key},
             ))
-
-    def _record(self, step: _Step, event_type: str, **fields: Any) -> None:
-        self._append_timeline(step.session, step.instance.id, event_type, step.now, **fields)
-
-    @staticmethod
-    def _append_timeline(
-        session: Session,
-        instance_id: str,
-        event_type: str,
-        at: datetime,
-        *,
-        actor: str | None = None,
-        stage: str | None = None,
-        department: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        session.add(TimelineEvent(
-            instance_id=instance_id, type=event_type, stage=stage, department=department,
-            actor=actor or SYSTEM_ACTOR, at=at, detail=to_json_safe(detail or {}),
-        ))
 
     # -------------------------------------------------------------------- helpers
 
@@ -1169,7 +928,7 @@ class ProcessEngine:
         if errors:
             raise FormValidationError(form, errors)
 
-    def _a_timer_is_due(self, step: _Step) -> bool:
+    def _a_timer_is_due(self, step: Step) -> bool:
         """Whether a limit or a ladder rung of the instance has passed by now."""
         if any(timer.due_at < step.now for timer in waiting_timers(step.workflow)):
             return True
@@ -1213,15 +972,6 @@ def _tasks(session: Session, *, instance_id: str | None = None, department: str 
     return list(session.scalars(query))
 
 
-def _rung_timer(instance_id: str, human: HumanTask, kind: str, limit: str, rung: Rung,
-                due: datetime) -> Timer:
-    return Timer(
-        id=str(uuid4()), instance_id=instance_id, kind=RUNG, element_id=rung.name,
-        task_id=human.id, stage=human.stage, lane=human.lane, department=human.department,
-        due_at=due, applied_limit=limit, state="pending",
-        detail={"percent": rung.percent, "limit_kind": kind, "notify": list(rung.notify)})
-
-
 def _timer_fired(workflow: BpmnWorkflow, task_id: str) -> bool:
     """Whether a timer task that stopped waiting did so by firing (not by cancellation).
     A cycle timer's last firing leaves it READY, flagged, rather than COMPLETED."""
@@ -1256,7 +1006,4 @@ def _summary(data: dict[str, Any]) -> dict[str, Any]:
         summary[name] = value
     return summary
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 

@@ -1,0 +1,115 @@
+"""The escalation ladder at work on one instance: when a stage opens, each rung (see
+escalation.py) becomes a timer row of its own; it fires once, strictly after its moment,
+only if the stage is still open, and tells its recipients; the rest are cancelled when
+the stage closes."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .directory import Directory
+from .escalation import LADDER_KEY, Rung, rung_due, rungs_of
+from .expressions import department_seconds_used, parse_duration
+from .models import DecisionDefinition, HumanTask, Timer
+from .notifications import Audience, notify, recipients
+from .specs import SpecCache
+from .step import LIMIT_KINDS, Step, iso
+
+log = logging.getLogger(__name__)
+RUNG = "rung"  # Timer.kind of the ladder's rows
+
+
+class Ladder:
+    """Keeps each instance's rung rows in step with its open stages."""
+
+    def __init__(self, specs: SpecCache, directory: Directory | None) -> None:
+        self.specs = specs
+        self.directory = directory
+        self._cache: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
+
+    def sync(self, step: Step, pending: list[Timer]) -> None:
+        """Schedule the ladder's rungs for stages opened in this step, cancel the
+        `pending` ones of stages that closed, and fire those due on stages still open."""
+        open_ids = {str(stage.task.id) for stage in step.stages}
+        for row in pending:
+            if row.task_id not in open_ids:
+                row.state, row.lease_owner, row.lease_expires_at = "cancelled", None, None
+            elif row.due_at < step.now:
+                self._fire(step, row)
+        opened, step.opened = step.opened, []
+        if opened:
+            self._schedule(step, [row for row in opened if row.id in open_ids])
+
+    def _schedule(self, step: Step, opened: list[HumanTask]) -> None:
+        ladder = self.rungs(step.session)
+        if not ladder:
+            return
+        limits = step.limit_timers()
+        for human in opened:
+            for kind in ("stage", "department"):
+                timer = limits.get((human.id, kind))
+                limit = timer.limit() if timer else None
+                if limit is None:
+                    continue
+                used = timedelta(0)
+                if kind == "department":
+                    used = timedelta(seconds=department_seconds_used(
+                        step.workflow, human.lane, human.department))
+                for rung in ladder.get(kind, []):
+                    due = rung_due(rung, human.created_at, parse_duration(limit), used)
+                    if due is not None:
+                        step.session.add(_rung_timer(step.instance.id, human, kind, limit,
+                                                     rung, due))
+
+    def _fire(self, step: Step, row: Timer) -> None:
+        human = step.session.get(HumanTask, row.task_id)
+        department = human.department if human is not None else row.department
+        stage_name = human.stage_name if human is not None else row.stage
+        detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
+                  "due_at": iso(row.due_at), "stage_name": stage_name}
+        audience = Audience(department, step.instance.variables.get("acceptance_department"),
+                            tuple(step.holders))
+        told = recipients(detail.pop("notify", []), audience, self.directory)
+        detail["notified"] = told
+        step.record("escalated", actor=step.timer_actor, stage=row.stage,
+                    department=department, detail=detail)
+        share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
+        notify(step.session, step.instance, told, event=row.element_id, now=step.now,
+               stage=row.stage, department=department, detail=detail,
+               message=(f"Order {step.instance.business_key}: {stage_name} at {department} "
+                        f"has passed {share} ({row.applied_limit}): {row.element_id}"))
+        row.state, row.fired_at = "fired", step.now
+        row.department, row.lease_owner, row.lease_expires_at = department, None, None
+        step.timers_fired += 1
+
+    def rungs(self, session: Session) -> dict[str, list[Rung]]:
+        """The newest escalation ladder's rungs by limit kind (none if none deployed)."""
+        newest = session.scalar(
+            select(DecisionDefinition.id).where(DecisionDefinition.key == LADDER_KEY)
+            .order_by(DecisionDefinition.version.desc()).limit(1))
+        if newest is None:
+            return {}
+        ladder = self._cache.get(newest)
+        if ladder is None:
+            definition = session.get(DecisionDefinition, newest)
+            try:
+                parsed = self.specs.decision(definition)
+                ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
+            except Exception:  # deploy checks the ladder; a bad one must not stop orders
+                log.exception("escalation ladder version %s is unusable", definition.version)
+                ladder = {}
+            self._cache[newest] = ladder
+        return ladder
+
+
+def _rung_timer(instance_id: str, human: HumanTask, kind: str, limit: str, rung: Rung,
+                due: datetime) -> Timer:
+    return Timer(
+        id=str(uuid4()), instance_id=instance_id, kind=RUNG, element_id=rung.name,
+        task_id=human.id, stage=human.stage, lane=human.lane, department=human.department,
+        due_at=due, applied_limit=limit, state="pending",
+        detail={"percent": rung.percent, "limit_kind": kind, "notify": list(rung.notify)})

@@ -1,0 +1,95 @@
+"""One unit of work on one instance: what it has in hand while it runs (the locked
+row, the restored workflow, the moment it acts at), and how it writes the timeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from sqlalchemy.orm import Session
+
+from .definitions import ParsedProcess
+from .expressions import note_thrown
+from .inspection import OpenStage, WaitingTimer, escalation_code, open_stages, waiting_timers
+from .models import HumanTask, ProcessInstance, TimelineEvent
+from .serialization import to_json_safe
+
+SYSTEM_ACTOR = "system"
+LIMIT_KINDS = ("stage", "department")
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who caused a step (a completion, an urge), for the order events it throws."""
+
+    actor: str
+    department: str | None
+    stage: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Step:
+    """What one unit of work on one instance has in hand."""
+
+    session: Session
+    instance: ProcessInstance
+    workflow: BpmnWorkflow
+    parsed: ParsedProcess
+    now: datetime
+    escalations: list[Task] = field(default_factory=list)
+    timers_fired: int = 0
+    timer_actor: str | None = None  # the worker firing timers in this step, if any
+    acting: Acting | None = None
+    opened: list[HumanTask] = field(default_factory=list)  # stages opened in this step
+    # What the workflow shows after its latest run (read once; the tree walk is costly).
+    stages: list[OpenStage] = field(default_factory=list)
+    timers: list[WaitingTimer] = field(default_factory=list)
+
+    def observe(self) -> None:
+        self.stages = open_stages(self.workflow)
+        self.timers = waiting_timers(self.workflow)
+
+    @property
+    def holders(self) -> list[str]:
+        """The departments holding the order's open stages."""
+        return sorted({stage.department for stage in self.stages})
+
+    def limit_timers(self) -> dict[tuple[str, str], WaitingTimer]:
+        """The waiting stage-limit and department-total timers by (stage id, kind)."""
+        return {(str(timer.stage_task.id), timer.kind): timer for timer in self.timers
+                if timer.kind in LIMIT_KINDS and timer.stage_task is not None}
+
+    def note_completed(self, task: Task) -> None:
+        code = escalation_code(task.task_spec)
+        if code is not None:
+            # Counted at once: a gateway later in this same run may ask how often.
+            note_thrown(self.workflow, code)
+            self.escalations.append(task)
+
+    def record(self, event_type: str, **fields: Any) -> None:
+        """A timeline entry for this instance, at this step's moment."""
+        append_timeline(self.session, self.instance.id, event_type, self.now, **fields)
+
+
+def append_timeline(
+    session: Session,
+    instance_id: str,
+    event_type: str,
+    at: datetime,
+    *,
+    actor: str | None = None,
+    stage: str | None = None,
+    department: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(TimelineEvent(
+        instance_id=instance_id, type=event_type, stage=stage, department=department,
+        actor=actor or SYSTEM_ACTOR, at=at, detail=to_json_safe(detail or {}),
+    ))
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
