@@ -1,4 +1,7 @@
-"""Work orders, notifications, and timers that remember their limit (escalation ladder rungs)
+"""Work orders, notifications, ladder rungs
+
+Timers also remember the limit that applied and, for an escalation ladder rung, whom to
+tell.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,5 +1,7 @@
-"""Hotspot alerts, the work order's content for keyword hotspots, and indexes for the
-reports (timeline entries by type and time, stages by completion)
+"""Hotspot alerts, work order content, indexes for the reports
+
+The content is searched for hotspot keywords; the reports read timeline entries by type
+and time, and stages by completion.
 
 Revision ID: 0005
 Revises: 0004
