@@ -83,13 +83,16 @@ class Settings:
         reader = _Reader(source)
         numbering = reader.section(document, "work_orders")
         assessment = reader.section(document, "assessment")
+        orders = WorkOrderSettings()
         defaults = AssessmentSettings()
         return cls(
             WorkOrderSettings(
                 reader.prefix(numbering),
                 reader.zone(numbering, "number_time_zone", "work_orders"),
-                reader.duration(numbering, "urge_min_interval", "PT10M", "work_orders"),
-                reader.whole(numbering, "urge_max_per_order", 20, "work_orders")),
+                reader.duration(numbering, "urge_min_interval", orders.urge_min_interval,
+                                "work_orders"),
+                reader.whole(numbering, "urge_max_per_order", orders.urge_max_per_order,
+                             "work_orders")),
             AssessmentSettings(
                 time_zone=reader.zone(assessment, "time_zone", "assessment"),
                 liable_events=reader.names(assessment, "liable_events",
@@ -148,8 +151,10 @@ class _Reader:
             raise self.fail("work_orders.number_prefix", "1-10 of A-Z and 0-9")
         return value
 
-    def duration(self, section: dict, key: str, default: str, where: str) -> timedelta:
-        value = section.get(key, default)
+    def duration(self, section: dict, key: str, default: timedelta, where: str) -> timedelta:
+        if key not in section:
+            return default
+        value = section[key]
         try:
             return parse_duration(str(value))
         except (ValueError, ArithmeticError):
