@@ -14,9 +14,9 @@ from typing import Any
 
 from .decisions import ParsedDecision, evaluate_decision
 from .errors import NoDecision
+from .inspection import LIMIT_KINDS
 
 LADDER_KEY = "escalation_ladder"
-LIMIT_KINDS = ("stage", "department")
 MAX_PERCENT = 10_000
 
 

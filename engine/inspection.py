@@ -23,6 +23,7 @@ from .forms import FORM_PROPERTY
 
 # Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
 OVERDUE_CODES = {"stage_overdue": "stage", "department_overdue": "department"}
+LIMIT_KINDS = tuple(OVERDUE_CODES.values())  # a stage's own limit, its department's total
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from .directory import Directory
 from .escalation import LADDER_KEY, Rung, rung_due, rungs_of
 from .expressions import department_seconds_used, parse_duration
+from .inspection import LIMIT_KINDS
 from .models import DecisionDefinition, HumanTask, Timer
 from .notifications import Audience, notify, recipients
 from .specs import SpecCache
-from .step import LIMIT_KINDS, Step, iso
+from .step import Step, iso
 
 log = logging.getLogger(__name__)
 RUNG = "rung"  # Timer.kind of the ladder's rows

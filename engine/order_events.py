@@ -7,7 +7,6 @@ from SpiffWorkflow.task import Task
 
 from .expressions import department_of
 from .inspection import OVERDUE_CODES, WaitingTimer, attached_stage, escalation_code
-from .models import OutboxEvent
 from .notifications import notify
 from .step import Step
 
@@ -30,6 +29,7 @@ def record_thrown_events(step: Step) -> None:
         else:
             _record_order_event(step, code, task)
 
+
 def _record_lapse(step: Step, code: str, kind: str, timer: Task, stage_task: Task) -> None:
     department = department_of(stage_task)
     if kind == "department" and _lapse_already_recorded(step, stage_task, department):
@@ -44,13 +44,8 @@ def _record_lapse(step: Step, code: str, kind: str, timer: Task, stage_task: Tas
     }
     stage = stage_task.task_spec.bpmn_id
     step.record(code, stage=stage, department=department, detail=detail)
-    step.session.add(OutboxEvent(
-        instance_id=step.instance.id, type=code, created_at=step.now,
-        payload={"instance_id": step.instance.id,
-                 "business_key": step.instance.business_key,
-                 "process": step.instance.definition_key,
-                 "stage": stage, "department": department, **detail},
-    ))
+    step.publish(code, stage=stage, department=department, **detail)
+
 
 def _lapse_already_recorded(step: Step, stage_task: Task, department: str) -> bool:
     """Whether this department's total in this lane already lapsed in this order (the
@@ -63,6 +58,7 @@ def _lapse_already_recorded(step: Step, stage_task: Task, department: str) -> bo
         return True
     lapsed.append(budget)
     return False
+
 
 def _record_order_event(step: Step, code: str, task: Task) -> None:
     """An order event: on the timeline under its code, queued in the outbox, and told
@@ -82,12 +78,8 @@ def _record_order_event(step: Step, code: str, task: Task) -> None:
     stage = acting.stage if acting else None
     actor = acting.actor if acting else step.timer_actor
     step.record(event_type, actor=actor, stage=stage, department=department, detail=detail)
+    step.publish(event_type, stage=stage, department=department, **detail)
     instance = step.instance
-    step.session.add(OutboxEvent(
-        instance_id=instance.id, type=event_type, created_at=step.now,
-        payload={"instance_id": instance.id, "business_key": instance.business_key,
-                 "process": instance.definition_key, "stage": stage,
-                 "department": department, **detail}))
     told = [h for h in holders if h != department]
     by = f" by {department}" if department else ""
     why = f": {acting.reason}" if acting and acting.reason else ""

@@ -58,16 +58,13 @@ from .expressions import (
     department_of,
 )
 from .forms import FORM_PROPERTY, FieldError, FormValidationError, validate_form_data, with_defaults
-from .inspection import (
-    waiting_timers,
-)
+from .inspection import waiting_timers
 from .ladder import RUNG, Ladder
 from .migration import apply_migration, plan_migration
 from .models import (
     DecisionDefinition,
     HumanTask,
     Notification,
-    OutboxEvent,
     ProcessDefinition,
     ProcessInstance,
     StartRequest,
@@ -276,7 +273,7 @@ class ProcessEngine:
                 raise TaskClaimedByOther(task_id, human.assignee)
             human.assignee = actor
             append_timeline(session, human.instance_id, "claimed", now, actor=actor,
-                                  stage=human.stage, department=human.department)
+                            stage=human.stage, department=human.department)
             return human
 
     def unclaim_task(
@@ -293,8 +290,8 @@ class ProcessEngine:
             previous = human.assignee
             human.assignee = None
             append_timeline(session, human.instance_id, "unclaimed", now, actor=actor,
-                                  stage=human.stage, department=human.department,
-                                  detail={"previous_assignee": previous})
+                            stage=human.stage, department=human.department,
+                            detail={"previous_assignee": previous})
             return human
 
     def complete_task(
@@ -336,13 +333,13 @@ class ProcessEngine:
             human.completed_by = actor
             held = (now - human.created_at).total_seconds()
             step.record("completed", actor=actor, stage=human.stage,
-                         department=human.department, detail={
-                             "data": _summary(data),
-                             "duration_seconds": held,
-                             "limit": human.stage_limit,
-                             "due_at": iso(human.due_at),
-                             "overdue": human.due_at is not None and now > human.due_at,
-                         })
+                        department=human.department, detail={
+                            "data": _summary(data),
+                            "duration_seconds": held,
+                            "limit": human.stage_limit,
+                            "due_at": iso(human.due_at),
+                            "overdue": human.due_at is not None and now > human.due_at,
+                        })
             self._advance(step)
             self._save(step)
 
@@ -367,15 +364,13 @@ class ProcessEngine:
             self._advance(step)
             if check is not None:
                 check(session, step.instance, _tasks(session, instance_id=instance_id))
-            if step.instance.status != "running":
-                raise NotWaitingForMessage(instance_id, name)
-            if not _waits_for_message(step.workflow, name):
+            if step.instance.status != "running" or not _waits_for_message(step.workflow, name):
                 raise NotWaitingForMessage(instance_id, name)
             step.acting = Acting(actor or SYSTEM_ACTOR, department, reason=reason)
             event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
             self._run(step, lambda: step.workflow.send_event(event))
             step.record("message_received", actor=actor,
-                         detail={"name": name, "data": _summary(payload)})
+                        detail={"name": name, "data": _summary(payload)})
             self._advance(step)
             self._save(step)
 
@@ -767,9 +762,9 @@ class ProcessEngine:
             session.add(row)
             step.opened.append(row)
             step.record("task_ready", stage=stage.stage, department=stage.department,
-                         detail={"form": stage.form, "limit": limit,
-                                 "due_at": iso(timer.due_at) if timer else None,
-                                 "department_limit": row.department_limit})
+                        detail={"form": stage.form, "limit": limit,
+                                "due_at": iso(timer.due_at) if timer else None,
+                                "department_limit": row.department_limit})
 
     def _sync_timers(self, step: Step, rows: list[Timer]) -> None:
         """Bring the pending limit-timer `rows` in line with the workflow's timers."""
@@ -787,9 +782,9 @@ class ProcessEngine:
             if fired:
                 step.timers_fired += 1
                 step.record("timer_fired", actor=step.timer_actor,
-                             stage=row.stage, department=row.department,
-                             detail={"timer": row.element_id, "kind": row.kind,
-                                     "due_at": iso(row.due_at)})
+                            stage=row.stage, department=row.department,
+                            detail={"timer": row.element_id, "kind": row.kind,
+                                    "due_at": iso(row.due_at)})
             if timer is not None:  # a cycle timer fired and now waits for its next turn
                 row.due_at = timer.due_at
             else:
@@ -817,11 +812,7 @@ class ProcessEngine:
             instance.ended_at = step.now
             held = (step.now - instance.started_at).total_seconds()
             step.record("ended", detail={"duration_seconds": held})
-            step.session.add(OutboxEvent(
-                instance_id=instance.id, type="instance_ended", created_at=step.now,
-                payload={"instance_id": instance.id, "business_key": instance.business_key,
-                         "process": instance.definition_key},
-            ))
+            step.publish("instance_ended")
 
     # -------------------------------------------------------------------- helpers
 

@@ -12,12 +12,18 @@ from sqlalchemy.orm import Session
 
 from .definitions import ParsedProcess
 from .expressions import note_thrown
-from .inspection import OpenStage, WaitingTimer, escalation_code, open_stages, waiting_timers
-from .models import HumanTask, ProcessInstance, TimelineEvent
+from .inspection import (
+    LIMIT_KINDS,
+    OpenStage,
+    WaitingTimer,
+    escalation_code,
+    open_stages,
+    waiting_timers,
+)
+from .models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent
 from .serialization import to_json_safe
 
 SYSTEM_ACTOR = "system"
-LIMIT_KINDS = ("stage", "department")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,14 @@ class Step:
     def record(self, event_type: str, **fields: Any) -> None:
         """A timeline entry for this instance, at this step's moment."""
         append_timeline(self.session, self.instance.id, event_type, self.now, **fields)
+
+    def publish(self, event_type: str, **payload: Any) -> None:
+        """An outbox event about this instance, sent once this step commits."""
+        instance = self.instance
+        self.session.add(OutboxEvent(
+            instance_id=instance.id, type=event_type, created_at=self.now,
+            payload={"instance_id": instance.id, "business_key": instance.business_key,
+                     "process": instance.definition_key, **payload}))
 
 
 def append_timeline(
