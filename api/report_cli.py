@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.reports import GROUPINGS, Reports
-from engine.reports.window import WindowInvalid, parse_moment, report_window
+from engine.reports.window import WindowInvalid, parse_moment
 
 
 def _reports() -> Reports:
@@ -18,9 +18,7 @@ def _reports() -> Reports:
 
 def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     try:
-        return report_window(start and parse_moment(start), end and parse_moment(end),
-                             _reports().engine.clock.now(),
-                             _reports().settings.assessment.time_zone)
+        return _reports().window(start and parse_moment(start), end and parse_moment(end))
     except WindowInvalid as err:
         raise click.BadParameter(str(err)) from None
 
@@ -41,7 +39,7 @@ def timeliness_command(start: str | None, end: str | None, group_by: str) -> Non
     duration percentiles, urges and transfers per order."""
     since, to = _window(start, end)
     report = _reports().timeliness(since, to, group_by)
-    zone = _reports().settings.assessment.time_zone
+    zone = _reports().time_zone
     click.echo(f"Timeliness by {group_by}, {since.astimezone(zone):%Y-%m-%d %H:%M} to "
                f"{to.astimezone(zone):%Y-%m-%d %H:%M} ({zone})")
     header = (f"{group_by:<28}{'orders':>7}{'done':>6}{'on time':>8}{'late':>6}{'rate':>7}"

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
 from .data_files import DataFileInvalid, read_json
 from .forms import schema_problem
 
@@ -28,9 +31,16 @@ class Category:
     names: tuple[str, str, str]
     key_fields: tuple[str, ...]
 
-    @property
-    def business(self) -> str:
-        return self.path.split("/", 1)[0]
+
+def is_under(path: str, prefix: str) -> bool:
+    """Whether category `path` is `prefix` or lies under it ("value_added" holds
+    "value_added/mobile_newspaper/no_delivery")."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def under(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bool]:
+    """`is_under` as a condition on a category column."""
+    return or_(column == prefix, column.startswith(prefix + "/", autoescape=True))
 
 
 class Categories:

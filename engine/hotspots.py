@@ -11,9 +11,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from .categories import is_under, under
 from .expressions import format_duration
 from .models import HotspotAlert, ProcessInstance, WorkOrder
 from .notifications import notify
@@ -83,8 +84,7 @@ def _key(rule: HotspotRule, order: WorkOrder) -> str | None:
         return rule.name if _mentions(rule, order.content) else None
     if rule.category is None:
         return order.category
-    inside = order.category == rule.category or order.category.startswith(rule.category + "/")
-    return rule.category if inside else None
+    return rule.category if is_under(order.category, rule.category) else None
 
 
 def _mentions(rule: HotspotRule, content: str) -> bool:
@@ -102,8 +102,8 @@ def _count(session: Session, rule: HotspotRule, key: str, now: datetime) -> int:
         # both databases (a window holds few orders).
         contents = session.scalars(select(WorkOrder.content).where(*_in_window(rule, now)))
         return sum(1 for content in contents if _mentions(rule, content))
-    in_key = WorkOrder.category == key if rule.category is None else or_(
-        WorkOrder.category == key, WorkOrder.category.startswith(key + "/", autoescape=True))
+    in_key = WorkOrder.category == key if rule.category is None else under(
+        WorkOrder.category, key)
     return session.scalar(select(func.count()).select_from(WorkOrder).where(
         in_key, *_in_window(rule, now)))
 

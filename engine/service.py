@@ -52,6 +52,7 @@ from .errors import (
     TaskNotFound,
     TaskNotOpen,
 )
+from .escalation import Rung
 from .expressions import (
     RestrictedScriptEngine,
     add_department_seconds,
@@ -209,8 +210,9 @@ class ProcessEngine:
 
         Retrying the same start (same Idempotency-Key, or same business key, with the
         same request from the same caller) returns the instance already started; the
-        same key with a different request is a Conflict. `on_create` runs in the
-        start's transaction, to record more about the new instance atomically.
+        same key with a different request is a Conflict. `on_create` runs last in the
+        start's transaction, to record more about the new instance atomically (last, so
+        that any lock it takes is held only until the commit).
         """
         variables = dict(variables or {})
         fingerprint = fingerprint_of({"key": key, "version": version,
@@ -244,14 +246,14 @@ class ProcessEngine:
                         fingerprint=fingerprint, instance_id=instance.id, created_at=now,
                     ))
                 session.flush()
-                if on_create is not None:
-                    on_create(session, instance)
                 step = Step(session, instance, workflow, parsed, now)
                 step.record("started", actor=actor, detail={
                     "definition_version": definition.version, "data": _summary(variables),
                 })
                 self._advance(step)
                 self._save(step)
+                if on_create is not None:
+                    on_create(session, instance)
                 return StartResult(instance.id, created=True)
         except IntegrityError:
             # Lost a race with the same start; the winner's rows are visible now.
@@ -606,6 +608,10 @@ class ProcessEngine:
         if form := start_property(parsed, FORM_PROPERTY):
             return form, parsed.forms.get(form, {})
         return None
+
+    def ladder_rungs(self, session: Session) -> dict[str, list[Rung]]:
+        """The deployed escalation ladder's rungs by limit kind (none without one)."""
+        return self._ladder.rungs(session)
 
     def start_decision(self, definition: ProcessDefinition) -> str | None:
         """The decision table whose outputs join a new instance's data, if any."""

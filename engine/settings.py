@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .categories import is_under
 from .data_files import DataFileInvalid, read_json
 from .expressions import parse_duration
 
@@ -119,8 +120,7 @@ class Settings:
         paths = [category.path for category in categories]
         for rule in self.hotspots:
             if rule.category is not None and not any(
-                    path == rule.category or path.startswith(rule.category + "/")
-                    for path in paths):
+                    is_under(path, rule.category) for path in paths):
                 problems.append(f"hotspots rule {rule.name!r}: no category is "
                                 f"{rule.category!r} or under it")
             if rule.department is not None and directory is not None \

@@ -18,7 +18,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .categories import Categories
+from .categories import Categories, under
 from .errors import (
     Forbidden,
     NoRoute,
@@ -429,9 +429,7 @@ def _filtered(query: Select, where: WorkOrderFilter, now: datetime) -> Select:
         query = query.where(ProcessInstance.status ==
                             ("running" if where.status == "open" else "completed"))
     if where.category is not None:
-        query = query.where(or_(WorkOrder.category == where.category,
-                                WorkOrder.category.startswith(where.category + "/",
-                                                              autoescape=True)))
+        query = query.where(under(WorkOrder.category, where.category))
     if where.submitted_from is not None:
         query = query.where(WorkOrder.submitted_at >= where.submitted_from)
     if where.submitted_to is not None:

@@ -43,6 +43,17 @@ def own_department() -> str | None:
     return principal.department if principal.role == "department" else None
 
 
+def confined_department(requested: str | None, what: str) -> str | None:
+    """The department a listing of `what` covers: a department principal's own (asking
+    for another's is 403), otherwise the one `requested`, if any."""
+    own = own_department()
+    if own is None:
+        return requested
+    if requested not in (None, own):
+        abort(403, description=f"department {own!r} may only list its own {what}")
+    return own
+
+
 def visible_work_order(number: str) -> WorkOrder:
     """The work order if the caller may see it: integrators their own submissions,
     departments the orders they accepted or worked on; 404 otherwise."""

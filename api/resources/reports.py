@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.reports.window import WindowInvalid, report_window
+from engine.reports.window import WindowInvalid
 
 from ..auth import requires
 from ..csv_export import csv_response, wants
@@ -26,7 +26,7 @@ from ..schemas import (
     TimelinessArgs,
     TimelinessReportSchema,
 )
-from .common import engine, own_department, reports
+from .common import confined_department, reports
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
 CSV_DOC = {"text/csv": {"schema": {"type": "string"}}}
@@ -83,7 +83,7 @@ class DailyOnTime(MethodView):
                  for department, points in series.items() for day, rate, count in points),
                 ["day", "department", "on_time_rate", "completed"], "on-time-daily")
         return {"from": start, "to": end,
-                "time_zone": str(reports().settings.assessment.time_zone),
+                "time_zone": str(reports().time_zone),
                 "departments": {department: [
                     {"day": day, "on_time_rate": rate, "completed": count}
                     for day, rate, count in points] for department, points in series.items()}}
@@ -98,12 +98,7 @@ class AtRisk(MethodView):
     def get(self, args):
         """Open stages past a share of their limit (at risk) or past all of it
         (breached), with time left or over; departments see their own"""
-        department = args.get("department")
-        own = own_department()
-        if own is not None:
-            if department not in (None, own):
-                abort(403, description=f"department {own!r} sees only its own stages")
-            department = own
+        department = confined_department(args.get("department"), "stages")
         query = {"threshold_percent": args["threshold"], "department": department,
                  "status": args.get("status"), "sort": args["sort"]}
         if wants("csv", args):  # every row, not a page
@@ -152,8 +147,7 @@ class Hotspots(MethodView):
 def _window(args) -> tuple[datetime, datetime]:
     """The report's [from, to); a date is its midnight in the reports' time zone."""
     try:
-        return report_window(args.get("from_"), args.get("to"), engine().clock.now(),
-                             reports().settings.assessment.time_zone)
+        return reports().window(args.get("from_"), args.get("to"))
     except WindowInvalid as err:
         abort(422, description=str(err))
 

@@ -11,7 +11,7 @@ from engine.queries import TaskFilter
 from ..auth import current_principal, requires
 from ..presenters import page_view, task_view
 from ..schemas import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
-from .common import engine, own_department
+from .common import confined_department, engine, own_department
 
 blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")
 
@@ -23,12 +23,7 @@ class Tasks(MethodView):
     @blp.response(200, TaskPageSchema)
     def get(self, args):
         """Inbox: open tasks, soonest due first (departments see only their own)"""
-        department = args.get("department")
-        own = own_department()
-        if own is not None:
-            if department not in (None, own):
-                abort(403, description=f"department {own!r} may only list its own tasks")
-            department = own
+        department = confined_department(args.get("department"), "tasks")
         where = TaskFilter(
             state=args["state"], department=department, assignee=args.get("assignee"),
             unassigned=args.get("unassigned"), overdue=args.get("overdue"),

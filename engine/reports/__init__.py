@@ -5,26 +5,24 @@ no Flask here.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..categories import Categories
-from ..decisions import NoDecision
-from ..errors import DecisionNotFound
-from ..escalation import LADDER_KEY, rungs_of
 from ..expressions import format_duration
 from ..hotspots import Burst, current_bursts
 from ..models import HotspotAlert
 from ..queries import Page
 from ..service import ProcessEngine
 from ..settings import Settings
-from ..specs import find_decision
 from .at_risk import AtRiskStage, at_risk
 from .chart import daily_on_time_svg
 from .kpi import assess
 from .timeliness import GROUPINGS, daily_on_time, timeliness
+from .window import report_window
 
 __all__ = ["GROUPINGS", "AtRiskStage", "Reports"]
 DEFAULT_AT_RISK_PERCENT = 75.0  # when no escalation ladder is deployed
@@ -37,6 +35,17 @@ class Reports:
         self.categories = categories
         self.settings = settings
 
+    @property
+    def time_zone(self) -> tzinfo:
+        """Where dates and days of the reports are counted."""
+        return self.settings.assessment.time_zone
+
+    def window(self, start: date | datetime | None,
+               end: date | datetime | None) -> tuple[datetime, datetime]:
+        """The report window [start, end) in UTC (a date is its midnight in the reports'
+        time zone); WindowInvalid says what is wrong with it."""
+        return report_window(start, end, self.engine.clock.now(), self.time_zone)
+
     def timeliness(self, start: datetime, end: datetime, group_by: str) -> dict[str, Any]:
         with self.engine.reading() as session:
             return timeliness(session, start, end, group_by, self.engine.clock.now(),
@@ -44,10 +53,10 @@ class Reports:
 
     def daily_on_time(self, start: datetime, end: datetime) -> dict[str, list]:
         with self.engine.reading() as session:
-            return daily_on_time(session, start, end, self.settings.assessment.time_zone)
+            return daily_on_time(session, start, end, self.time_zone)
 
     def daily_on_time_chart(self, start: datetime, end: datetime) -> bytes:
-        zone = self.settings.assessment.time_zone
+        zone = self.time_zone
         title = (f"On-time rate per department, {start.astimezone(zone):%Y-%m-%d} to "
                  f"{end.astimezone(zone):%Y-%m-%d} ({zone})")
         series = {self.department_name(department): points
@@ -59,16 +68,12 @@ class Reports:
         """Open stages at risk or breached, and the share of the limit used as "at risk"
         (the ladder's first rung unless `threshold_percent` is given)."""
         with self.engine.reading() as session:
-            threshold = threshold_percent or self.warning_percent(session)
+            threshold = threshold_percent or self._warning_percent(session)
             return at_risk(session, self.engine.clock.now(), threshold, **query), threshold
 
-    def warning_percent(self, session) -> float:
+    def _warning_percent(self, session: Session) -> float:
         """The ladder's first stage rung: from there a stage counts as at risk."""
-        try:
-            rungs = rungs_of(self.engine.specs.decision(find_decision(session, LADDER_KEY)),
-                             "stage")
-        except (DecisionNotFound, NoDecision, ValueError):
-            rungs = []
+        rungs = self.engine.ladder_rungs(session).get("stage")
         return rungs[0].percent if rungs else DEFAULT_AT_RISK_PERCENT
 
     def kpi(self, year: int, month: int | None = None) -> dict[str, Any]:

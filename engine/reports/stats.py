@@ -5,12 +5,12 @@ import math
 from collections.abc import Sequence
 
 
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """The `fraction` percentile, interpolating linearly between the closest ranks (as
-    PostgreSQL's percentile_cont does); None for no values."""
-    if not values:
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """The `fraction` percentile of values sorted in ascending order, interpolating
+    linearly between the closest ranks (as PostgreSQL's percentile_cont does); None for
+    no values."""
+    if not ordered:
         return None
-    ordered = sorted(values)
     position = fraction * (len(ordered) - 1)
     lower = math.floor(position)
     upper = min(lower + 1, len(ordered) - 1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -91,17 +92,15 @@ def _row(group: str, name: str, orders, completed, on_time, breached, without_li
 
 def _add_percentiles(session: Session, key, completed, rows: dict, total: dict) -> None:
     seconds: dict[str, list[float]] = defaultdict(list)
-    everything: list[float] = []
     query = (select(key, HumanTask.created_at, HumanTask.completed_at)
              .select_from(HumanTask)
              .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
              .where(completed).execution_options(yield_per=STREAM_ROWS))
     for group, opened, closed in session.execute(query):
-        held = (closed - opened).total_seconds()
-        seconds[group].append(held)
-        everything.append(held)
+        seconds[group].append((closed - opened).total_seconds())
+    everything = sorted(chain.from_iterable(seconds.values()))
     for group, row in [*rows.items(), ("total", total)]:
-        values = everything if row is total else seconds.get(group, [])
+        values = everything if row is total else sorted(seconds.get(group, []))
         for share in (50, 90, 95):
             row[f"duration_p{share}"] = percentile(values, share / 100)
 
