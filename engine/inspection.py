@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
@@ -45,19 +46,24 @@ class WaitingTimer:
     due_at: datetime
     stage_task: Task | None
 
+    @cached_property
     def limit(self) -> str | None:
-        """The limit this timer enforces for this order, as an ISO 8601 duration: the
-        duration its expression gives (a department total in full, not what is left of
-        it), after the order's service level has scaled it. None for a date or cycle."""
-        definition = self.task.task_spec.event_definition
-        if not isinstance(definition, DurationTimerEventDefinition):
-            return None
-        try:
-            value = self.task.workflow.script_engine.evaluate_budget(
-                self.task, definition.expression)
-            return format_duration(parse_duration(value))
-        except Exception:  # the timer itself evaluated; its limit is only for display
-            return limit_text(definition.expression)
+        """The limit this timer enforces (see applied_limit); worked out once."""
+        return applied_limit(self.task)
+
+
+def applied_limit(timer: Task) -> str | None:
+    """The limit a timer enforces for this order, as an ISO 8601 duration: the duration
+    its expression gives (a department total in full, not what is left of it), after
+    the order's service level has scaled it. None for a date or cycle."""
+    definition = timer.task_spec.event_definition
+    if not isinstance(definition, DurationTimerEventDefinition):
+        return None
+    try:
+        value = timer.workflow.script_engine.evaluate_budget(timer, definition.expression)
+        return format_duration(parse_duration(value))
+    except Exception:  # the timer itself evaluated; its limit is only for display
+        return limit_text(definition.expression)
 
 
 def open_stages(workflow: BpmnWorkflow) -> list[OpenStage]:

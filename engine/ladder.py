@@ -49,11 +49,10 @@ class Ladder:
         ladder = self.rungs(step.session)
         if not ladder:
             return
-        limits = step.limit_timers()
         for human in opened:
-            for kind in ("stage", "department"):
-                timer = limits.get((human.id, kind))
-                limit = timer.limit() if timer else None
+            for kind in LIMIT_KINDS:
+                # Both limits were worked out when the stage's row was written.
+                limit = human.stage_limit if kind == "stage" else human.department_limit
                 if limit is None:
                     continue
                 used = timedelta(0)

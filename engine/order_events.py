@@ -6,7 +6,7 @@ from __future__ import annotations
 from SpiffWorkflow.task import Task
 
 from .expressions import department_of
-from .inspection import OVERDUE_CODES, WaitingTimer, attached_stage, escalation_code
+from .inspection import OVERDUE_CODES, applied_limit, attached_stage, escalation_code
 from .notifications import notify
 from .step import Step
 
@@ -36,8 +36,7 @@ def _record_lapse(step: Step, code: str, kind: str, timer: Task, stage_task: Tas
         return  # one lapse per department total per order
     detail = {
         "kind": kind,
-        "limit": WaitingTimer(timer, timer.task_spec.bpmn_id, kind, step.now,
-                              stage_task).limit(),
+        "limit": applied_limit(timer),
         "due_at": timer.internal_data.get("event_value"),
         "stage_name": stage_task.task_spec.bpmn_name,
         "lane": stage_task.task_spec.lane,

@@ -755,14 +755,14 @@ class ProcessEngine:
                 row.stage_name, row.form, row.lane = stage.stage_name, stage.form, stage.lane
                 row.instructions = stage.instructions
                 continue
-            limit = timer.limit() if timer else None
+            limit = timer.limit if timer else None
             row = HumanTask(
                 id=task_id, instance_id=instance.id, definition_id=instance.definition_id,
                 definition_key=instance.definition_key,
                 business_key=instance.business_key, stage=stage.stage,
                 stage_name=stage.stage_name, lane=stage.lane, department=stage.department,
                 form=stage.form, instructions=stage.instructions, stage_limit=limit,
-                department_limit=department_timer.limit() if department_timer else None,
+                department_limit=department_timer.limit if department_timer else None,
                 state="open", created_at=step.now, due_at=timer.due_at if timer else None,
             )
             session.add(row)
@@ -808,7 +808,7 @@ class ProcessEngine:
                 stage=stage_task.task_spec.bpmn_id if stage_task else None,
                 lane=stage_task.task_spec.lane if stage_task else None,
                 department=department_of(stage_task) if stage_task else None,
-                due_at=timer.due_at, applied_limit=timer.limit(), state="pending",
+                due_at=timer.due_at, applied_limit=timer.limit, state="pending",
             ))
 
     def _record_end(self, step: Step) -> None:
