@@ -135,7 +135,6 @@ class WorkOrderNotFound(NotFound):
 
 class ReferenceReused(Conflict):
     def __init__(self, what: str, number: str) -> None:
-        self.number = number
         super().__init__(f"{what} was already used for a different work order ({number})")
 
 

@@ -22,6 +22,7 @@ from .definitions import (
 )
 from .directory import Directory
 from .escalation import LADDER_KEY, ladder_problems, rungs_of
+from .inspection import LIMIT_KINDS
 from .models import DecisionDefinition
 from .notifications import AUDIENCES
 
@@ -75,7 +76,7 @@ def _decision_problems(decision: ParsedDecision, directory: Directory | None) ->
 
 def _recipient_problems(decision: ParsedDecision, directory: Directory | None) -> list[str]:
     problems = []
-    for kind in ("stage", "department"):
+    for kind in LIMIT_KINDS:
         for rung in rungs_of(decision, kind):
             for name in rung.notify:
                 if name not in AUDIENCES and (directory is None or name not in directory):

@@ -84,18 +84,18 @@ class Settings:
         reader = _Reader(source)
         numbering = reader.section(document, "work_orders")
         assessment = reader.section(document, "assessment")
-        orders = WorkOrderSettings()
-        defaults = AssessmentSettings()
+        orders, defaults = WorkOrderSettings(), AssessmentSettings()  # what is left out
         return cls(
             WorkOrderSettings(
-                reader.prefix(numbering),
-                reader.zone(numbering, "number_time_zone", "work_orders"),
+                reader.prefix(numbering, orders.number_prefix),
+                reader.zone(numbering, "number_time_zone", orders.time_zone, "work_orders"),
                 reader.duration(numbering, "urge_min_interval", orders.urge_min_interval,
                                 "work_orders"),
                 reader.whole(numbering, "urge_max_per_order", orders.urge_max_per_order,
                              "work_orders")),
             AssessmentSettings(
-                time_zone=reader.zone(assessment, "time_zone", "assessment"),
+                time_zone=reader.zone(assessment, "time_zone", defaults.time_zone,
+                                      "assessment"),
                 liable_events=reader.names(assessment, "liable_events",
                                            defaults.liable_events, "assessment"),
                 deduction_value=reader.number(assessment, "deduction_value",
@@ -145,8 +145,8 @@ class _Reader:
             raise self.fail(name, "expected an object")
         return section
 
-    def prefix(self, section: dict) -> str:
-        value = section.get("number_prefix", "WO")
+    def prefix(self, section: dict, default: str) -> str:
+        value = section.get("number_prefix", default)
         if not isinstance(value, str) or not NUMBER_PREFIX.fullmatch(value):
             raise self.fail("work_orders.number_prefix", "1-10 of A-Z and 0-9")
         return value
@@ -161,8 +161,10 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"{value!r} is not an ISO 8601 duration such "
                                               "as PT10M") from None
 
-    def zone(self, section: dict, key: str, where: str) -> ZoneInfo:
-        name = section.get(key, "UTC")
+    def zone(self, section: dict, key: str, default: ZoneInfo, where: str) -> ZoneInfo:
+        if key not in section:
+            return default
+        name = section[key]
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, TypeError):

@@ -131,7 +131,7 @@ def _without_known_content(session_factory, sources: Sources) -> tuple[Sources, 
     """The sources whose content was never deployed, and results for those that were
     (start-up deploys the same files again and again: no need to parse them each time)."""
     with session_factory() as session:
-        known = {model: {key: (version, hashes) for key, version, hashes in _hashes(session, model)}
+        known = {model: _hashes(session, model)
                  for model in (ProcessDefinition, DecisionDefinition)}
     fresh = Sources(problems=list(sources.problems))
     results = []
@@ -147,7 +147,7 @@ def _without_known_content(session_factory, sources: Sources) -> tuple[Sources, 
     return fresh, results
 
 
-def _hashes(session: Session, model) -> list[tuple[str, int, set[str]]]:
+def _hashes(session: Session, model) -> dict[str, tuple[int, set[str]]]:
     """Each key's newest version number and every content hash it was deployed with."""
     rows = session.execute(select(model.key, model.version, model.content_hash)).all()
     by_key: dict[str, tuple[int, set[str]]] = {}
@@ -155,7 +155,7 @@ def _hashes(session: Session, model) -> list[tuple[str, int, set[str]]]:
         newest, hashes = by_key.get(key, (0, set()))
         hashes.add(content_hash)
         by_key[key] = (max(newest, version), hashes)
-    return [(key, version, hashes) for key, (version, hashes) in by_key.items()]
+    return by_key
 
 
 def deployed_form(session: Session, name: str) -> Any | None:

@@ -30,6 +30,7 @@ from .errors import (
 from .expressions import lane_variable, parse_duration
 from .forms import FieldError, FormValidationError, validate_form_data
 from .hotspots import check_hotspots
+from .inspection import OVERDUE_CODES
 from .models import (
     HumanTask,
     Notification,
@@ -44,9 +45,10 @@ from .service import ProcessEngine
 from .settings import Settings
 
 URGE_MESSAGE = "urge"
-URGED = "urged"  # the timeline entry of an urge (the escalation the diagrams throw)
+# The timeline entries of an urge and a transfer (escalations the diagrams throw).
+URGED, TRANSFERRED = "urged", "transferred"
 # Timeline events counted on every order (the escalation codes the diagrams throw).
-COUNTED_EVENTS = {"urges": URGED, "transfers": "transferred", "returns": "sent_back",
+COUNTED_EVENTS = {"urges": URGED, "transfers": TRANSFERRED, "returns": "sent_back",
                   "audit_rejections": "audit_rejected",
                   "supervisor_referrals": "reassignment_capped"}
 # What intake records of a submission besides its fields of the work_orders table.
@@ -130,7 +132,7 @@ class OrderDetail(OrderSummary):
 
     @property
     def lapses(self) -> list[TimelineEvent]:
-        return [e for e in self.timeline if e.type in ("stage_overdue", "department_overdue")]
+        return [e for e in self.timeline if e.type in OVERDUE_CODES]
 
     @property
     def escalations(self) -> list[TimelineEvent]:

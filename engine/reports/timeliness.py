@@ -22,12 +22,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import HumanTask, ProcessInstance, TimelineEvent, WorkOrder
+from ..work_orders import TRANSFERRED, URGED
 from .stats import percentile, ratio
 
 GROUPINGS = ("department", "stage", "flow", "category")
 NO_CATEGORY = "(none)"  # an order started without intake has no category
 # Order events counted per order: urges the holders received, transfers a stage made.
-URGED, TRANSFERRED = "urged", "transferred"
 STREAM_ROWS = 5000
 
 
