@@ -111,6 +111,16 @@ class StartResult:
     created: bool  # False when an identical earlier start is returned
 
 
+@dataclass(frozen=True)
+class PreparedStart:
+    """A start's variables as check_start made them (form defaults filled in, checked,
+    the start decision's outputs added) for one version of one process."""
+
+    key: str
+    version: int
+    variables: dict[str, Any]
+
+
 class ProcessEngine:
     """Deploys definitions, runs instances, fires timers. No Flask, no HTTP."""
 
@@ -214,7 +224,36 @@ class ProcessEngine:
         start's transaction, to record more about the new instance atomically (last, so
         that any lock it takes is held only until the commit).
         """
-        variables = dict(variables or {})
+        return self._start(key, business_key, dict(variables or {}), actor=actor,
+                           version=version, idempotency_key=idempotency_key,
+                           on_create=on_create)
+
+    def start_prepared(
+        self,
+        prepared: PreparedStart,
+        business_key: str,
+        *,
+        actor: str | None = None,
+        on_create: Callable[[Session, ProcessInstance], None] | None = None,
+    ) -> StartResult:
+        """Start the version `prepared` was checked against, with its variables as they
+        are (see start)."""
+        return self._start(prepared.key, business_key, dict(prepared.variables),
+                           actor=actor, version=prepared.version, on_create=on_create,
+                           prepared=True)
+
+    def _start(
+        self,
+        key: str,
+        business_key: str,
+        variables: dict[str, Any],
+        *,
+        actor: str | None,
+        version: int | None,
+        idempotency_key: str | None = None,
+        on_create: Callable[[Session, ProcessInstance], None] | None,
+        prepared: bool = False,
+    ) -> StartResult:
         fingerprint = fingerprint_of({"key": key, "version": version,
                                       "business_key": business_key, "variables": variables,
                                       "actor": actor})
@@ -227,7 +266,8 @@ class ProcessEngine:
                     return StartResult(prior, created=False)
                 definition = find_definition(session, key, version)
                 parsed = self.specs.get(definition)
-                variables = self._prepare_start(session, definition, variables)
+                if not prepared:
+                    variables = self._prepare_start(session, definition, variables)
                 workflow = BpmnWorkflow(
                     parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
                 )
@@ -871,12 +911,13 @@ class ProcessEngine:
         return existing.id
 
     def check_start(self, key: str, variables: dict[str, Any],
-                    version: int | None = None) -> dict[str, Any]:
+                    version: int | None = None) -> PreparedStart:
         """The variables a start of `key` would run with (form defaults filled in, the
         start decision's outputs added); FormValidationError lists every bad field."""
         with self.reading() as session:
-            return self._prepare_start(session, find_definition(session, key, version),
-                                       dict(variables))
+            definition = find_definition(session, key, version)
+            return PreparedStart(key, definition.version,
+                                 self._prepare_start(session, definition, dict(variables)))
 
     def _prepare_start(self, session: Session, definition: ProcessDefinition,
                        variables: dict[str, Any]) -> dict[str, Any]:

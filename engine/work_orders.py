@@ -41,7 +41,7 @@ from .models import (
 )
 from .queries import Page, paginate
 from .serialization import fingerprint_of
-from .service import ProcessEngine
+from .service import PreparedStart, ProcessEngine
 from .settings import Settings
 
 URGE_MESSAGE = "urge"
@@ -158,18 +158,19 @@ class WorkOrders:
         prior = self._prior(submitted_by, idempotency_key, reference, fingerprint)
         if prior is not None:
             return SubmitResult(prior, created=False)
-        flow, variables, prepared = self._route_and_check(submission)
+        prepared = self._route_and_check(submission)
+        variables = prepared.variables
         number = self._next_number()
 
         def record(session: Session, instance: ProcessInstance) -> None:
             now = self.engine.clock.now()
             order = WorkOrder(
-                number=number, instance_id=instance.id, flow=flow,
+                number=number, instance_id=instance.id, flow=prepared.key,
                 customer_phone=variables["customer_phone"], category=variables["category"],
                 channel=variables["channel"], content=variables["content"],
                 acceptance_department=variables["acceptance_department"],
-                customer_tier=str(prepared.get("customer_tier", "")),
-                urgency=str(prepared.get("urgency", "")),
+                customer_tier=str(variables.get("customer_tier", "")),
+                urgency=str(variables.get("urgency", "")),
                 submitted_by=submitted_by, submitted_at=now,
                 external_reference=reference, idempotency_key=idempotency_key,
                 fingerprint=fingerprint)
@@ -180,7 +181,7 @@ class WorkOrders:
                            or variables["acceptance_department"])
 
         try:
-            self.engine.start(flow, number, variables, actor=submitted_by, on_create=record)
+            self.engine.start_prepared(prepared, number, actor=submitted_by, on_create=record)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.
             prior = self._prior(submitted_by, idempotency_key, reference, fingerprint)
@@ -189,17 +190,15 @@ class WorkOrders:
             return SubmitResult(prior, created=False)
         return SubmitResult(number, created=True)
 
-    def _route_and_check(
-        self, submission: dict[str, Any]
-    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        """The flow, the start variables and what the start will make of them (form
+    def _route_and_check(self, submission: dict[str, Any]) -> PreparedStart:
+        """The flow to start and its variables as the start will have them (form
         defaults, service level); FormValidationError lists every invalid field."""
         errors: list[FieldError] = []
         variables = {k: submission[k] for k in SUBMISSION_FIELDS if k in submission}
         variables.setdefault("key_fields", {})
         category = self.categories.get(submission.get("category", ""))
         route: dict[str, Any] = {}
-        prepared: dict[str, Any] = {}
+        prepared: PreparedStart | None = None
         if category is None:
             errors.append(FieldError("category", "is not a category of the tree "
                                                  "(GET /api/v1/categories lists them)"))
@@ -218,7 +217,8 @@ class WorkOrders:
                 errors.extend(err.errors)
         if errors:
             raise FormValidationError("work order", _unique(errors))
-        return route["flow"], variables, prepared
+        assert prepared is not None  # no error: the category routed and the start checked
+        return prepared
 
     def _key_field_errors(self, category, variables) -> list[FieldError]:
         try:
