@@ -19,9 +19,13 @@ from engine.queries import Page
 from engine.work_orders import OrderDetail, OrderSummary
 
 
+def seconds_left(due: datetime | None, now: datetime) -> float | None:
+    """Seconds until `due` (negative once past); None without a due time."""
+    return (due - now).total_seconds() if due is not None else None
+
+
 def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
-    now = engine.clock.now()
-    remaining = (task.due_at - now).total_seconds() if task.due_at else None
+    remaining = seconds_left(task.due_at, engine.clock.now())
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -107,15 +111,14 @@ def page_view(page: Page, item_view: Callable[[Any], dict[str, Any]]) -> dict[st
 
 def open_stage_view(task: HumanTask, department_due: datetime | None,
                     now: datetime) -> dict[str, Any]:
-    remaining = (task.due_at - now).total_seconds() if task.due_at else None
+    remaining = seconds_left(task.due_at, now)
     return {
         "task_id": task.id, "stage": task.stage, "stage_name": task.stage_name,
         "department": task.department, "assignee": task.assignee,
         "opened_at": task.created_at, "stage_limit": task.stage_limit, "due_at": task.due_at,
         "seconds_remaining": remaining, "overdue": remaining is not None and remaining < 0,
         "department_limit": task.department_limit, "department_due_at": department_due,
-        "department_seconds_remaining":
-            (department_due - now).total_seconds() if department_due else None,
+        "department_seconds_remaining": seconds_left(department_due, now),
     }
 
 

@@ -88,7 +88,7 @@ def register_error_handlers(app: Flask) -> None:
         # Field paths name the request field that carried the form data.
         prefix = g.get("form_data_field", "data")
         return problem(422, "Form data is invalid", str(error), slug="form-invalid",
-                       errors=[{"field": f"{prefix}.{e.field}" if prefix else e.field,
+                       errors=[{"field": f"{prefix}.{e.field}",
                                 "message": e.message} for e in error.errors])
 
     @app.errorhandler(DefinitionInvalid)

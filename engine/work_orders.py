@@ -282,7 +282,10 @@ class WorkOrders:
                 WorkOrder.number == order.number, _involving(department))))
 
     def detail(self, number: str) -> OrderDetail:
-        order = self.get(number)
+        return self.describe(self.get(number))
+
+    def describe(self, order: WorkOrder) -> OrderDetail:
+        """An order's state, open stages with their clocks, and its whole timeline."""
         with self.engine.reading() as session:
             summary = self._summaries(session, [order])[0]
             timeline = list(session.scalars(select(TimelineEvent).where(

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from engine.forms import FieldError, FormValidationError
+from engine.models import WorkOrder as WorkOrderRow
 from engine.work_orders import WorkOrderFilter
 
 from ..auth import current_principal, requires
@@ -77,7 +78,8 @@ class WorkOrders(MethodView):
                 FieldError("acceptance_department", "is required")])
         result = work_orders().submit(body, current_principal().name, idempotency_key())
         location = url_for("work-orders.WorkOrder", number=result.number)
-        return _detail(result.number), 201 if result.created else 200, {"Location": location}
+        order = work_orders().get(result.number)
+        return _detail(order), 201 if result.created else 200, {"Location": location}
 
 
 @blp.route("/<string:number>")
@@ -86,7 +88,7 @@ class WorkOrder(MethodView):
     @blp.response(200, WorkOrderDetailSchema)
     def get(self, number):
         """One work order: status, open stages with time left, counts, timeline"""
-        return _detail(visible_work_order(number).number)
+        return _detail(visible_work_order(number))
 
 
 @blp.route("/<string:number>/urge")
@@ -99,7 +101,7 @@ class Urge(MethodView):
         repeatable, each one counted and told to the holding department"""
         order, department = _acting_on(number)
         work_orders().urge(order.number, department, current_principal().name, body["note"])
-        return _detail(order.number)
+        return _detail(order)
 
 
 @blp.route("/<string:number>/transfer")
@@ -113,7 +115,7 @@ class Transfer(MethodView):
         order, department = _acting_on(number)
         work_orders().transfer(order.number, department, current_principal().name,
                                body["to_department"], body["reason"])
-        return _detail(order.number)
+        return _detail(order)
 
 
 @blp.route("/<string:number>/send-back")
@@ -126,7 +128,7 @@ class SendBack(MethodView):
         order, department = _acting_on(number)
         work_orders().send_back(order.number, department, current_principal().name,
                                 body["reason"])
-        return _detail(order.number)
+        return _detail(order)
 
 
 @blp.route("/<string:number>/audit")
@@ -140,7 +142,7 @@ class Audit(MethodView):
         order, department = _acting_on(number)
         work_orders().audit(order.number, department, current_principal().name,
                             body["approved"], body["reason"])
-        return _detail(order.number)
+        return _detail(order)
 
 
 def _acting_on(number: str):
@@ -153,6 +155,8 @@ def _acting_on(number: str):
     return order, department
 
 
-def _detail(number: str):
-    return work_order_detail_view(work_orders().detail(number), work_orders().categories,
+def _detail(order: WorkOrderRow):
+    """The order as it is now (it was read before the action: its own row never
+    changes after intake, only its instance, stages and timeline do)."""
+    return work_order_detail_view(work_orders().describe(order), work_orders().categories,
                                   engine().clock.now())
