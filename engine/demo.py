@@ -88,6 +88,7 @@ class Demo:
         self.engine.deploy_directory(processes_dir, forms_dir)
         self.categories = Categories.load(data_dir / "categories.json")
         self.settings = Settings.load(data_dir / "settings.json")
+        self.work_orders = WorkOrders(self.engine, self.categories, self.settings)
 
     def advance_to(self, moment: datetime) -> None:
         """Move the clock to `moment`, letting the worker fire each timer just after
@@ -153,7 +154,7 @@ class Demo:
     def complaint(self, out: Callable[[str], None]) -> bool:
         """One complaint through intake and the departments' moves: urged, transferred,
         its result rejected at audit, handled again, closed. Returns whether it closed."""
-        work_orders = WorkOrders(self.engine, self.categories, self.settings)
+        work_orders = self.work_orders
         number = work_orders.submit({
             "customer_phone": "13812345678", "category": "network/no_signal/base_station",
             "content": "No signal at home since Monday; I was billed for roaming too.",
@@ -199,7 +200,7 @@ class Demo:
         return detail.status == "closed"
 
     def _complete(self, number: str, department: str, data: dict[str, Any]) -> None:
-        order = WorkOrders(self.engine, self.categories, self.settings).get(number)
+        order = self.work_orders.get(number)
         [task] = self.engine.tasks(instance_id=order.instance_id, department=department)
         self.engine.complete_task(task.id, data, f"{department}.clerk", department=department)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from engine.models import HumanTask
 from engine.work_orders import WorkOrders
+
+from .orders import FORM_DATA
 
 # (category, key fields, acceptance department): each routes to its own flow/department
 PROFILES = [
@@ -65,19 +66,6 @@ def is_late(order: int, stage: int) -> bool:
     return (order * 7 + stage) % 6 == 0
 
 
-def form_data(task: HumanTask) -> dict:
-    return {
-        "dispatch.json": {"processing_department": "placeholder"},
-        "dispatch_to_relay.json": {"relaying_department": "service_support_group"},
-        "redispatch.json": {"processing_department": "placeholder"},
-        "handle.json": {"result": "Done.", "resolved": True},
-        "relay_handle.json": {"result": "Checked.", "resolved": True},
-        "return_result.json": {"return_summary": "Fixed."},
-        "audit.json": {"approved": True},
-        "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
-    }[task.form]
-
-
 def generate(work_orders: WorkOrders, clock, count: int, open_at_end: int = 10) -> History:
     """`count` orders, the last `open_at_end` of them left open part-way."""
     engine = work_orders.engine
@@ -107,9 +95,11 @@ def generate(work_orders: WorkOrders, clock, count: int, open_at_end: int = 10) 
                 break  # left open
             share = LATE_SHARE if is_late(n, index) else ON_TIME_SHARE
             clock.advance(held.limit * share)
-            data = form_data(task)
+            data = dict(FORM_DATA[task.form])  # with the departments of the real directory
             if "processing_department" in data:
                 data["processing_department"] = routed
+            if "relaying_department" in data:
+                data["relaying_department"] = "service_support_group"
             if task.stage == "handle" and n % 4 == 0 and number not in history.urges:
                 work_orders.urge(number, acceptance, "desk", "Customer called again.")
                 history.urges[number] = [task.department]

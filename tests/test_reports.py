@@ -209,7 +209,7 @@ def test_stages_at_risk_and_breached(world):
     assert everyone.total == len(open_at(history, now))
 
 
-def liable_counts(engine: ProcessEngine, history: History) -> dict[str, dict[int, int]]:
+def liable_counts(history: History) -> dict[str, dict[int, int]]:
     """Per department and month (Shanghai): orders with a late stage of the department,
     counted in the month of its first one. (A lapse is recorded when the late stage is
     completed: no worker runs in the history.)"""
@@ -244,7 +244,7 @@ def test_kpi_takes_each_of_the_three_branches(world):
     """Ceilings chosen around each department's count: one within (equal to it), one
     above (3 over), one far above (past the 10-point cap)."""
     engine, history, clock = world.engine, world.history, world.clock
-    counts = liable_counts(engine, history)
+    counts = liable_counts(history)
     yearly = {d: sum(by_month.values()) for d, by_month in counts.items()}
     within, above, capped = sorted(yearly, key=yearly.get)[-3:]
     assert yearly[capped] >= 12, yearly

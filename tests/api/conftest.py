@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import io
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from engine import SimulatedClock
 from engine.models import DecisionDefinition, ProcessDefinition
 from tests.conftest import ROOT
 from tests.databases import empty_all_tables
-from tests.orders import SUBMISSION
+from tests.orders import FORM_DATA, SUBMISSION
 
 # A complaint as an integrator submits it: routed to one_department (network_operations).
 ORDER = {
@@ -44,8 +45,6 @@ PRINCIPALS = {
     "network_ops": ("department", "network_ops"),
     "support_group": ("department", "support_group"),
     "billing": ("department", "billing"),
-    "desk_supervisors": ("department", "desk_supervisors"),
-    "ops_supervisors": ("department", "ops_supervisors"),
     "crm": ("integrator", None),
     "hotline": ("integrator", None),
     "designer": ("designer", None),
@@ -60,6 +59,10 @@ class Client:
 
     flask_client: Any
     tokens: dict[str, str]
+
+    def of_its_own(self) -> Client:
+        """Another client of the same app and tokens, for one racing thread."""
+        return Client(self.flask_client.application.test_client(), self.tokens)
 
     def call(self, method: str, path: str, as_: str | None = None, **kwargs):
         headers = dict(kwargs.pop("headers", {}) or {})
@@ -97,6 +100,45 @@ class Client:
         response = self.get("/api/v1/tasks", as_, query_string=query)
         assert response.status_code == 200, response.json
         return response.json
+
+
+# Steps the API tests share.
+TO_NETWORK = {"processing_department": "network_operations"}
+
+
+def work(client, number: str, department: str, data: dict | None = None,
+         stage: str | None = None) -> dict:
+    """`department` completes its open stage of the order with `data` (or FORM_DATA)."""
+    [task] = client.inbox(department, business_key=number)["items"]
+    if stage is not None:
+        assert task["stage"] == stage
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", department,
+                           json={"data": data or FORM_DATA[task["form"]]})
+    assert response.status_code == 200, response.json
+    return task
+
+
+def act(client, number: str, department: str, operation: str, expect: int = 200, **body):
+    response = client.post(f"/api/v1/work-orders/{number}/{operation}", department, json=body)
+    assert response.status_code == expect, response.json
+    return response.json
+
+
+def notifications(client, who: str, **query) -> list[dict]:
+    response = client.get("/api/v1/notifications", who, query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def events(detail: dict, kind: str) -> list[dict]:
+    return [e for e in detail["timeline"] if e["type"] == kind]
+
+
+def deploy(client, files: dict[str, bytes], as_: str = "designer", dry_run: bool = False):
+    return client.post(
+        "/api/v1/deployments" + ("?dry_run=true" if dry_run else ""), as_,
+        data={"files": [(io.BytesIO(content), name) for name, content in files.items()]},
+        content_type="multipart/form-data")
 
 
 @functools.cache

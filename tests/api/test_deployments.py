@@ -1,11 +1,11 @@
 """Designers deploy diagrams, decision tables and forms; versions and routing."""
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
+from tests.api.conftest import deploy
 from tests.conftest import FORMS, PROCESSES
 from tests.orders import SUBMISSION
 
@@ -13,13 +13,6 @@ RELAY = (PROCESSES / "two_department_relay.bpmn").read_bytes()
 ROUTING = (PROCESSES / "routing.dmn").read_bytes()
 XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
        b"<definitions>&x;</definitions>")
-
-
-def deploy(client, files: dict[str, bytes], as_: str = "designer", dry_run: bool = False):
-    return client.post(
-        "/api/v1/deployments" + ("?dry_run=true" if dry_run else ""), as_,
-        data={"files": [(io.BytesIO(content), name) for name, content in files.items()]},
-        content_type="multipart/form-data")
 
 
 def versions(client, key: str) -> list[int]:

@@ -3,15 +3,13 @@ and VIP orders get tighter limits; each rung fires once, at its instant, and tel
 the right recipients."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.models import Notification, OutboxEvent
-from tests.api.conftest import ORDER, ROOT
-from tests.api.test_order_operations import TO_NETWORK, notifications, work
+from tests.api.conftest import ORDER, ROOT, TO_NETWORK, deploy, notifications, work
 
 SECOND = timedelta(seconds=1)
 LADDER = (ROOT / "processes" / "escalation_ladder.dmn").read_bytes()
@@ -150,8 +148,7 @@ def test_an_urgent_order_breaches_at_its_own_limit(client, api_clock, engine):
 def test_a_designer_moves_the_warning_by_deploying_the_ladder(client, api_clock, engine):
     earlier = LADDER.replace(b"<text>75</text>", b"<text>50</text>", 1)
     assert earlier != LADDER
-    deployed = client.post("/api/v1/deployments", "designer", content_type="multipart/form-data",
-                           data={"files": [(io.BytesIO(earlier), "escalation_ladder.dmn")]})
+    deployed = deploy(client, {"escalation_ladder.dmn": earlier})
     assert deployed.status_code == 201, deployed.json
     number = client.submit()["number"]
     tick_to(api_clock, engine, "08:07:31")  # 50 % of 15 min
@@ -167,8 +164,7 @@ def test_a_designer_moves_the_warning_by_deploying_the_ladder(client, api_clock,
 def test_a_broken_ladder_is_refused_at_deploy(client, change, message):
     broken = LADDER.replace(change, message, 1)
     assert broken != LADDER
-    response = client.post("/api/v1/deployments", "designer", content_type="multipart/form-data",
-                           data={"files": [(io.BytesIO(broken), "escalation_ladder.dmn")]})
+    response = deploy(client, {"escalation_ladder.dmn": broken})
     assert response.status_code == 422, response.json
     assert any("escalation ladder" in e["message"] for e in response.json["errors"])
 
@@ -176,8 +172,7 @@ def test_a_broken_ladder_is_refused_at_deploy(client, change, message):
 def test_a_flow_naming_a_missing_start_decision_is_refused(client):
     flow = (ROOT / "processes" / "one_department.bpmn").read_bytes().replace(
         b'value="service_levels"', b'value="no_such_table"')
-    response = client.post("/api/v1/deployments", "designer", content_type="multipart/form-data",
-                           data={"files": [(io.BytesIO(flow), "one_department.bpmn")]})
+    response = deploy(client, {"one_department.bpmn": flow})
     assert response.status_code == 422
     assert any("'no_such_table'" in e["message"] for e in response.json["errors"])
 
@@ -222,8 +217,7 @@ ONE_DEPARTMENT = (ROOT / "processes" / "one_department.bpmn").read_bytes()
 def test_a_deployment_that_orders_would_fail_on_is_refused(client, name, content, message):
     assert content != {"escalation_ladder.dmn": LADDER, "service_levels.dmn": SERVICE_LEVELS,
                        "routing.dmn": ROUTING, "one_department.bpmn": ONE_DEPARTMENT}[name]
-    response = client.post("/api/v1/deployments", "designer", content_type="multipart/form-data",
-                           data={"files": [(io.BytesIO(content), name)]})
+    response = deploy(client, {name: content})
     assert response.status_code == 422, response.json
     assert any(message in e["message"] for e in response.json["errors"]), response.json
 

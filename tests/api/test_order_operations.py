@@ -6,41 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.conftest import ORDER
-from tests.orders import FORM_DATA
+from tests.api.conftest import ORDER, TO_NETWORK, act, events, notifications, work
 
 MINUTE = timedelta(minutes=1)
-TO_NETWORK = {"processing_department": "network_operations"}
-
-
-def work(client, number: str, department: str, data: dict | None = None,
-         stage: str | None = None) -> dict:
-    """`department` completes its open stage of the order with `data` (or FORM_DATA)."""
-    [task] = client.inbox(department, business_key=number)["items"]
-    if stage is not None:
-        assert task["stage"] == stage
-    response = client.post(f"/api/v1/tasks/{task['id']}/complete", department,
-                           json={"data": data or FORM_DATA[task["form"]]})
-    assert response.status_code == 200, response.json
-    return task
-
-
-def act(client, number: str, department: str, operation: str, expect: int = 200, **body):
-    response = client.post(f"/api/v1/work-orders/{number}/{operation}", department, json=body)
-    assert response.status_code == expect, response.json
-    return response.json
-
-
-def notifications(client, who: str, **query) -> list[dict]:
-    response = client.get("/api/v1/notifications", who, query_string=query)
-    assert response.status_code == 200, response.json
-    return response.json["items"]
-
-
-def events(detail: dict, kind: str) -> list[dict]:
-    return [e for e in detail["timeline"] if e["type"] == kind]
-
-
 @pytest.fixture
 def at_handling(client, api_clock):
     """An order (one_department) dispatched to network operations after 5 minutes."""
@@ -83,7 +51,8 @@ def test_who_may_urge_and_when(client, api_clock, at_handling):
     work(client, number, "front_desk", stage="audit")
     work(client, number, "front_desk", stage="feedback")
     assert "closed" in act(client, number, "front_desk", "urge", expect=409)["detail"]
-    assert act(client, number, "front_desk", "urge", expect=422, note="x" * 2001)
+    too_long = act(client, number, "front_desk", "urge", expect=422, note="x" * 2001)
+    assert [e["field"] for e in too_long["errors"]] == ["body.note"]
 
 
 def test_a_transfer_starts_the_new_departments_clocks_and_keeps_the_old_time(
@@ -146,7 +115,6 @@ def test_transfers_and_send_backs_are_capped_then_the_supervisor_decides(
         ("supervise", "desk_supervisors")]
     [told] = notifications(client, "desk_supervisors")
     assert told["event"] == "reassignment_capped"
-    assert notifications(client, "billing", event="transferred") != []  # the first one only
     assert len(notifications(client, "billing", event="transferred")) == 1
 
     work(client, number, "desk_supervisors", {"processing_department": "billing",
@@ -219,15 +187,13 @@ def test_a_bad_transfer_names_the_field_and_changes_nothing(client, at_handling,
     assert client.order(at_handling) == before
 
 
-def test_racing_transfers_move_the_order_once(client, app, at_handling):
+def test_racing_transfers_move_the_order_once(client, at_handling):
     from concurrent.futures import ThreadPoolExecutor
 
     def transfer(target):
-        with app.test_client() as http:
-            return http.post(f"/api/v1/work-orders/{at_handling}/transfer",
-                             json={"to_department": target, "reason": "race"},
-                             headers={"Authorization":
-                                      f"Bearer {client.tokens['network_operations']}"})
+        return client.of_its_own().post(f"/api/v1/work-orders/{at_handling}/transfer",
+                                        "network_operations",
+                                        json={"to_department": target, "reason": "race"})
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         responses = list(pool.map(transfer, ["billing", "provincial_support_centre"]))

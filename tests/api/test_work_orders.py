@@ -171,10 +171,8 @@ def test_racing_identical_submissions_make_one_order(client, app, engine):
     from concurrent.futures import ThreadPoolExecutor
 
     def submit(_n):
-        with app.test_client() as http:
-            return http.post("/api/v1/work-orders", json=ORDER, headers={
-                "Authorization": f"Bearer {client.tokens['crm']}",
-                "Idempotency-Key": "race-1"})
+        return client.of_its_own().post("/api/v1/work-orders", "crm", json=ORDER,
+                                        headers={"Idempotency-Key": "race-1"})
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         responses = list(pool.map(submit, range(4)))
