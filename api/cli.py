@@ -23,7 +23,7 @@ from .report_cli import report_group
 
 def register_commands(app: Flask) -> None:
     for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
-                    report_group):
+                    report_group, repair_command):
         app.cli.add_command(command)
 
 
@@ -226,3 +226,20 @@ def deploy_command(paths: tuple[Path, ...], dry_run: bool) -> None:
         click.echo(f"{result.kind:<9} {result.key:<28} v{result.version:<4} {state}")
     if dry_run:
         click.echo("dry run: nothing was stored")
+
+
+@click.command("repair")
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@with_appcontext
+def repair_command(dry_run: bool) -> None:
+    """Repair orders started while a shared spec was changed by an urge (they would never
+    close): cancel the urge handler no urge started, and let each order go on."""
+    _prepare(deploy=False)
+    reports = _engine().repair_untriggered_event_subprocesses(dry_run=dry_run)
+    verb = "would repair" if dry_run else "repaired"
+    for report in reports:
+        outcome = "ended" if report["ended"] else "still running"
+        click.echo(f"{verb} {report['business_key']} ({report['definition']}, instance "
+                   f"{report['instance_id']}): cancelled {', '.join(report['cancelled'])}"
+                   + ("" if dry_run else f"; {outcome}"))
+    click.echo(f"{len(reports)} order(s) {verb}.")

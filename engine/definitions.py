@@ -152,6 +152,12 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
 
     for node in root.xpath("//bpmn:scriptTask | //bpmn:serviceTask", namespaces=NS):
         report(node, f"{etree.QName(node).localname} is not allowed: diagrams carry no code")
+    # SpiffWorkflow stops at these as at a user task, but nothing would ever open them
+    # as a stage: an order would wait on one forever.
+    for node in root.xpath("//bpmn:task | //bpmn:manualTask", namespaces=NS):
+        report(node, f"{etree.QName(node).localname} is not allowed: nothing would ever "
+                     "complete it; make it a userTask (a stage with a lane, a form and a "
+                     "stage limit)")
     for node in root.xpath("//spiffworkflow:preScript | //spiffworkflow:postScript", namespaces=NS):
         owner = node.getparent().getparent()
         problems.append(Problem(

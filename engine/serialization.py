@@ -14,13 +14,17 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnStartTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .shared_specs import SharedStartTask, prepare_for_sharing
 
 # (spec, subprocess_specs) of the workflow being restored; set by `restore_workflow`.
 _restoring_specs: contextvars.ContextVar[tuple[Any, dict] | None] = contextvars.ContextVar(
@@ -51,9 +55,20 @@ class _SpecReferenceConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class _SharedStartConverter(BpmnStartTaskConverter):
+    """Restores every start task as a SharedStartTask, under the typename SpiffWorkflow
+    writes (so specs stored before keep loading), and writes both classes alike."""
+
+    def __init__(self, target_class, registry, typename=None):
+        super().__init__(SharedStartTask, registry, typename=BpmnStartTask.__name__)
+        registry.register(BpmnStartTask, self.to_dict, self.from_dict,
+                          typename=BpmnStartTask.__name__)
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpecReferenceConverter
+    config[BpmnStartTask] = _SharedStartConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -95,9 +110,12 @@ def dump_spec(spec: Any, subprocess_specs: dict) -> str:
 
 
 def restore_spec(text: str) -> tuple[Any, dict]:
+    """A spec from `dump_spec` output, ready to be shared by every workflow of its
+    version (see shared_specs)."""
     dct = json.loads(text)
     spec = _serializer.from_dict(dct["spec"])
     subs = {name: _serializer.from_dict(s) for name, s in dct["subprocess_specs"].items()}
+    prepare_for_sharing(spec, subs)
     return spec, subs
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -85,6 +86,7 @@ from .queries import (
     search_notifications,
     search_tasks,
 )
+from .repair import cancel_untriggered, recheck_waiting
 from .serialization import dump_workflow, fingerprint_of, restore_workflow, to_json_safe
 from .specs import (
     DeployResult,
@@ -550,6 +552,43 @@ class ProcessEngine:
                 # Leave the lease in place: the timers are retried when it expires.
                 log.exception("firing timers of instance %s failed", instance_id)
         return fired
+
+    def repair_untriggered_event_subprocesses(
+        self, *, dry_run: bool = False, actor: str = "repair"
+    ) -> list[dict[str, Any]]:
+        """Cancel, in every running instance, the event sub-process tasks no event
+        triggered (left by a spec an earlier run changed; see repair.py), then let each
+        instance go on: one that only waited for them ends. One report per instance
+        changed (or, in a dry run, that would change); each in its own transaction."""
+        with self.reading() as session:
+            running = list(session.scalars(
+                select(ProcessInstance.id).where(ProcessInstance.status == "running")
+                .order_by(ProcessInstance.started_at, ProcessInstance.id)))
+        reports = []
+        for instance_id in running:
+            with self.transaction() as session:
+                step = self._load(session, instance_id, self.clock.now())
+                cancelled = cancel_untriggered(step.workflow)
+                if not cancelled:
+                    continue
+                instance = step.instance
+                report = {"instance_id": instance_id, "business_key": instance.business_key,
+                          "definition": f"{instance.definition_key} v"
+                                        f"{instance.definition_version}",
+                          "cancelled": cancelled, "ended": False}
+                reports.append(report)
+                if dry_run:
+                    session.rollback()
+                    continue
+                step.record("repaired", actor=actor, detail={
+                    "cancelled": cancelled,
+                    "reason": "event sub-process predicted from a changed spec"})
+                # The end join waited for the cancelled tasks: let it look again.
+                self._run(step, partial(recheck_waiting, step.workflow))
+                self._advance(step)
+                self._save(step)
+                report["ended"] = instance.status == "completed"
+        return reports
 
     # -------------------------------------------------------------------- queries
 

@@ -51,6 +51,10 @@ class SpecCache:
                 parsed = self._parsed.setdefault(definition.id, parsed)
         return parsed
 
+    def loaded(self) -> dict[str, dict[int, object]]:
+        """What this process has parsed so far, by kind and row id (for checks)."""
+        return {"process": dict(self._parsed), "decision": dict(self._decisions)}
+
     def decision(self, definition: DecisionDefinition) -> ParsedDecision:
         parsed = self._decisions.get(definition.id)
         if parsed is None:

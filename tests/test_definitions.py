@@ -72,6 +72,17 @@ def test_script_task_and_pre_scripts_are_refused():
                for p in problems)
 
 
+@pytest.mark.parametrize("element", ["task", "manualTask"])
+def test_tasks_nothing_would_complete_are_refused(element):
+    """SpiffWorkflow waits at a plain or manual task as at a user task, but no stage is
+    ever opened for it: refused with its element and line, not deployed to wait forever."""
+    extra = f"""<bpmn:{element} id="by_hand" name="By hand" />"""
+    problems = _problems(gateway_process(extra=extra))
+    [problem] = [p for p in problems if p.element_id == "by_hand"]
+    assert f"{element} is not allowed" in problem.message and "userTask" in problem.message
+    assert problem.line and problem.file == "gated.bpmn"
+
+
 def test_user_task_rules_are_all_reported_at_once():
     problems = _problems(gateway_process(form=None, in_lane=False, timer="PT15M"))
     messages = [p.message for p in problems if p.element_id == "check"]
