@@ -15,12 +15,12 @@ from flask_migrate import Migrate
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
-from engine.categories import Categories
-from engine.database import configure_sqlite, normalize_database_url
-from engine.directory import Directory
+from engine.reference.categories import Categories
+from engine.reference.directory import Directory
+from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
-from engine.settings import Settings, SettingsInvalid
-from engine.work_orders import WorkOrders
+from engine.store.database import configure_sqlite, normalize_database_url
+from engine.workorders.service import WorkOrders
 
 from . import auth
 from .cli import register_commands

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from engine.models import Base
+from engine.store.models import Base
 
 ROLES = ("department", "integrator", "designer", "manager", "admin")
 TOKEN_PREFIX = "wo_"

@@ -14,8 +14,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.demo import run_demo
-from engine.worker import default_worker_id, run_worker
+from engine.runtime.worker import default_worker_id, run_worker
+from engine.workorders.demo import run_demo
 
 from .auth import ROLES, ApiToken, create_token
 from .report_cli import report_group
@@ -208,8 +208,8 @@ def tokens_revoke(name: str) -> None:
 @with_appcontext
 def deploy_command(paths: tuple[Path, ...], dry_run: bool) -> None:
     """Deploy .bpmn, .dmn and .json files (or the ones in folders) like an upload."""
-    from engine.definitions import DefinitionInvalid
-    from engine.deployments import files_in
+    from engine.definitions.bpmn import DefinitionInvalid
+    from engine.definitions.sources import files_in
 
     _prepare(deploy=False)
     try:

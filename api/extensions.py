@@ -2,7 +2,7 @@
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
-from engine.models import Base
+from engine.store.models import Base
 
 from .problems import http_problem
 from .schemas import ProblemSchema

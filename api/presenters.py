@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from engine import ProcessEngine
-from engine.categories import Categories
-from engine.models import (
+from engine.reference.categories import Categories
+from engine.store.models import (
     HumanTask,
     Notification,
     ProcessDefinition,
@@ -15,8 +15,8 @@ from engine.models import (
     TimelineEvent,
     Timer,
 )
-from engine.queries import Page
-from engine.work_orders import OrderDetail, OrderSummary
+from engine.store.queries import Page
+from engine.workorders.service import OrderDetail, OrderSummary
 
 
 def seconds_left(due: datetime | None, now: datetime) -> float | None:

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from engine.definitions import DefinitionInvalid
+from engine.definitions.bpmn import DefinitionInvalid
+from engine.definitions.forms import FormValidationError
 from engine.errors import (
     Conflict,
     EngineError,
@@ -21,7 +22,6 @@ from engine.errors import (
     NotFound,
     Unprocessable,
 )
-from engine.forms import FormValidationError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"

@@ -2,10 +2,10 @@
 
 A library: drive it from a script, a test or the Flask app. It never imports Flask.
 """
-from .clock import Clock, FixedClock, SimulatedClock, SystemClock
-from .database import create_schema, make_engine, make_session_factory
-from .definitions import DefinitionInvalid, Problem, ProcessSource
-from .service import ProcessEngine
+from engine.clock import Clock, FixedClock, SimulatedClock, SystemClock
+from engine.definitions.bpmn import DefinitionInvalid, Problem, ProcessSource
+from engine.process_engine import ProcessEngine
+from engine.store.database import create_schema, make_engine, make_session_factory
 
 __all__ = [
     "Clock",

@@ -43,7 +43,7 @@ target_db = current_app.extensions['migrate'].db
 def render_item(type_, obj, autogen_context):
     """Write the app's column types as the plain SQL types they store, so migrations
     never import application code."""
-    from engine.models import UtcDateTime
+    from engine.store.models import UtcDateTime
 
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

@@ -7,9 +7,9 @@ from uuid import UUID
 from sqlalchemy import select
 
 from engine import ProcessEngine
-from engine.inspection import open_stages, waiting_timers
-from engine.models import HumanTask, ProcessDefinition, TimelineEvent, Timer
-from engine.serialization import restore_workflow
+from engine.runtime.limits import open_stages, waiting_timers
+from engine.runtime.serialization import restore_workflow
+from engine.store.models import HumanTask, ProcessDefinition, TimelineEvent, Timer
 
 
 def assert_consistent(engine: ProcessEngine, instance_id: str) -> None:

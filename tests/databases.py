@@ -7,7 +7,7 @@ import os
 
 from sqlalchemy import make_url, text
 
-from engine.database import make_engine, normalize_database_url
+from engine.store.database import make_engine, normalize_database_url
 
 GIVEN_DATABASE_URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
 ON_POSTGRES = GIVEN_DATABASE_URL.startswith("postgresql")
@@ -37,7 +37,7 @@ def migrate(url: str) -> None:
 def empty_all_tables(url: str) -> None:
     """Delete every row (keeping the schema and its migration stamp)."""
     import api.auth  # noqa: F401  (its table belongs to the metadata too)
-    from engine.models import Base
+    from engine.store.models import Base
 
     engine = make_engine(url)
     try:

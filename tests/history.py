@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from engine.work_orders import WorkOrders
+from engine.workorders.service import WorkOrders
 
 from .orders import FORM_DATA
 

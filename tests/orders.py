@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from engine import ProcessEngine, SimulatedClock
-from engine.models import HumanTask
+from engine.store.models import HumanTask
 
 SUBMISSION = {
     "customer_phone": "13812345678",

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.decisions import decision_source, evaluate_decision, parse_decision
-from engine.definitions import DefinitionInvalid
+from engine.definitions.bpmn import DefinitionInvalid
+from engine.definitions.decisions import decision_source, evaluate_decision, parse_decision
 from engine.errors import DecisionFailed, NoRoute
 from tests.conftest import PROCESSES
 

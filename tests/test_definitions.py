@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import DefinitionInvalid, ProcessSource, parse_source
-from engine.deployments import collect_sources, files_in
+from engine.definitions.bpmn import DefinitionInvalid, ProcessSource, parse_source
+from engine.definitions.sources import collect_sources, files_in
 from tests.conftest import FORMS, PROCESSES
 from tests.diagrams import FORM, gateway_process
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import DefinitionInvalid, ProcessSource, parse_source
-from engine.expressions import ExpressionError, check_expression, evaluate_expression
+from engine.definitions.bpmn import DefinitionInvalid, ProcessSource, parse_source
+from engine.runtime.sandbox import ExpressionError, check_expression, evaluate_expression
 from tests.diagrams import FORM, gateway_process
 
 HOSTILE = [
@@ -65,16 +65,16 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
     from sqlalchemy import update
 
     from engine.errors import InstanceFailed
-    from engine.models import ProcessDefinition
+    from engine.store.models import ProcessDefinition
     marker = tmp_path / "pwned"
     safe = _source(gateway_process("amount > 10"))
     engine.deploy([safe])
     # Swap the stored spec for one parsed from a hostile diagram, without the lint.
-    monkeypatch.setattr("engine.definitions.lint_diagram", lambda *a: [])
+    monkeypatch.setattr("engine.definitions.bpmn.lint_diagram", lambda *a: [])
     hostile = parse_source(_source(gateway_process(
         f"__import__('os').system('touch {marker}') or amount > 10")))
     monkeypatch.undo()
-    from engine.serialization import dump_spec
+    from engine.runtime.serialization import dump_spec
     with engine.sessions() as session, session.begin():
         session.execute(update(ProcessDefinition)
                         .where(ProcessDefinition.key == "gated")

@@ -45,7 +45,7 @@ def test_completed_event_carries_actor_and_data_summary(orders):
 
 
 def test_start_requires_a_valid_submission(engine):
-    from engine.forms import FormValidationError
+    from engine.definitions.forms import FormValidationError
 
     with pytest.raises(FormValidationError) as caught:
         engine.start("one_department", "WO-bad", {"customer_phone": "12345"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.forms import FormValidationError
+from engine.definitions.forms import FormValidationError
 
 
 def _snapshot(engine, instance_id):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.definitions import ProcessSource
+from engine.definitions.bpmn import ProcessSource
 from tests.consistency import assert_consistent
 from tests.diagrams import FORM, staged_process
 

@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import api.auth  # noqa: F401  (its table is part of the schema)
-from engine.database import make_engine
-from engine.models import Base
+from engine.store.database import make_engine
+from engine.store.models import Base
 from tests.conftest import ROOT
 from tests.databases import ON_POSTGRES, create_extra_database, drop_database, migrate
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from engine.models import HumanTask, ProcessInstance, TimelineEvent
-from engine.queries import InstanceFilter
+from engine.store.models import HumanTask, ProcessInstance, TimelineEvent
+from engine.store.queries import InstanceFilter
 from tests.conftest import FORMS, PROCESSES
 from tests.consistency import assert_consistent
 from tests.orders import FLOW_STAGES, OrderDriver
@@ -86,7 +86,7 @@ def test_a_crash_inside_a_completion_leaves_the_order_as_it_was(orders, engine, 
     def crash(_workflow):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("engine.service.dump_workflow", crash)
+    monkeypatch.setattr("engine.process_engine.dump_workflow", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         orders.complete(instance_id, "dispatch")
     monkeypatch.undo()
@@ -105,7 +105,7 @@ def test_a_crash_while_firing_timers_fires_them_later_exactly_once(orders, engin
     def crash(_workflow):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr("engine.service.dump_workflow", crash)
+    monkeypatch.setattr("engine.process_engine.dump_workflow", crash)
     assert engine.fire_due_timers("worker-a") == 0  # logged, nothing saved
     monkeypatch.undo()
     assert orders.events(instance_id, "stage_overdue") == []
@@ -123,7 +123,7 @@ def test_reads_do_not_queue_behind_a_writer(orders, engine):
     """While one unit of work holds the write lock, inbox reads still answer."""
     import threading
 
-    from engine.models import ProcessInstance
+    from engine.store.models import ProcessInstance
 
     instance_id = orders.start("one_department")
     answered = threading.Event()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.categories import Categories, CategoriesInvalid
-from engine.directory import MANAGEMENT, Directory, DirectoryInvalid
-from engine.expressions import format_duration, scaled_duration
-from engine.settings import Settings, SettingsInvalid
+from engine.reference.categories import Categories, CategoriesInvalid
+from engine.reference.directory import MANAGEMENT, Directory, DirectoryInvalid
+from engine.reference.settings import Settings, SettingsInvalid
+from engine.runtime.sandbox import format_duration, scaled_duration
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from engine import ProcessEngine, SimulatedClock, make_engine, make_session_factory
-from engine.categories import Categories
-from engine.directory import Directory
-from engine.models import TimelineEvent, WorkOrder
+from engine.reference.categories import Categories
+from engine.reference.directory import Directory
+from engine.reference.settings import AssessmentSettings, Settings
 from engine.reports import Reports
 from engine.reports.kpi import _year
-from engine.settings import AssessmentSettings, Settings
-from engine.work_orders import WorkOrders
+from engine.store.models import TimelineEvent, WorkOrder
+from engine.workorders.service import WorkOrders
 from tests.conftest import FORMS, PROCESSES, ROOT
 from tests.databases import ON_POSTGRES, migrate
 from tests.history import History, generate

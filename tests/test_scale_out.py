@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import func, select
 
 from engine import ProcessEngine, SimulatedClock, SystemClock
-from engine.models import TimelineEvent, Timer
+from engine.store.models import TimelineEvent, Timer
 from tests.api.conftest import free_port
 from tests.conftest import FORMS, PROCESSES, ROOT
 from tests.consistency import assert_consistent

@@ -152,7 +152,7 @@ def test_one_department_in_two_lanes_has_two_totals(orders):
 def test_overdue_events_are_queued_for_notification(orders, engine):
     from sqlalchemy import select
 
-    from engine.models import OutboxEvent
+    from engine.store.models import OutboxEvent
 
     instance_id = orders.start("one_department")
     orders.tick(timedelta(minutes=15) + SECOND)
@@ -187,7 +187,7 @@ REMINDER = """<bpmn:boundaryEvent id="reminder" name="Reminder" cancelActivity="
 
 
 def _deploy_with_reminder(engine, element: str, value: str) -> str:
-    from engine.definitions import ProcessSource
+    from engine.definitions.bpmn import ProcessSource
     from tests.diagrams import FORM, gateway_process
 
     bpmn = gateway_process(extra=REMINDER.format(element=element, value=value))
@@ -227,7 +227,7 @@ def test_a_time_date_with_an_offset_fires_at_that_instant(engine, orders):
 def test_a_time_date_without_a_zone_is_refused_at_deploy(engine):
     import pytest
 
-    from engine.definitions import DefinitionInvalid
+    from engine.definitions.bpmn import DefinitionInvalid
 
     with pytest.raises(DefinitionInvalid, match="has no time zone"):
         _deploy_with_reminder(engine, "timeDate", '"2026-03-02T17:00:00"')
@@ -240,7 +240,7 @@ def test_an_order_from_before_transfers_keeps_its_department_time(orders, engine
 
     from sqlalchemy import update
 
-    from engine.models import ProcessInstance
+    from engine.store.models import ProcessInstance
 
     instance_id = orders.start("one_department")
     orders.tick(timedelta(minutes=20))

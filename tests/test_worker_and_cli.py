@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.worker import run_worker
+from engine.runtime.worker import run_worker
 from tests.conftest import ROOT, T0
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import abort, current_app, request
 
 from engine import ProcessEngine
-from engine.models import ProcessInstance, WorkOrder
 from engine.reports import Reports
-from engine.work_orders import WorkOrders
+from engine.store.models import ProcessInstance, WorkOrder
+from engine.workorders.service import WorkOrders
 
 from ..auth import current_principal
 

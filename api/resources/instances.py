@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.queries import InstanceFilter
+from engine.store.queries import InstanceFilter
 
 from ..auth import current_principal, requires
 from ..presenters import instance_detail_view, instance_view, page_view, timeline_view

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.directory import MANAGEMENT
-from engine.queries import NotificationFilter
+from engine.reference.directory import MANAGEMENT
+from engine.store.queries import NotificationFilter
 
 from ..auth import current_principal, requires
 from ..presenters import notification_view, page_view

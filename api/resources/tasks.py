@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.queries import TaskFilter
+from engine.store.queries import TaskFilter
 
 from ..auth import current_principal, requires
 from ..presenters import page_view, task_view

@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from engine.forms import FieldError, FormValidationError
-from engine.models import WorkOrder as WorkOrderRow
-from engine.work_orders import WorkOrderFilter
+from engine.definitions.forms import FieldError, FormValidationError
+from engine.store.models import WorkOrder as WorkOrderRow
+from engine.workorders.service import WorkOrderFilter
 
 from ..auth import current_principal, requires
 from ..presenters import page_view, work_order_detail_view, work_order_view

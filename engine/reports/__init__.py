@@ -11,18 +11,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..categories import Categories
-from ..expressions import format_duration
-from ..hotspots import Burst, current_bursts
-from ..models import HotspotAlert
-from ..queries import Page
-from ..service import ProcessEngine
-from ..settings import Settings
-from .at_risk import AtRiskStage, at_risk
-from .chart import daily_on_time_svg
-from .kpi import assess
-from .timeliness import GROUPINGS, daily_on_time, timeliness
-from .window import report_window
+from engine.process_engine import ProcessEngine
+from engine.reference.categories import Categories
+from engine.reference.settings import Settings
+from engine.reports.at_risk import AtRiskStage, at_risk
+from engine.reports.chart import daily_on_time_svg
+from engine.reports.kpi import assess
+from engine.reports.timeliness import GROUPINGS, daily_on_time, timeliness
+from engine.reports.window import report_window
+from engine.runtime.sandbox import format_duration
+from engine.store.models import HotspotAlert
+from engine.store.queries import Page
+from engine.workorders.hotspots import Burst, current_bursts
 
 __all__ = ["GROUPINGS", "AtRiskStage", "Reports"]
 DEFAULT_AT_RISK_PERCENT = 75.0  # when no escalation ladder is deployed

@@ -11,8 +11,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..models import HumanTask, UtcDateTime
-from ..queries import Page, paginate
+from engine.store.models import HumanTask, UtcDateTime
+from engine.store.queries import Page, paginate
 
 # How the list may be sorted (a leading "-" sorts descending).
 SORTS = ("due_at", "-due_at", "percent", "-percent", "opened_at", "-opened_at",

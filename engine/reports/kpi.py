@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..clock import utc
-from ..directory import Directory
-from ..models import TimelineEvent
-from ..settings import AssessmentSettings
+from engine.clock import utc
+from engine.reference.directory import Directory
+from engine.reference.settings import AssessmentSettings
+from engine.store.models import TimelineEvent
 
 WITHIN, ABOVE, CAPPED = "within_ceiling", "above_ceiling", "capped"
 

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import HumanTask, ProcessInstance, TimelineEvent, WorkOrder
-from ..work_orders import TRANSFERRED, URGED
-from .stats import percentile, ratio
+from engine.reports.stats import percentile, ratio
+from engine.store.models import HumanTask, ProcessInstance, TimelineEvent, WorkOrder
+from engine.workorders.service import TRANSFERRED, URGED
 
 GROUPINGS = ("department", "stage", "flow", "category")
 NO_CATEGORY = "(none)"  # an order started without intake has no category

@@ -24,7 +24,7 @@ from api import create_app, prepare_database, process_engine
 from api.auth import ApiToken, create_token
 from api.extensions import db
 from engine import SimulatedClock
-from engine.models import DecisionDefinition, ProcessDefinition
+from engine.store.models import DecisionDefinition, ProcessDefinition
 from tests.conftest import ROOT
 from tests.databases import empty_all_tables
 from tests.orders import FORM_DATA, SUBMISSION

@@ -174,7 +174,7 @@ def test_a_diagram_saved_by_the_bpmn_io_modeler_deploys_unchanged(client, engine
 
 
 def test_migrating_over_http(client, engine):
-    from engine.definitions import ProcessSource
+    from engine.definitions.bpmn import ProcessSource
     from tests.diagrams import FORM, staged_process
 
     def deploy_stages(stages):

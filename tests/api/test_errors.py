@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.queries import InstanceFilter
+from engine.store.queries import InstanceFilter
 from tests.orders import FORM_DATA, SUBMISSION
 
 START = "/api/v1/process-definitions/one_department/start"

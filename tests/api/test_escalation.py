@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Notification, OutboxEvent
+from engine.store.models import Notification, OutboxEvent
 from tests.api.conftest import ORDER, ROOT, TO_NETWORK, deploy, notifications, work
 
 SECOND = timedelta(seconds=1)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.models import DecisionDefinition, ProcessDefinition
+from engine.store.models import DecisionDefinition, ProcessDefinition
 from tests.api.conftest import ORDER, act, work
 from tests.spec_fingerprint import fingerprint
 

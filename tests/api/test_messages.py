@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definitions import ProcessSource
+from engine.definitions.bpmn import ProcessSource
 from tests.diagrams import FORM, message_process
 
 

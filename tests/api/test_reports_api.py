@@ -253,7 +253,7 @@ def test_one_burst_across_the_hour_raises_one_alert(client, api_clock):
 
 
 def test_keywords_match_whatever_the_case_in_any_script(client, app, api_clock):
-    from engine.settings import HotspotRule
+    from engine.reference.settings import HotspotRule
 
     rules = (HotspotRule("anger", 3, timedelta(hours=1), keywords=("Ärger",)),)
     work_orders = app.extensions["work_orders"]

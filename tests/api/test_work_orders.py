@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessInstance, WorkOrder, WorkOrderCounter
+from engine.store.models import ProcessInstance, WorkOrder, WorkOrderCounter
 from tests.api.conftest import ORDER
 
 SECOND = timedelta(seconds=1)

@@ -18,9 +18,15 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .definitions import DefinitionInvalid, Problem, int_or_none, length_problems, safe_root
-from .errors import DecisionFailed, NoDecision
-from .expressions import ExpressionError, RestrictedScriptEngine, check_expression
+from engine.definitions.bpmn import (
+    DefinitionInvalid,
+    Problem,
+    int_or_none,
+    length_problems,
+    safe_root,
+)
+from engine.errors import DecisionFailed, NoDecision
+from engine.runtime.sandbox import ExpressionError, RestrictedScriptEngine, check_expression
 
 # A `?` outside quotes stands for the input value (as in SpiffWorkflow's DMN engine).
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")

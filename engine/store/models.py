@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .clock import utc
+from engine.clock import utc
 
 
 class UtcDateTime(TypeDecorator):

@@ -19,10 +19,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .expressions import ExpressionError, check_expression, parse_duration
-from .forms import FORM_PROPERTY, schema_problem
-from .inspection import limit_text
-from .xml_safety import UnsafeXmlError, parse_untrusted_xml
+from engine.definitions.forms import FORM_PROPERTY, schema_problem
+from engine.definitions.xml_safety import UnsafeXmlError, parse_untrusted_xml
+from engine.runtime.limits import limit_text
+from engine.runtime.sandbox import ExpressionError, check_expression, parse_duration
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",

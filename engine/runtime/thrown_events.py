@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from SpiffWorkflow.task import Task
 
-from .expressions import department_of
-from .inspection import OVERDUE_CODES, applied_limit, attached_stage, escalation_code
-from .notifications import notify
-from .step import Step
+from engine.runtime.limits import OVERDUE_CODES, applied_limit, attached_stage, escalation_code
+from engine.runtime.notifications import notify
+from engine.runtime.sandbox import department_of
+from engine.runtime.step import Step
 
 # Workflow data: "lane/department" pairs whose department total has lapsed.
 LAPSED_LANES_KEY = "lapsed_department_lanes"

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .categories import is_under
-from .data_files import DataFileInvalid, read_json
-from .expressions import parse_duration
+from engine.reference.categories import is_under
+from engine.reference.data_files import DataFileInvalid, read_json
+from engine.runtime.sandbox import parse_duration
 
 RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
 NUMBER_PREFIX = re.compile(r"[A-Z0-9]{1,10}")

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .models import (
+from engine.store.models import (
     INBOX_ORDER,
     HumanTask,
     Notification,

@@ -19,8 +19,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .expressions import department_of, format_duration, parse_duration
-from .forms import FORM_PROPERTY
+from engine.definitions.forms import FORM_PROPERTY
+from engine.runtime.sandbox import department_of, format_duration, parse_duration
 
 # Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
 OVERDUE_CODES = {"stage_overdue": "stage", "department_overdue": "department"}

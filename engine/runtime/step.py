@@ -10,9 +10,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from sqlalchemy.orm import Session
 
-from .definitions import ParsedProcess
-from .expressions import note_thrown
-from .inspection import (
+from engine.definitions.bpmn import ParsedProcess
+from engine.runtime.limits import (
     LIMIT_KINDS,
     OpenStage,
     WaitingTimer,
@@ -20,8 +19,9 @@ from .inspection import (
     open_stages,
     waiting_timers,
 )
-from .models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent
-from .serialization import to_json_safe
+from engine.runtime.sandbox import note_thrown
+from engine.runtime.serialization import to_json_safe
+from engine.store.models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent
 
 SYSTEM_ACTOR = "system"
 

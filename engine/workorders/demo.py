@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .categories import Categories
-from .clock import SimulatedClock
-from .database import create_schema, make_engine, make_session_factory
-from .directory import Directory
-from .expressions import parse_duration
-from .models import HumanTask
-from .reports import Reports
-from .service import ProcessEngine
-from .settings import Settings
-from .work_orders import WorkOrders
+from engine.clock import SimulatedClock
+from engine.process_engine import ProcessEngine
+from engine.reference.categories import Categories
+from engine.reference.directory import Directory
+from engine.reference.settings import Settings
+from engine.reports import Reports
+from engine.runtime.sandbox import parse_duration
+from engine.store.database import create_schema, make_engine, make_session_factory
+from engine.store.models import HumanTask
+from engine.workorders.service import WorkOrders
 
 DEMO_START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ON_TIME_SHARE = 0.5  # an on-time stage takes half its limit

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from engine.store.models import Base
 
 # Execution option marking a session that only reads (see configure_sqlite).
 READ_ONLY = "workorders_read_only"

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from .shared_specs import SharedStartTask, prepare_for_sharing
+from engine.runtime.shared_specs import SharedStartTask, prepare_for_sharing
 
 # (spec, subprocess_specs) of the workflow being restored; set by `restore_workflow`.
 _restoring_specs: contextvars.ContextVar[tuple[Any, dict] | None] = contextvars.ContextVar(

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from .service import ProcessEngine
+from engine.process_engine import ProcessEngine
 
 log = logging.getLogger(__name__)
 

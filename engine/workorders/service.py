@@ -18,8 +18,8 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .categories import Categories, under
-from .errors import (
+from engine.definitions.forms import FieldError, FormValidationError, validate_form_data
+from engine.errors import (
     Forbidden,
     NoRoute,
     NoStageFor,
@@ -27,11 +27,13 @@ from .errors import (
     ReferenceReused,
     WorkOrderNotFound,
 )
-from .expressions import lane_variable, parse_duration
-from .forms import FieldError, FormValidationError, validate_form_data
-from .hotspots import check_hotspots
-from .inspection import OVERDUE_CODES
-from .models import (
+from engine.process_engine import PreparedStart, ProcessEngine
+from engine.reference.categories import Categories, under
+from engine.reference.settings import Settings
+from engine.runtime.limits import OVERDUE_CODES
+from engine.runtime.sandbox import lane_variable, parse_duration
+from engine.runtime.serialization import fingerprint_of
+from engine.store.models import (
     HumanTask,
     Notification,
     ProcessInstance,
@@ -39,10 +41,8 @@ from .models import (
     WorkOrder,
     WorkOrderCounter,
 )
-from .queries import Page, paginate
-from .serialization import fingerprint_of
-from .service import PreparedStart, ProcessEngine
-from .settings import Settings
+from engine.store.queries import Page, paginate
+from engine.workorders.hotspots import check_hotspots
 
 URGE_MESSAGE = "urge"
 # The timeline entries of an urge and a transfer (escalations the diagrams throw).

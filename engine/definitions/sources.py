@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from .decisions import DecisionSource, decision_source
-from .definitions import DefinitionInvalid, Problem, ProcessSource, form_names, source_from_bytes
+from engine.definitions.bpmn import (
+    DefinitionInvalid,
+    Problem,
+    ProcessSource,
+    form_names,
+    source_from_bytes,
+)
+from engine.definitions.decisions import DecisionSource, decision_source
 
 EXTENSIONS = (".bpmn", ".dmn", ".json")
 MAX_FILES = 200

@@ -15,8 +15,8 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from .definitions import ParsedProcess
-from .serialization import spec_registry
+from engine.definitions.bpmn import ParsedProcess
+from engine.runtime.serialization import spec_registry
 
 
 @dataclass

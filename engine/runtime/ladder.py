@@ -11,14 +11,14 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .directory import Directory
-from .escalation import LADDER_KEY, Rung, rung_due, rungs_of
-from .expressions import department_seconds_used, parse_duration
-from .inspection import LIMIT_KINDS
-from .models import DecisionDefinition, HumanTask, Timer
-from .notifications import Audience, notify, recipients
-from .specs import SpecCache
-from .step import Step, iso
+from engine.definitions.versions import SpecCache
+from engine.reference.directory import Directory
+from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of
+from engine.runtime.limits import LIMIT_KINDS
+from engine.runtime.notifications import Audience, notify, recipients
+from engine.runtime.sandbox import department_seconds_used, parse_duration
+from engine.runtime.step import Step, iso
+from engine.store.models import DecisionDefinition, HumanTask, Timer
 
 log = logging.getLogger(__name__)
 RUNG = "rung"  # Timer.kind of the ladder's rows

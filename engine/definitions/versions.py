@@ -11,15 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .decisions import DecisionSource, ParsedDecision, parse_decision
-from .definitions import DefinitionInvalid, ParsedProcess, parse_source
-from .deployments import DeployedUser, Sources
-from .directory import Directory
-from .errors import DecisionNotFound, DefinitionNotFound
-from .models import DecisionDefinition, ProcessDefinition
-from .queries import latest_definitions
-from .references import reference_problems
-from .serialization import dump_spec, restore_spec
+from engine.definitions.bpmn import DefinitionInvalid, ParsedProcess, parse_source
+from engine.definitions.cross_checks import reference_problems
+from engine.definitions.decisions import DecisionSource, ParsedDecision, parse_decision
+from engine.definitions.sources import DeployedUser, Sources
+from engine.errors import DecisionNotFound, DefinitionNotFound
+from engine.reference.directory import Directory
+from engine.runtime.serialization import dump_spec, restore_spec
+from engine.store.models import DecisionDefinition, ProcessDefinition
+from engine.store.queries import latest_definitions
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .decisions import DecisionSource, ParsedDecision, parse_decision, rule_outputs
-from .definitions import (
+from engine.definitions.bpmn import (
     NS,
     START_DECISION_PROPERTY,
     DefinitionInvalid,
@@ -20,11 +19,17 @@ from .definitions import (
     safe_root,
     start_property,
 )
-from .directory import Directory
-from .escalation import LADDER_KEY, ladder_problems, rungs_of
-from .inspection import LIMIT_KINDS
-from .models import DecisionDefinition
-from .notifications import AUDIENCES
+from engine.definitions.decisions import (
+    DecisionSource,
+    ParsedDecision,
+    parse_decision,
+    rule_outputs,
+)
+from engine.reference.directory import Directory
+from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
+from engine.runtime.limits import LIMIT_KINDS
+from engine.runtime.notifications import AUDIENCES
+from engine.store.models import DecisionDefinition
 
 # Names a diagram's expressions read that only its start decision (service levels) sets.
 SERVICE_LEVEL_NAMES = ("limit_factor", "max_reassignments")

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .directory import MANAGEMENT, Directory
-from .models import Notification, OutboxEvent, ProcessInstance
-from .serialization import to_json_safe
+from engine.reference.directory import MANAGEMENT, Directory
+from engine.runtime.serialization import to_json_safe
+from engine.store.models import Notification, OutboxEvent, ProcessInstance
 
 # What a rule may name as recipients (data/departments.json gives the supervisors).
 AUDIENCES = ("department", "supervisor", "management", "acceptance", "holders")

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .data_files import DataFileInvalid, read_json
+from engine.reference.data_files import DataFileInvalid, read_json
 
 # Notifications meant for managers go to this recipient (manager tokens read them).
 MANAGEMENT = "management"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .decisions import ParsedDecision, evaluate_decision
-from .errors import NoDecision
-from .inspection import LIMIT_KINDS
+from engine.definitions.decisions import ParsedDecision, evaluate_decision
+from engine.errors import NoDecision
+from engine.runtime.limits import LIMIT_KINDS
 
 LADDER_KEY = "escalation_ladder"
 MAX_PERCENT = 10_000

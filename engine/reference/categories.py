@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from .data_files import DataFileInvalid, read_json
-from .forms import schema_problem
+from engine.definitions.forms import schema_problem
+from engine.reference.data_files import DataFileInvalid, read_json
 
 CATEGORY_ID = re.compile(r"^[a-z0-9_]{1,60}$")
 LEVELS = (("businesses", "phenomena"), ("phenomena", "causes"), ("causes", None))

@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from .categories import is_under, under
-from .expressions import format_duration
-from .models import HotspotAlert, ProcessInstance, WorkOrder
-from .notifications import notify
-from .settings import HotspotRule
+from engine.reference.categories import is_under, under
+from engine.reference.settings import HotspotRule
+from engine.runtime.notifications import notify
+from engine.runtime.sandbox import format_duration
+from engine.store.models import HotspotAlert, ProcessInstance, WorkOrder
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,32 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .clock import Clock, FixedClock, SystemClock, spiff_time
-from .database import reading
-from .decisions import DecisionFailed, NoDecision, evaluate_decision
-from .definitions import START_DECISION_PROPERTY, ParsedProcess, ProcessSource, start_property
-from .deployments import Sources, collect_sources, files_in
-from .directory import Directory
-from .errors import (
+from engine.clock import Clock, FixedClock, SystemClock, spiff_time
+from engine.definitions.bpmn import (
+    START_DECISION_PROPERTY,
+    ParsedProcess,
+    ProcessSource,
+    start_property,
+)
+from engine.definitions.decisions import DecisionFailed, NoDecision, evaluate_decision
+from engine.definitions.forms import (
+    FORM_PROPERTY,
+    FieldError,
+    FormValidationError,
+    validate_form_data,
+    with_defaults,
+)
+from engine.definitions.sources import Sources, collect_sources, files_in
+from engine.definitions.versions import (
+    DeployResult,
+    SpecCache,
+    deploy_sources,
+    deployed_form,
+    deployed_users_of,
+    find_decision,
+    find_definition,
+)
+from engine.errors import (
     AmbiguousCorrelation,
     BusinessKeyInUse,
     Busy,
@@ -53,17 +72,28 @@ from .errors import (
     TaskNotFound,
     TaskNotOpen,
 )
-from .escalation import Rung
-from .expressions import (
+from engine.reference.directory import Directory
+from engine.runtime.ladder import RUNG, Ladder
+from engine.runtime.ladder_table import Rung
+from engine.runtime.limits import waiting_timers
+from engine.runtime.migration import apply_migration, plan_migration
+from engine.runtime.notifications import mark_read, visible_notification
+from engine.runtime.repair import cancel_untriggered, recheck_waiting
+from engine.runtime.sandbox import (
     RestrictedScriptEngine,
     add_department_seconds,
     department_of,
 )
-from .forms import FORM_PROPERTY, FieldError, FormValidationError, validate_form_data, with_defaults
-from .inspection import waiting_timers
-from .ladder import RUNG, Ladder
-from .migration import apply_migration, plan_migration
-from .models import (
+from engine.runtime.serialization import (
+    dump_workflow,
+    fingerprint_of,
+    restore_workflow,
+    to_json_safe,
+)
+from engine.runtime.step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso
+from engine.runtime.thrown_events import record_thrown_events
+from engine.store.database import reading
+from engine.store.models import (
     DecisionDefinition,
     HumanTask,
     Notification,
@@ -73,9 +103,7 @@ from .models import (
     TimelineEvent,
     Timer,
 )
-from .notifications import mark_read, visible_notification
-from .order_events import record_thrown_events
-from .queries import (
+from engine.store.queries import (
     InstanceFilter,
     NotificationFilter,
     Page,
@@ -86,18 +114,6 @@ from .queries import (
     search_notifications,
     search_tasks,
 )
-from .repair import cancel_untriggered, recheck_waiting
-from .serialization import dump_workflow, fingerprint_of, restore_workflow, to_json_safe
-from .specs import (
-    DeployResult,
-    SpecCache,
-    deploy_sources,
-    deployed_form,
-    deployed_users_of,
-    find_decision,
-    find_definition,
-)
-from .step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso
 
 log = logging.getLogger(__name__)
 

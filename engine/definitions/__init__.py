@@ -1,0 +1,2 @@
+"""What designers deploy: BPMN diagrams, DMN decision tables and forms, checked,
+versioned and cached."""

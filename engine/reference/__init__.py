@@ -1,0 +1,1 @@
+"""Reference data a designer maintains in data/: categories, departments, settings."""

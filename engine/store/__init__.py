@@ -1,0 +1,1 @@
+"""Persistence: the tables, the database set-up and the searches."""
