@@ -21,6 +21,7 @@ from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
 from engine.store.database import configure_sqlite, normalize_database_url
 from engine.workorders.service import WorkOrders
+from engine.workorders.supervisors import supervisor_default
 
 from . import auth
 from .cli import register_commands
@@ -70,9 +71,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        directory = Directory.load(data_dir / "departments.json")
         engine = ProcessEngine(sessionmaker(db.engine, expire_on_commit=False),
                                clock=app.config["CLOCK"] or SystemClock(),
-                               directory=Directory.load(data_dir / "departments.json"))
+                               directory=directory,
+                               start_defaults=supervisor_default(directory))
     app.extensions["process_engine"] = engine
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
@@ -107,7 +110,7 @@ def prepare_database(app: Flask, *, deploy: bool = True, upgrade: bool | None = 
         allowed = app.config["AUTO_MIGRATE"] if upgrade is None else upgrade
         ensure_schema_current(db.engine, upgrade=allowed)
         if deploy:
-            process_engine(app).deploy_directory(Path(app.config["PROCESSES_DIR"]),
+            process_engine(app).deployer.deploy_directory(Path(app.config["PROCESSES_DIR"]),
                                                  Path(app.config["FORMS_DIR"]))
 
 

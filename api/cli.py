@@ -213,7 +213,7 @@ def deploy_command(paths: tuple[Path, ...], dry_run: bool) -> None:
 
     _prepare(deploy=False)
     try:
-        results = _engine().deploy_files(
+        results = _engine().deployer.deploy_files(
             files_in(*paths), forms_dir=Path(current_app.config["FORMS_DIR"]),
             dry_run=dry_run)
     except DefinitionInvalid as err:
@@ -235,7 +235,7 @@ def repair_command(dry_run: bool) -> None:
     """Repair orders started while a shared spec was changed by an urge (they would never
     close): cancel the urge handler no urge started, and let each order go on."""
     _prepare(deploy=False)
-    reports = _engine().repair_untriggered_event_subprocesses(dry_run=dry_run)
+    reports = _engine().repairs.repair_untriggered_event_subprocesses(dry_run=dry_run)
     verb = "would repair" if dry_run else "repaired"
     for report in reports:
         outcome = "ended" if report["ended"] else "still running"

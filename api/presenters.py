@@ -38,7 +38,7 @@ def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
         "state": task.state,
         "assignee": task.assignee,
         "form": task.form,
-        "form_schema": engine.form_schema(task.definition_id, task.form),
+        "form_schema": engine.catalog.form_schema(task.definition_id, task.form),
         "instructions": task.instructions,
         "stage_limit": task.stage_limit,
         "created_at": task.created_at,
@@ -67,8 +67,10 @@ def instance_view(instance: ProcessInstance) -> dict[str, Any]:
 def instance_detail_view(instance: ProcessInstance, engine: ProcessEngine) -> dict[str, Any]:
     return {
         **instance_view(instance),
-        "open_tasks": [task_view(t, engine) for t in engine.tasks(instance_id=instance.id)],
-        "pending_timers": [timer_view(t) for t in engine.timers(instance.id, state="pending")],
+        "open_tasks": [task_view(t, engine)
+                       for t in engine.reads.tasks(instance_id=instance.id)],
+        "pending_timers": [timer_view(t)
+                           for t in engine.reads.timers(instance.id, state="pending")],
         "variables": instance.variables,
     }
 
@@ -91,7 +93,7 @@ def timeline_event_view(event: TimelineEvent) -> dict[str, Any]:
 def definition_view(
     definition: ProcessDefinition, engine: ProcessEngine, versions: int | None = None
 ) -> dict[str, Any]:
-    start_form = engine.start_form(definition)
+    start_form = engine.starter.start_form(definition)
     return {
         "key": definition.key,
         "version": definition.version,

@@ -11,7 +11,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import make_url, text
@@ -19,7 +22,15 @@ from sqlalchemy import make_url, text
 from api import create_app, prepare_database, process_engine
 from api.auth import create_token
 from api.extensions import db
-from engine.database import make_engine, normalize_database_url
+from engine import SimulatedClock
+
+# The engine internals the bench reaches into, all here (the engine's layout is being
+# reorganised): the raw SpiffWorkflow driver needs the checked, parsed diagram and the
+# engine's expression functions (scaled, department_time_left, count_events).
+from engine.definitions.bpmn import parse_source
+from engine.definitions.sources import collect_sources, files_in
+from engine.runtime.sandbox import RestrictedScriptEngine
+from engine.store.database import make_engine, normalize_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSION = {
@@ -42,9 +53,25 @@ FORM_DATA = {
     "audit.json": {"approved": True},
     "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
 }
+# A complaint the routing table sends to the two-department relay (intake, POST
+# /work-orders): the TD network category and the key fields it requires.
+RELAY_INTAKE = {**SUBMISSION, "category": "network/call_drop/td",
+                "key_fields": {"location": "Binjiang", "network_generation": "td_scdma"}}
 # What the service-level table gives a normal order (raw SpiffWorkflow has no start
 # decision to ask).
 SERVICE_LEVEL = {"limit_factor": 1, "max_reassignments": 3}
+
+
+def script_engine() -> RestrictedScriptEngine:
+    """The engine's restricted expression evaluator, which the diagrams' timers need."""
+    return RestrictedScriptEngine()
+
+
+def parsed_process(key: str):
+    """processes/<key>.bpmn checked and parsed as a deployment would (its spec)."""
+    sources = collect_sources(files_in(ROOT / "processes", ROOT / "forms")).processes
+    [source] = [s for s in sources if s.key == key]
+    return parse_source(source)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -91,15 +118,74 @@ def migrate(url: str) -> None:
 
 def make_tokens(url: str, principals: dict[str, tuple[str, str | None]]) -> dict[str, str]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    tokens = _create_tokens(app, principals)
+    with app.app_context():
+        db.engine.dispose()
+    return tokens
+
+
+def _create_tokens(app, principals: dict[str, tuple[str, str | None]]) -> dict[str, str]:
     engine = process_engine(app)
     tokens = {}
     with engine.sessions() as session, session.begin():
         for name, (role, department) in principals.items():
             tokens[name] = create_token(session, name=name, role=role, department=department,
                                         now=engine.clock.now())
-    with app.app_context():
-        db.engine.dispose()
     return tokens
+
+
+def simulated_clock() -> SimulatedClock:
+    """A clock that moves only when told (no timer falls due while a bench step runs)."""
+    return SimulatedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+
+
+@dataclass
+class InProcessApi:
+    """The Flask app in this process, called through its test client: the whole
+    request path (auth, validation, engine, JSON) without sockets or a second process."""
+
+    app: Any
+    tokens: dict[str, str]
+    clock: SimulatedClock
+    sql_engine: Any  # the app's SQLAlchemy Engine (Flask-SQLAlchemy's db.engine)
+
+    def __post_init__(self) -> None:
+        self.client = self.app.test_client()
+
+    def call(self, method: str, path: str, who: str, **kwargs) -> dict:
+        response = self.client.open(f"/api/v1{path}", method=method,
+                                    headers={"Authorization": f"Bearer {self.tokens[who]}"},
+                                    **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.get_json()
+
+    def state_size(self, instance_id: str) -> int:
+        """Length of the order's serialized workflow (process_instances.state)."""
+        with self.sql_engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT length(state) FROM process_instances WHERE id = :id"),
+                {"id": instance_id}).scalar_one()
+
+    def dispose(self) -> None:
+        self.sql_engine.dispose()
+
+
+def in_process_api(url: str, principals: dict[str, tuple[str, str | None]], *,
+                   data_dir: Path | None = None,
+                   processes_dir: Path | None = None) -> InProcessApi:
+    """The app on a migrated database, `processes_dir` deployed, a token per principal."""
+    clock = simulated_clock()
+    config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, "CLOCK": clock}
+    if data_dir is not None:
+        config["DATA_DIR"] = str(data_dir)
+    if processes_dir is not None:
+        config["PROCESSES_DIR"] = str(processes_dir)
+    app = create_app(config)
+    prepare_database(app, upgrade=False)
+    with app.app_context():
+        sql_engine = db.engine
+    return InProcessApi(app, _create_tokens(app, principals), clock, sql_engine)
 
 
 def free_port() -> int:

@@ -14,9 +14,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
-from engine.database import make_engine
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
-from engine.queries import TaskFilter, due_timers
+from engine.store.database import make_engine
+from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.store.queries import TaskFilter, due_timers
 
 from .common import ROOT, median
 
@@ -29,7 +29,7 @@ def run(url: str, *, sizes: tuple[int, ...] = (10_000, 200_000)) -> dict:
     database = make_engine(url)
     sessions = sessionmaker(database, expire_on_commit=False)
     engine = ProcessEngine(sessions, SystemClock())
-    engine.deploy_directory(ROOT / "processes", ROOT / "forms")
+    engine.deployer.deploy_directory(ROOT / "processes", ROOT / "forms")
     now = SystemClock().now()
     with sessions() as session:
         definition = session.scalars(select(ProcessDefinition).where(
@@ -41,7 +41,7 @@ def run(url: str, *, sizes: tuple[int, ...] = (10_000, 200_000)) -> dict:
         _refresh_statistics(database)
         results[str(size)] = {
             "due_timers_ms": _time(lambda: _find_due_timers(sessions, now)),
-            "inbox_page_ms": _time(lambda: engine.search_tasks(
+            "inbox_page_ms": _time(lambda: engine.reads.search_tasks(
                 TaskFilter(department="department-07"), page=1, per_page=20)),
         }
     database.dispose()

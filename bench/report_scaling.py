@@ -16,11 +16,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SimulatedClock
-from engine.categories import Categories
-from engine.database import make_engine
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TimelineEvent
+from engine.reference.categories import Categories
+from engine.reference.settings import Settings
 from engine.reports import Reports
-from engine.settings import Settings
+from engine.store.database import make_engine
+from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, TimelineEvent
 
 from .common import ROOT, median
 
@@ -37,7 +37,7 @@ def run(url: str, *, sizes: tuple[int, ...] = (20_000, 200_000)) -> dict:
     database = make_engine(url)
     sessions = sessionmaker(database, expire_on_commit=False)
     engine = ProcessEngine(sessions, SimulatedClock(END))
-    engine.deploy_directory(ROOT / "processes", ROOT / "forms")
+    engine.deployer.deploy_directory(ROOT / "processes", ROOT / "forms")
     reports = Reports(engine, Categories.load(ROOT / "data" / "categories.json"),
                       Settings.load(ROOT / "data" / "settings.json"))
     with sessions() as session:

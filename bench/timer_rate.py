@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SimulatedClock, SystemClock
-from engine.database import make_engine
-from engine.models import Timer
+from engine.store.database import make_engine
+from engine.store.models import Timer
 
 from .common import ROOT, SUBMISSION, start_workers, stop
 
@@ -21,9 +21,9 @@ def run(url: str, *, orders: int, workers: int = 2, batch_size: int = 100) -> di
     # total is already due for workers on the real clock (2 timers per order).
     engine = ProcessEngine(sessionmaker(database, expire_on_commit=False),
                            SimulatedClock(SystemClock().now() - timedelta(days=2)))
-    engine.deploy_directory(ROOT / "processes", ROOT / "forms")
+    engine.deployer.deploy_directory(ROOT / "processes", ROOT / "forms")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda n: engine.start("one_department", f"T-{n:06d}", SUBMISSION),
+        list(pool.map(lambda n: engine.starter.start("one_department", f"T-{n:06d}", SUBMISSION),
                       range(orders)))
     pending = select(func.count()).select_from(Timer).where(Timer.state == "pending")
 

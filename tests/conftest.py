@@ -70,7 +70,7 @@ def make_process_engine(database_url: str, clock: SimulatedClock):
 @pytest.fixture
 def engine(make_process_engine) -> ProcessEngine:
     process_engine = make_process_engine()
-    process_engine.deploy_directory(PROCESSES, FORMS)
+    process_engine.deployer.deploy_directory(PROCESSES, FORMS)
     return process_engine
 
 

@@ -14,7 +14,7 @@ from engine.store.models import HumanTask, ProcessDefinition, TimelineEvent, Tim
 
 def assert_consistent(engine: ProcessEngine, instance_id: str) -> None:
     with engine.reading() as session:
-        instance = engine.get_instance(instance_id)
+        instance = engine.reads.get_instance(instance_id)
         parsed = engine.specs.get(session.get(ProcessDefinition, instance.definition_id))
         humans = list(session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id)))

@@ -81,10 +81,10 @@ def generate(work_orders: WorkOrders, clock, count: int, open_at_end: int = 10) 
             "urgency": "urgent" if n % 10 == 3 else "normal"}, "history").number
         history.numbers.append(number)
         instance_id = work_orders.get(number).instance_id
-        routed = engine.get_instance(instance_id).variables["processing_department"]
+        routed = engine.reads.get_instance(instance_id).variables["processing_department"]
         stop_after = (n % 4) + 1 if n >= count - open_at_end else None
         for index in range(20):
-            tasks = engine.tasks(instance_id=instance_id)
+            tasks = engine.reads.tasks(instance_id=instance_id)
             if not tasks:
                 break
             [task] = tasks
@@ -108,6 +108,6 @@ def generate(work_orders: WorkOrders, clock, count: int, open_at_end: int = 10) 
                 work_orders.transfer(number, task.department, "clerk", target, "Not ours.")
                 history.transfers[number] = task.department
             else:
-                engine.complete_task(task.id, data, "clerk", department=task.department)
+                engine.commands.complete_task(task.id, data, "clerk", department=task.department)
             held.closed_at = clock.now()
     return history

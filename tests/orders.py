@@ -85,11 +85,12 @@ class OrderDriver:
         self.clock = clock
 
     def start(self, flow: str, **overrides: Any) -> str:
-        return self.engine.start(flow, f"WO-{next(_numbers):06d}", {**SUBMISSION, **overrides},
-                                 actor="hotline").instance_id
+        return self.engine.starter.start(flow, f"WO-{next(_numbers):06d}",
+                                         {**SUBMISSION, **overrides},
+                                         actor="hotline").instance_id
 
     def open_task(self, instance_id: str) -> HumanTask:
-        tasks = self.engine.tasks(instance_id=instance_id)
+        tasks = self.engine.reads.tasks(instance_id=instance_id)
         assert len(tasks) == 1, f"expected one open stage, found {[t.stage for t in tasks]}"
         return tasks[0]
 
@@ -97,7 +98,8 @@ class OrderDriver:
         task = self.open_task(instance_id)
         if stage is not None:
             assert task.stage == stage
-        self.engine.complete_task(task.id, FORM_DATA[task.form], actor=f"{task.department}.clerk")
+        self.engine.commands.complete_task(task.id, FORM_DATA[task.form],
+                                           actor=f"{task.department}.clerk")
         return task
 
     def complete_until(self, instance_id: str, stage: str) -> HumanTask:
@@ -109,7 +111,7 @@ class OrderDriver:
     def tick(self, delta: timedelta) -> int:
         """Move time on, then let a worker fire whatever is due."""
         self.clock.advance(delta)
-        return self.engine.fire_due_timers("test-worker")
+        return self.engine.timers.fire_due_timers("test-worker")
 
     def events(self, instance_id: str, *types: str) -> list:
-        return [e for e in self.engine.timeline(instance_id) if not types or e.type in types]
+        return [e for e in self.engine.reads.timeline(instance_id) if not types or e.type in types]

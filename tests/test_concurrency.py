@@ -27,11 +27,11 @@ def test_timers_firing_while_departments_complete_the_same_stages(orders, engine
 
     def timer_worker(name: str) -> None:
         while not stop.is_set():
-            fired.append(engine.fire_due_timers(name, batch_size=10))
+            fired.append(engine.timers.fire_due_timers(name, batch_size=10))
 
     def clerk(instance_id: str) -> str:
         try:
-            engine.complete_task(tasks[instance_id], FORM_DATA["dispatch.json"], "clerk")
+            engine.commands.complete_task(tasks[instance_id], FORM_DATA["dispatch.json"], "clerk")
             return "completed"
         except Conflict as err:  # a lost race is a clean refusal, never corruption
             return type(err).__name__
@@ -69,7 +69,7 @@ def test_eight_clients_completing_one_task(orders, engine):
     def complete(n: int) -> str:
         barrier.wait()
         try:
-            engine.complete_task(task_id, FORM_DATA["dispatch.json"], f"clerk-{n}")
+            engine.commands.complete_task(task_id, FORM_DATA["dispatch.json"], f"clerk-{n}")
             return "ok"
         except Conflict as err:
             return type(err).__name__

@@ -6,6 +6,7 @@ import pytest
 from engine.definitions.bpmn import DefinitionInvalid
 from engine.definitions.decisions import decision_source, evaluate_decision, parse_decision
 from engine.errors import DecisionFailed, NoRoute
+from engine.workorders.routing import route
 from tests.conftest import PROCESSES
 
 ROUTING = (PROCESSES / "routing.dmn").read_bytes()
@@ -35,16 +36,16 @@ def test_a_failing_cell_reports_the_real_error():
 
 
 def _deploy(engine, dmn: bytes):
-    engine.deploy_files({"routing.dmn": dmn})
+    engine.deployer.deploy_files({"routing.dmn": dmn})
 
 
 def test_routing_needs_one_flow_per_rule(engine):
     _deploy(engine, ROUTING.replace(b'hitPolicy="FIRST"', b'hitPolicy="COLLECT"'))
     with pytest.raises(NoRoute, match="must give one flow key"):
-        engine.route("billing/overcharge/plan")
+        route(engine.catalog, "billing/overcharge/plan")
 
 
 def test_routing_needs_a_flow_output(engine):
     _deploy(engine, ROUTING.replace(b'name="flow"', b'name="workflow"'))
     with pytest.raises(NoRoute, match="must give one flow key"):
-        engine.route("billing/overcharge/plan")
+        route(engine.catalog, "billing/overcharge/plan")

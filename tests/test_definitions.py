@@ -119,10 +119,10 @@ def test_deploy_is_all_or_nothing(engine):
     good = ProcessSource("gated", "gated.bpmn", gateway_process(), {"check.json": FORM})
     bad = ProcessSource("other", "other.bpmn", gateway_process(key="other", form=None), {})
     with pytest.raises(DefinitionInvalid):
-        engine.deploy([good, bad])
+        engine.deployer.deploy([good, bad])
     from engine.errors import DefinitionNotFound
     with pytest.raises(DefinitionNotFound):
-        engine.start("gated", "G-1", {})
+        engine.starter.start("gated", "G-1", {})
 
 
 def test_changed_content_makes_a_new_version(engine):
@@ -130,12 +130,13 @@ def test_changed_content_makes_a_new_version(engine):
                           {"check.json": FORM})
     second = ProcessSource("gated", "gated.bpmn", gateway_process("amount > 20"),
                            {"check.json": FORM})
-    assert [r.version for r in engine.deploy([first])] == [1]
-    assert [r.created for r in engine.deploy([first])] == [False]
-    assert [r.version for r in engine.deploy([second])] == [2]
-    started = engine.get_instance(engine.start("gated", "G-1", {}).instance_id)
+    assert [r.version for r in engine.deployer.deploy([first])] == [1]
+    assert [r.created for r in engine.deployer.deploy([first])] == [False]
+    assert [r.version for r in engine.deployer.deploy([second])] == [2]
+    started = engine.reads.get_instance(engine.starter.start("gated", "G-1", {}).instance_id)
     assert started.definition_version == 2
-    pinned = engine.get_instance(engine.start("gated", "G-2", {}, version=1).instance_id)
+    pinned_id = engine.starter.start("gated", "G-2", {}, version=1).instance_id
+    pinned = engine.reads.get_instance(pinned_id)
     assert pinned.definition_version == 1
 
 

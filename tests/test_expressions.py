@@ -68,7 +68,7 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
     from engine.store.models import ProcessDefinition
     marker = tmp_path / "pwned"
     safe = _source(gateway_process("amount > 10"))
-    engine.deploy([safe])
+    engine.deployer.deploy([safe])
     # Swap the stored spec for one parsed from a hostile diagram, without the lint.
     monkeypatch.setattr("engine.definitions.bpmn.lint_diagram", lambda *a: [])
     hostile = parse_source(_source(gateway_process(
@@ -80,24 +80,24 @@ def test_hostile_condition_cannot_execute_even_if_it_got_past_deployment(
                         .where(ProcessDefinition.key == "gated")
                         .values(serialized_spec=dump_spec(hostile.spec,
                                                           hostile.subprocess_specs)))
-    instance_id = engine.start("gated", "G-1", {}).instance_id
-    task = engine.tasks(instance_id=instance_id)[0]
-    state_before = engine.get_instance(instance_id).state
+    instance_id = engine.starter.start("gated", "G-1", {}).instance_id
+    task = engine.reads.tasks(instance_id=instance_id)[0]
+    state_before = engine.reads.get_instance(instance_id).state
 
     with pytest.raises(InstanceFailed, match="__import__"):
-        engine.complete_task(task.id, {"amount": 50}, "alice")
+        engine.commands.complete_task(task.id, {"amount": 50}, "alice")
     assert not marker.exists()
-    assert engine.get_instance(instance_id).state == state_before
-    assert engine.tasks(instance_id=instance_id)[0].state == "open"
+    assert engine.reads.get_instance(instance_id).state == state_before
+    assert engine.reads.tasks(instance_id=instance_id)[0].state == "open"
 
 
 def test_a_safe_gateway_condition_routes(engine):
-    engine.deploy([_source(gateway_process("amount > 10"))])
+    engine.deployer.deploy([_source(gateway_process("amount > 10"))])
     for amount, end in ((50, "big"), (5, "small")):
-        instance_id = engine.start("gated", f"G-{amount}", {}).instance_id
-        task = engine.tasks(instance_id=instance_id)[0]
-        engine.complete_task(task.id, {"amount": amount}, "alice")
-        instance = engine.get_instance(instance_id)
+        instance_id = engine.starter.start("gated", f"G-{amount}", {}).instance_id
+        task = engine.reads.tasks(instance_id=instance_id)[0]
+        engine.commands.complete_task(task.id, {"amount": amount}, "alice")
+        instance = engine.reads.get_instance(instance_id)
         assert instance.status == "completed"
         assert instance.variables["amount"] == amount
         assert end in instance.state

@@ -22,11 +22,11 @@ def test_flow_runs_start_to_end_with_each_stage_in_its_lane(flow, orders, engine
         orders.complete(instance_id, stage)
         assert_consistent(engine, instance_id)
 
-    instance = engine.get_instance(instance_id)
+    instance = engine.reads.get_instance(instance_id)
     assert instance.status == "completed"
     assert instance.ended_at is not None
-    assert engine.tasks(instance_id=instance_id) == []
-    assert engine.timers(instance_id, state="pending") == []
+    assert engine.reads.tasks(instance_id=instance_id) == []
+    assert engine.reads.timers(instance_id, state="pending") == []
     types = [e.type for e in orders.events(instance_id)]
     assert types[0] == "started" and types[-1] == "ended"
     assert types.count("completed") == len(FLOW_STAGES[flow])
@@ -48,48 +48,49 @@ def test_start_requires_a_valid_submission(engine):
     from engine.definitions.forms import FormValidationError
 
     with pytest.raises(FormValidationError) as caught:
-        engine.start("one_department", "WO-bad", {"customer_phone": "12345"})
+        engine.starter.start("one_department", "WO-bad", {"customer_phone": "12345"})
     fields = {e.field for e in caught.value.errors}
     assert {"customer_phone", "category", "content", "channel",
             "acceptance_department"} <= fields
-    assert engine.find_instance("one_department", "WO-bad") is None
+    assert engine.reads.find_instance("one_department", "WO-bad") is None
 
 
 def test_business_key_is_unique_per_definition(engine):
     from engine.errors import BusinessKeyInUse
     from tests.orders import SUBMISSION
 
-    first = engine.start("one_department", "WO-dup", SUBMISSION, actor="crm")
+    first = engine.starter.start("one_department", "WO-dup", SUBMISSION, actor="crm")
     with pytest.raises(BusinessKeyInUse) as caught:
-        engine.start("one_department", "WO-dup", {**SUBMISSION, "content": "Other."},
+        engine.starter.start("one_department", "WO-dup", {**SUBMISSION, "content": "Other."},
                      actor="crm")
     assert caught.value.instance_id == first.instance_id
     # The same business key under another flow is a different order.
-    assert engine.start("single_dispatch", "WO-dup", SUBMISSION, actor="crm").created
+    assert engine.starter.start("single_dispatch", "WO-dup", SUBMISSION, actor="crm").created
 
 
 def test_a_retried_start_returns_the_same_instance(engine):
     from tests.orders import SUBMISSION
 
-    first = engine.start("one_department", "WO-retry", SUBMISSION, actor="crm")
-    again = engine.start("one_department", "WO-retry", SUBMISSION, actor="crm")
+    first = engine.starter.start("one_department", "WO-retry", SUBMISSION, actor="crm")
+    again = engine.starter.start("one_department", "WO-retry", SUBMISSION, actor="crm")
     assert first.created and not again.created
     assert again.instance_id == first.instance_id
-    assert len(engine.timeline(first.instance_id)) == 2  # started, task_ready: once
+    assert len(engine.reads.timeline(first.instance_id)) == 2  # started, task_ready: once
 
 
 def test_an_idempotency_key_identifies_a_start(engine):
     from engine.errors import IdempotencyKeyReused
     from tests.orders import SUBMISSION
 
-    first = engine.start("one_department", "WO-a", SUBMISSION, actor="crm",
+    first = engine.starter.start("one_department", "WO-a", SUBMISSION, actor="crm",
                          idempotency_key="req-1")
-    again = engine.start("one_department", "WO-a", SUBMISSION, actor="crm",
+    again = engine.starter.start("one_department", "WO-a", SUBMISSION, actor="crm",
                          idempotency_key="req-1")
     assert again == type(first)(first.instance_id, created=False)
     with pytest.raises(IdempotencyKeyReused):
-        engine.start("one_department", "WO-b", SUBMISSION, actor="crm", idempotency_key="req-1")
+        engine.starter.start("one_department", "WO-b", SUBMISSION, actor="crm",
+                             idempotency_key="req-1")
     # Keys belong to their caller: another integrator may use the same key.
-    other = engine.start("one_department", "WO-c", SUBMISSION, actor="hotline",
+    other = engine.starter.start("one_department", "WO-c", SUBMISSION, actor="hotline",
                          idempotency_key="req-1")
     assert other.created

@@ -7,11 +7,11 @@ from engine.definitions.forms import FormValidationError
 
 
 def _snapshot(engine, instance_id):
-    instance = engine.get_instance(instance_id)
+    instance = engine.reads.get_instance(instance_id)
     return (instance.state, instance.row_version,
-            [(t.id, t.state, t.assignee) for t in engine.tasks(instance_id=instance_id,
+            [(t.id, t.state, t.assignee) for t in engine.reads.tasks(instance_id=instance_id,
                                                                 state=None)],
-            [e.id for e in engine.timeline(instance_id)])
+            [e.id for e in engine.reads.timeline(instance_id)])
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -29,7 +29,7 @@ def test_bad_handle_data_is_refused_field_by_field(data, expected, orders, engin
     before = _snapshot(engine, instance_id)
 
     with pytest.raises(FormValidationError) as caught:
-        engine.complete_task(task.id, data, "alice")
+        engine.commands.complete_task(task.id, data, "alice")
 
     errors = {e.field: e.message for e in caught.value.errors}
     assert set(errors) == set(expected)
@@ -43,8 +43,9 @@ def test_phone_numbers_must_be_mainland_mobiles(engine):
     from tests.orders import SUBMISSION
 
     for good in ("13812345678", "15912345678", "19912345678", "16612345678"):
-        engine.start("one_department", f"WO-{good}", {**SUBMISSION, "customer_phone": good})
+        engine.starter.start("one_department", f"WO-{good}", {**SUBMISSION, "customer_phone": good})
     for bad in ("12812345678", "1381234567", "138123456789", "+8613812345678", "10086"):
         with pytest.raises(FormValidationError) as caught:
-            engine.start("one_department", f"WO-{bad}", {**SUBMISSION, "customer_phone": bad})
+            engine.starter.start("one_department", f"WO-{bad}",
+                                 {**SUBMISSION, "customer_phone": bad})
         assert [e.field for e in caught.value.errors] == ["customer_phone"]

@@ -26,14 +26,14 @@ def _run_relay_order(driver_for_step) -> tuple[str, list[tuple]]:
         driver_for_step().complete(instance_id, stage)
     timeline = [
         (e.type, e.stage, e.department, e.at)
-        for e in driver_for_step().engine.timeline(instance_id)
+        for e in driver_for_step().engine.reads.timeline(instance_id)
     ]
     return instance_id, timeline
 
 
 def test_restarting_between_every_two_steps_changes_nothing(make_process_engine, clock):
     first = make_process_engine()
-    first.deploy_directory(PROCESSES, FORMS)
+    first.deployer.deploy_directory(PROCESSES, FORMS)
     same_engine = OrderDriver(first, clock)
     start = clock.now()
     _, uninterrupted = _run_relay_order(lambda: same_engine)
@@ -46,8 +46,8 @@ def test_restarting_between_every_two_steps_changes_nothing(make_process_engine,
         lambda: OrderDriver(make_process_engine(), clock)
     )
     assert [(t, s, d, at - offset) for t, s, d, at in restarted] == uninterrupted
-    for instance in (first.find_instance("two_department_relay", key) for key in
-                     {i.business_key for i in first.search_instances(InstanceFilter()).items}):
+    for instance in (first.reads.find_instance("two_department_relay", key) for key in
+                     {i.business_key for i in first.reads.search_instances(InstanceFilter()).items}):
         assert_consistent(first, instance.id)
     types = [t for t, *_ in restarted]
     assert types.count("stage_overdue") == 1 and types[-1] == "ended"
@@ -55,7 +55,7 @@ def test_restarting_between_every_two_steps_changes_nothing(make_process_engine,
 
 def test_pending_timers_survive_a_restart(make_process_engine, clock):
     engine = make_process_engine()
-    engine.deploy_directory(PROCESSES, FORMS)
+    engine.deployer.deploy_directory(PROCESSES, FORMS)
     instance_id = OrderDriver(engine, clock).start("one_department")
 
     later = OrderDriver(make_process_engine(), clock)
@@ -65,7 +65,7 @@ def test_pending_timers_survive_a_restart(make_process_engine, clock):
 
 
 def test_redeploying_unchanged_diagrams_keeps_the_version(engine):
-    results = engine.deploy_directory(PROCESSES, FORMS)
+    results = engine.deployer.deploy_directory(PROCESSES, FORMS)
     assert {(r.version, r.created) for r in results} == {(1, False)}
 
 
@@ -80,18 +80,18 @@ def _row_counts(engine) -> dict:
 def test_a_crash_inside_a_completion_leaves_the_order_as_it_was(orders, engine, monkeypatch):
     instance_id = orders.start("one_department")
     task = orders.open_task(instance_id)
-    before_state = engine.get_instance(instance_id).state
+    before_state = engine.reads.get_instance(instance_id).state
     before_counts = _row_counts(engine)
 
     def crash(_workflow):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("engine.process_engine.dump_workflow", crash)
+    monkeypatch.setattr("engine.runtime.pipeline.dump_workflow", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         orders.complete(instance_id, "dispatch")
     monkeypatch.undo()
 
-    assert engine.get_instance(instance_id).state == before_state
+    assert engine.reads.get_instance(instance_id).state == before_state
     assert _row_counts(engine) == before_counts
     assert orders.open_task(instance_id).id == task.id
     orders.complete(instance_id, "dispatch")  # and the order carries on afterwards
@@ -105,17 +105,17 @@ def test_a_crash_while_firing_timers_fires_them_later_exactly_once(orders, engin
     def crash(_workflow):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr("engine.process_engine.dump_workflow", crash)
-    assert engine.fire_due_timers("worker-a") == 0  # logged, nothing saved
+    monkeypatch.setattr("engine.runtime.pipeline.dump_workflow", crash)
+    assert engine.timers.fire_due_timers("worker-a") == 0  # logged, nothing saved
     monkeypatch.undo()
     assert orders.events(instance_id, "stage_overdue") == []
 
     # Another worker cannot take the batch while worker-a's lease holds ...
-    assert engine.fire_due_timers("worker-b") == 0
+    assert engine.timers.fire_due_timers("worker-b") == 0
     # ... and fires it once the lease has expired.
     orders.clock.advance(timedelta(minutes=5, seconds=1))
-    assert engine.fire_due_timers("worker-b") == 3  # the limit, its warning and breach rungs
-    assert engine.fire_due_timers("worker-c") == 0
+    assert engine.timers.fire_due_timers("worker-b") == 3  # the limit, its warning and breach rungs
+    assert engine.timers.fire_due_timers("worker-c") == 0
     assert len(orders.events(instance_id, "stage_overdue")) == 1
 
 
@@ -129,8 +129,8 @@ def test_reads_do_not_queue_behind_a_writer(orders, engine):
     answered = threading.Event()
 
     def read_inbox() -> None:
-        engine.tasks(instance_id=instance_id)
-        engine.get_instance(instance_id)
+        engine.reads.tasks(instance_id=instance_id)
+        engine.reads.get_instance(instance_id)
         answered.set()
 
     with engine.transaction() as session:  # a writer in the middle of its work

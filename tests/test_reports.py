@@ -19,7 +19,8 @@ from engine.reference.directory import Directory
 from engine.reference.settings import AssessmentSettings, Settings
 from engine.reports import Reports
 from engine.reports.kpi import _year
-from engine.store.models import TimelineEvent, WorkOrder
+from engine.store.models import TimelineEvent
+from engine.workorders.models import WorkOrder
 from engine.workorders.service import WorkOrders
 from tests.conftest import FORMS, PROCESSES, ROOT
 from tests.databases import ON_POSTGRES, migrate
@@ -49,7 +50,7 @@ def world(module_database_url) -> World:
     database = make_engine(module_database_url)
     engine = ProcessEngine(make_session_factory(database), clock,
                            directory=Directory.load(DATA / "departments.json"))
-    engine.deploy_directory(PROCESSES, FORMS)
+    engine.deployer.deploy_directory(PROCESSES, FORMS)
     categories = Categories.load(DATA / "categories.json")
     settings = Settings.load(DATA / "settings.json")
     history = generate(WorkOrders(engine, categories, settings), clock, ORDERS)

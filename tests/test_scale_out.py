@@ -31,14 +31,14 @@ def past_engine(make_process_engine, clock):
     for workers running on the real clock."""
     clock.set(SystemClock().now() - timedelta(days=2))
     engine = make_process_engine()
-    engine.deploy_directory(PROCESSES, FORMS)
+    engine.deployer.deploy_directory(PROCESSES, FORMS)
     return engine
 
 
 def _start_overdue_orders(engine: ProcessEngine, count: int) -> list[str]:
     """`count` orders at dispatch: each has a due stage timer and a due department timer."""
     def start(n: int) -> str:
-        return engine.start("one_department", f"SCALE-{n:05d}", SUBMISSION).instance_id
+        return engine.starter.start("one_department", f"SCALE-{n:05d}", SUBMISSION).instance_id
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(start, range(count)))
@@ -132,12 +132,12 @@ def test_a_killed_workers_batch_is_fired_after_its_lease_exactly_once(
     assert held > 0, "the victim finished its batch before it could be killed"
 
     # Until the lease runs out nobody else takes those timers ...
-    assert past_engine.fire_due_timers("early-bird") == 0
+    assert past_engine.timers.fire_due_timers("early-bird") == 0
     # ... and afterwards another worker fires every one of them, once.
     later = ProcessEngine(past_engine.sessions,
                           SimulatedClock(SystemClock().now() + timedelta(seconds=301)))
     rescued = 0
-    while fired := later.fire_due_timers("rescuer"):
+    while fired := later.timers.fire_due_timers("rescuer"):
         rescued += fired
     assert rescued == held
     assert _count(past_engine, PENDING) == 0

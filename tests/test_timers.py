@@ -97,7 +97,7 @@ def test_completing_each_stage_in_time_cancels_its_timers(flow, orders, engine):
 
     assert orders.events(instance_id, "timer_fired", "stage_overdue",
                          "department_overdue") == []
-    timers = engine.timers(instance_id)
+    timers = engine.reads.timers(instance_id)
     assert timers and {t.state for t in timers if t.kind != "rung"} == {"cancelled"}
     # Each stage was held past 75 % of its limit: its warning rung fired, nothing more.
     warned = [(e.stage, e.detail["rung"]) for e in orders.events(instance_id, "escalated")]
@@ -141,7 +141,7 @@ def test_one_department_in_two_lanes_has_two_totals(orders):
     """The remote end both accepts and processes: each lane's total lapses on its own."""
     instance_id = orders.start("one_department", acceptance_department="remote_end")
     orders.tick(timedelta(hours=1, minutes=31))
-    orders.engine.complete_task(orders.open_task(instance_id).id,
+    orders.engine.commands.complete_task(orders.open_task(instance_id).id,
                                 {"processing_department": "remote_end"}, "clerk")
     orders.tick(timedelta(hours=3, seconds=1))
     lapses = orders.events(instance_id, "department_overdue")
@@ -191,8 +191,8 @@ def _deploy_with_reminder(engine, element: str, value: str) -> str:
     from tests.diagrams import FORM, gateway_process
 
     bpmn = gateway_process(extra=REMINDER.format(element=element, value=value))
-    engine.deploy([ProcessSource("gated", "gated.bpmn", bpmn, {"check.json": FORM})])
-    return engine.start("gated", "R-1", {}).instance_id
+    engine.deployer.deploy([ProcessSource("gated", "gated.bpmn", bpmn, {"check.json": FORM})])
+    return engine.starter.start("gated", "R-1", {}).instance_id
 
 
 def test_a_cycle_timer_fires_each_cycle_on_time(engine, orders):
@@ -211,13 +211,13 @@ def test_a_cycle_timer_fires_each_cycle_on_time(engine, orders):
     orders.tick(timedelta(hours=1))
     assert reminder_firings() == [
         "2026-03-02T08:10:00+00:00", "2026-03-02T08:20:00+00:00", "2026-03-02T08:30:00+00:00"]
-    assert [t.state for t in engine.timers(instance_id) if t.element_id == "reminder"] == [
+    assert [t.state for t in engine.reads.timers(instance_id) if t.element_id == "reminder"] == [
         "fired"]
 
 
 def test_a_time_date_with_an_offset_fires_at_that_instant(engine, orders):
     instance_id = _deploy_with_reminder(engine, "timeDate", '"2026-03-02T17:00:00+08:00"')
-    [reminder] = [t for t in engine.timers(instance_id) if t.element_id == "reminder"]
+    [reminder] = [t for t in engine.reads.timers(instance_id) if t.element_id == "reminder"]
     assert reminder.due_at.isoformat() == "2026-03-02T09:00:00+00:00"
     orders.tick(timedelta(hours=1) + SECOND)
     assert [e.detail["timer"] for e in orders.events(instance_id, "timer_fired")
@@ -245,7 +245,7 @@ def test_an_order_from_before_transfers_keeps_its_department_time(orders, engine
     instance_id = orders.start("one_department")
     orders.tick(timedelta(minutes=20))
     orders.complete(instance_id, "dispatch")
-    state = json.loads(engine.get_instance(instance_id).state)
+    state = json.loads(engine.reads.get_instance(instance_id).state)
     assert state["data"]["department_seconds"] == {"Acceptance": {"front_desk": 1200.0}}
     state["data"]["department_seconds"] = {"Acceptance": 1200.0}
     state["data"]["lapsed_department_lanes"] = []
@@ -255,10 +255,10 @@ def test_an_order_from_before_transfers_keeps_its_department_time(orders, engine
     orders.complete(instance_id, "handle")
     orders.complete(instance_id, "return_result")
     # Acceptance total 1 h 30: 20 minutes used, so audit's department timer is at 70.
-    [timer] = [t for t in engine.timers(instance_id, state="pending")
+    [timer] = [t for t in engine.reads.timers(instance_id, state="pending")
                if t.kind == "department"]
     assert timer.due_at == orders.clock.now() + timedelta(minutes=70)
     orders.complete(instance_id, "audit")
     orders.complete(instance_id, "feedback")
-    data = json.loads(engine.get_instance(instance_id).state)["data"]
+    data = json.loads(engine.reads.get_instance(instance_id).state)["data"]
     assert data["department_seconds"]["Acceptance"] == {"front_desk": 1200.0}

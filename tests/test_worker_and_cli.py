@@ -75,15 +75,15 @@ def test_app_deploys_the_diagrams_on_start(make_app, clock):
 
     app = make_app(clock)
     engine = process_engine(app)
-    instance_id = engine.start("two_department_relay", "WO-app", {
+    instance_id = engine.starter.start("two_department_relay", "WO-app", {
         "customer_phone": "13812345678", "category": "billing/overcharge/plan",
         "content": "Charged twice.", "channel": "web",
         "acceptance_department": "provincial_service_desk",
     }).instance_id
-    assert engine.tasks(instance_id=instance_id)[0].stage == "dispatch"
+    assert engine.reads.tasks(instance_id=instance_id)[0].stage == "dispatch"
     # A second app on the same database finds the same versions (no duplicates).
     again = process_engine(make_app(clock))
-    assert again.get_instance(instance_id).definition_version == 1
+    assert again.reads.get_instance(instance_id).definition_version == 1
 
 
 def test_flask_demo_prints_six_orders_three_late(make_app):

@@ -5,7 +5,8 @@ from flask import abort, current_app, request
 
 from engine import ProcessEngine
 from engine.reports import Reports
-from engine.store.models import ProcessInstance, WorkOrder
+from engine.store.models import ProcessInstance
+from engine.workorders.models import WorkOrder
 from engine.workorders.service import WorkOrders
 
 from ..auth import current_principal
@@ -25,12 +26,12 @@ def reports() -> Reports:
 
 def visible_instance(instance_id: str) -> ProcessInstance:
     """The instance if the caller may see it; 404 otherwise (its existence is not leaked)."""
-    instance = engine().get_instance(instance_id)
+    instance = engine().reads.get_instance(instance_id)
     principal = current_principal()
     hidden = (
         (principal.role == "integrator" and instance.started_by != principal.name)
         or (principal.role == "department"
-            and not engine().department_involved(instance_id, principal.department))
+            and not engine().reads.department_involved(instance_id, principal.department))
     )
     if hidden:
         abort(404, description=f"no process instance {instance_id!r}")

@@ -25,7 +25,7 @@ class Decisions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self):
         """The newest version of each decision table"""
-        return [_view(d, versions) for d, versions in engine().decision_tables()]
+        return [_view(d, versions) for d, versions in engine().catalog.decision_tables()]
 
 
 @blp.route("/<string:key>/versions")
@@ -34,7 +34,7 @@ class DecisionVersions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self, key):
         """Every deployed version of a decision table, newest first"""
-        return [_view(d) for d in engine().versions("decision", key)]
+        return [_view(d) for d in engine().catalog.versions("decision", key)]
 
 
 @blp.route("/<string:key>/versions/<int:version>/dmn")
@@ -44,7 +44,7 @@ class DecisionXml(MethodView):
                   content_type="application/xml")
     def get(self, key, version):
         """The DMN of one version"""
-        return Response(engine().decision_definition(key, version).dmn_xml,
+        return Response(engine().catalog.decision_definition(key, version).dmn_xml,
                         mimetype="application/xml")
 
 
@@ -56,7 +56,8 @@ class Evaluate(MethodView):
     @blp.response(200, DecisionResultSchema)
     def post(self, body, args, key):
         """Evaluate a table on inputs (newest version unless `version` is given)"""
-        return {"key": key, "outputs": engine().decide(key, body["inputs"], args["version"])}
+        outputs = engine().catalog.decide(key, body["inputs"], args["version"])
+        return {"key": key, "outputs": outputs}
 
 
 def _view(definition, versions=None) -> dict:

@@ -30,7 +30,8 @@ class Definitions(MethodView):
     @blp.response(200, DefinitionSchema(many=True))
     def get(self):
         """List process definitions (newest version of each key)"""
-        return [definition_view(d, engine(), versions) for d, versions in engine().definitions()]
+        return [definition_view(d, engine(), versions)
+                for d, versions in engine().catalog.definitions()]
 
 
 @blp.route("/<string:key>")
@@ -40,7 +41,7 @@ class Definition(MethodView):
     @blp.response(200, DefinitionSchema)
     def get(self, args, key):
         """One process definition (newest version unless `version` is given)"""
-        return definition_view(engine().definition(key, args["version"]), engine())
+        return definition_view(engine().catalog.definition(key, args["version"]), engine())
 
 
 @blp.route("/<string:key>/versions")
@@ -49,11 +50,11 @@ class Versions(MethodView):
     @blp.response(200, DefinitionVersionSchema(many=True))
     def get(self, key):
         """Every deployed version of a process, newest first, with its running instances"""
-        running = engine().running_instances_by_version(key)
+        running = engine().catalog.running_instances_by_version(key)
         return [{"key": d.key, "version": d.version, "name": d.name,
                  "content_hash": d.content_hash, "file_name": d.file_name,
                  "deployed_at": d.deployed_at, "running_instances": running.get(d.version, 0)}
-                for d in engine().versions("process", key)]
+                for d in engine().catalog.versions("process", key)]
 
 
 @blp.route("/<string:key>/versions/<int:version>/bpmn")
@@ -62,7 +63,8 @@ class VersionXml(MethodView):
     @blp.response(200, description="The BPMN XML as deployed", content_type="application/xml")
     def get(self, key, version):
         """The BPMN of one version"""
-        return Response(engine().definition(key, version).bpmn_xml, mimetype="application/xml")
+        definition = engine().catalog.definition(key, version)
+        return Response(definition.bpmn_xml, mimetype="application/xml")
 
 
 @blp.route("/<string:key>/migrations")
@@ -74,7 +76,7 @@ class Migrations(MethodView):
         """Move running instances (by id, or all of a version) onto a newer version.
         Each instance reports the open stages it keeps, and why it did not move if it
         did not; pending timers keep their due times. `dry_run` only reports."""
-        instances = engine().migrate(
+        instances = engine().migrator.migrate(
             key, to_version=body["to_version"], instance_ids=body["instance_ids"],
             from_version=body["from_version"], dry_run=body["dry_run"],
             actor=current_principal().name)
@@ -92,11 +94,11 @@ class Start(MethodView):
     def post(self, body, key):
         """Start an instance by process key with a business key"""
         g.form_data_field = "variables"
-        result = engine().start(
+        result = engine().starter.start(
             key, body["business_key"], body["variables"], version=body["version"],
             actor=current_principal().name, idempotency_key=idempotency_key(),
         )
-        instance = engine().get_instance(result.instance_id)
+        instance = engine().reads.get_instance(result.instance_id)
         location = url_for("process-instances.Instance", instance_id=instance.id)
         status = 201 if result.created else 200
         return instance_detail_view(instance, engine()), status, {"Location": location}

@@ -42,7 +42,7 @@ class Deployments(MethodView):
             if name in files:
                 abort(400, description=f"{name!r} is uploaded twice")
             files[name] = upload.read()
-        results = engine().deploy_files(
+        results = engine().deployer.deploy_files(
             files, forms_dir=Path(current_app.config["FORMS_DIR"]), dry_run=args["dry_run"])
         body = {"dry_run": args["dry_run"], "deployed": [r.__dict__ for r in results]}
         return body, 200 if args["dry_run"] else 201

@@ -29,6 +29,6 @@ class Ready(MethodView):
                 session.execute(text("SELECT 1"))
         except Exception as err:  # any driver error means "not ready"
             abort(503, description=f"database unavailable: {type(err).__name__}")
-        if not engine().definitions():
+        if not engine().catalog.definitions():
             abort(503, description="no process definitions deployed")
         return {"status": "ready"}

@@ -36,7 +36,7 @@ class Instances(MethodView):
             status=args.get("status"),
             started_by=principal.name if principal.role == "integrator" else None,
         )
-        return page_view(engine().search_instances(where, args["page"], args["per_page"]),
+        return page_view(engine().reads.search_instances(where, args["page"], args["per_page"]),
                          instance_view)
 
 
@@ -56,7 +56,7 @@ class Timeline(MethodView):
     def get(self, instance_id):
         """Everything that happened to the instance, oldest first"""
         instance = visible_instance(instance_id)
-        return timeline_view(instance.id, engine().timeline(instance.id))
+        return timeline_view(instance.id, engine().reads.timeline(instance.id))
 
 
 @blp.route("/<string:instance_id>/messages/<string:name>")
@@ -67,6 +67,6 @@ class InstanceMessage(MethodView):
     def post(self, body, instance_id, name):
         """Deliver a message to an instance waiting for it (409 if it is not)"""
         instance = visible_instance(instance_id)
-        engine().deliver_message(instance.id, name, body["payload"],
+        engine().commands.deliver_message(instance.id, name, body["payload"],
                                  actor=current_principal().name)
         return {"instance_id": instance.id, "name": name}

@@ -19,7 +19,7 @@ class Messages(MethodView):
     def post(self, body):
         """Deliver a message to the one running instance with this business key"""
         principal = current_principal()
-        instance_id = engine().correlate_message(
+        instance_id = engine().commands.correlate_message(
             body["name"], body["business_key"], body["payload"], actor=principal.name,
             process_key=body["process_key"],
             started_by=principal.name if principal.role == "integrator" else None,

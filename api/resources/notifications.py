@@ -43,7 +43,7 @@ class Notifications(MethodView):
         where = NotificationFilter(recipients=tuple(seen) if seen is not None else None,
                                    unread=args.get("unread"), event=args.get("event"),
                                    business_key=args.get("business_key"))
-        return page_view(engine().search_notifications(where, args["page"], args["per_page"]),
+        return page_view(engine().reads.search_notifications(where, args["page"], args["per_page"]),
                          notification_view)
 
 
@@ -54,10 +54,10 @@ class MarkRead(MethodView):
     def post(self, notification_id):
         """Mark one notification read (reading it again changes nothing)"""
         seen = recipients_seen()
-        if engine().notification(notification_id, seen) is None:
+        if engine().reads.notification(notification_id, seen) is None:
             abort(404, description=f"no notification {notification_id}")
-        engine().mark_notifications_read([notification_id], seen, current_principal().name)
-        return notification_view(engine().notification(notification_id, seen))
+        engine().reads.mark_notifications_read([notification_id], seen, current_principal().name)
+        return notification_view(engine().reads.notification(notification_id, seen))
 
 
 @blp.route("/read-all")
@@ -66,6 +66,6 @@ class MarkAllRead(MethodView):
     @blp.response(200, MarkedReadSchema)
     def post(self):
         """Mark every unread notification of yours read"""
-        marked = engine().mark_notifications_read(None, recipients_seen(),
+        marked = engine().reads.mark_notifications_read(None, recipients_seen(),
                                                   current_principal().name)
         return {"marked": marked}

@@ -30,7 +30,7 @@ class Tasks(MethodView):
             due_before=args.get("due_before"), business_key=args.get("business_key"),
             process_key=args.get("process_key"),
         )
-        return page_view(engine().search_tasks(where, args["page"], args["per_page"]),
+        return page_view(engine().reads.search_tasks(where, args["page"], args["per_page"]),
                          lambda task: task_view(task, engine()))
 
 
@@ -49,7 +49,8 @@ class Claim(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
         """Claim a task for yourself (409 if someone else has it)"""
-        task = engine().claim_task(task_id, current_principal().name, department=own_department())
+        task = engine().commands.claim_task(task_id, current_principal().name,
+                                            department=own_department())
         return task_view(task, engine())
 
 
@@ -60,7 +61,7 @@ class Unclaim(MethodView):
     def post(self, task_id):
         """Put a task you claimed back in the department's inbox"""
         principal = current_principal()
-        task = engine().unclaim_task(task_id, principal.name, department=own_department(),
+        task = engine().commands.unclaim_task(task_id, principal.name, department=own_department(),
                                      force=principal.is_admin)
         return task_view(task, engine())
 
@@ -72,13 +73,13 @@ class Complete(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, body, task_id):
         """Complete a task with its form data (422 lists each invalid field)"""
-        engine().complete_task(task_id, body["data"], current_principal().name,
+        engine().commands.complete_task(task_id, body["data"], current_principal().name,
                                department=own_department())
-        return task_view(engine().get_task(task_id), engine())
+        return task_view(engine().reads.get_task(task_id), engine())
 
 
 def _visible_task(task_id: str):
-    task = engine().get_task(task_id)
+    task = engine().reads.get_task(task_id)
     own = own_department()
     if own is not None and task.department != own:
         abort(404, description=f"no task {task_id!r}")

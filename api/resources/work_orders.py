@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from engine.definitions.forms import FieldError, FormValidationError
-from engine.store.models import WorkOrder as WorkOrderRow
+from engine.workorders.models import WorkOrder as WorkOrderRow
 from engine.workorders.service import WorkOrderFilter
 
 from ..auth import current_principal, requires

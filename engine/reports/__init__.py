@@ -20,9 +20,9 @@ from engine.reports.kpi import assess
 from engine.reports.timeliness import GROUPINGS, daily_on_time, timeliness
 from engine.reports.window import report_window
 from engine.runtime.sandbox import format_duration
-from engine.store.models import HotspotAlert
 from engine.store.queries import Page
 from engine.workorders.hotspots import Burst, current_bursts
+from engine.workorders.models import HotspotAlert
 
 __all__ = ["GROUPINGS", "AtRiskStage", "Reports"]
 DEFAULT_AT_RISK_PERCENT = 75.0  # when no escalation ladder is deployed
@@ -73,7 +73,7 @@ class Reports:
 
     def _warning_percent(self, session: Session) -> float:
         """The ladder's first stage rung: from there a stage counts as at risk."""
-        rungs = self.engine.ladder_rungs(session).get("stage")
+        rungs = self.engine.catalog.ladder_rungs(session).get("stage")
         return rungs[0].percent if rungs else DEFAULT_AT_RISK_PERCENT
 
     def kpi(self, year: int, month: int | None = None) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.reports.stats import percentile, ratio
-from engine.store.models import HumanTask, ProcessInstance, TimelineEvent, WorkOrder
+from engine.store.models import HumanTask, ProcessInstance, TimelineEvent
+from engine.workorders.models import WorkOrder
 from engine.workorders.service import TRANSFERRED, URGED
 
 GROUPINGS = ("department", "stage", "flow", "category")

@@ -24,6 +24,7 @@ from engine.runtime.serialization import to_json_safe
 from engine.store.models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent
 
 SYSTEM_ACTOR = "system"
+SUMMARY_VALUE_LENGTH = 80  # longest field value a timeline line shows
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,15 @@ def append_timeline(
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def summary(data: dict[str, Any]) -> dict[str, Any]:
+    """Field values short enough for a timeline line."""
+    short = {}
+    for name, value in data.items():
+        if isinstance(value, str) and len(value) > SUMMARY_VALUE_LENGTH:
+            value = value[: SUMMARY_VALUE_LENGTH - 1] + "…"
+        elif not isinstance(value, str | int | float | bool | type(None)):
+            value = f"<{type(value).__name__}>"
+        short[name] = value
+    return short

@@ -37,7 +37,7 @@ def run_worker(
     log.info("timer worker %s started", worker_id)
     while not stop.is_set():
         try:
-            fired = engine.fire_due_timers(worker_id, batch_size=batch_size, lease=lease)
+            fired = engine.timers.fire_due_timers(worker_id, batch_size=batch_size, lease=lease)
         except Exception:
             log.exception("timer worker %s: batch failed; retrying", worker_id)
             fired = 0

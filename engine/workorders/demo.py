@@ -24,6 +24,7 @@ from engine.runtime.sandbox import parse_duration
 from engine.store.database import create_schema, make_engine, make_session_factory
 from engine.store.models import HumanTask
 from engine.workorders.service import WorkOrders
+from engine.workorders.supervisors import supervisor_default
 
 DEMO_START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ON_TIME_SHARE = 0.5  # an on-time stage takes half its limit
@@ -83,9 +84,11 @@ class Demo:
         self.clock = SimulatedClock(DEMO_START)
         self.database = make_engine(f"sqlite:///{database_path}")
         create_schema(self.database)
+        directory = Directory.load(data_dir / "departments.json")
         self.engine = ProcessEngine(make_session_factory(self.database), self.clock,
-                                    directory=Directory.load(data_dir / "departments.json"))
-        self.engine.deploy_directory(processes_dir, forms_dir)
+                                    directory=directory,
+                                    start_defaults=supervisor_default(directory))
+        self.engine.deployer.deploy_directory(processes_dir, forms_dir)
         self.categories = Categories.load(data_dir / "categories.json")
         self.settings = Settings.load(data_dir / "settings.json")
         self.work_orders = WorkOrders(self.engine, self.categories, self.settings)
@@ -93,31 +96,31 @@ class Demo:
     def advance_to(self, moment: datetime) -> None:
         """Move the clock to `moment`, letting the worker fire each timer just after
         it falls due, the way a worker polling every second would."""
-        while (due := self.engine.next_timer_due()) is not None and due < moment:
+        while (due := self.engine.timers.next_timer_due()) is not None and due < moment:
             self.clock.set(max(due + timedelta(seconds=1), self.clock.now()))
-            self.engine.fire_due_timers(WORKER)
+            self.engine.timers.fire_due_timers(WORKER)
         self.clock.set(moment)
 
     def run_order(self, flow: str, number: int, late: bool) -> OrderResult:
         departments = DEPARTMENTS[flow]
         business_key = f"DEMO-{flow}-{number}"
-        instance_id = self.engine.start(
+        instance_id = self.engine.starter.start(
             flow, business_key, {**COMPLAINT, "acceptance_department":
                                  departments["acceptance_department"]},
             actor="hotline",
         ).instance_id
         late_stage_done = False
-        while tasks := self.engine.tasks(instance_id=instance_id):
+        while tasks := self.engine.reads.tasks(instance_id=instance_id):
             task = tasks[0]
             held = self._time_to_hold(task, late and not late_stage_done)
             late_stage_done = late_stage_done or held > parse_duration(task.stage_limit)
             self.advance_to(self.clock.now() + held)
             actor = f"{task.department}.clerk"
-            self.engine.claim_task(task.id, actor)
-            self.engine.complete_task(task.id, FORM_DATA[task.form](departments), actor)
-        instance = self.engine.get_instance(instance_id)
+            self.engine.commands.claim_task(task.id, actor)
+            self.engine.commands.complete_task(task.id, FORM_DATA[task.form](departments), actor)
+        instance = self.engine.reads.get_instance(instance_id)
         missed = sum(
-            1 for e in self.engine.timeline(instance_id)
+            1 for e in self.engine.reads.timeline(instance_id)
             if e.type in ("stage_overdue", "department_overdue")
         )
         return OrderResult(flow, business_key, late, instance.status == "completed", missed)
@@ -130,19 +133,19 @@ class Demo:
         return limit * ON_TIME_SHARE
 
     def report_order(self, result: OrderResult, out: Callable[[str], None]) -> None:
-        instance = self.engine.find_instance(result.flow, result.business_key)
+        instance = self.engine.reads.find_instance(result.flow, result.business_key)
         label = "late order" if result.late else "on-time order"
         out(f"\n=== {result.business_key} ({label}) — {instance.status}")
         out(f"{'stage':<16}{'department':<28}{'ready':<8}{'done':<8}"
             f"{'held':>8}{'limit':>8}  missed")
-        for task in self.engine.tasks(instance_id=instance.id, state=None):
+        for task in self.engine.reads.tasks(instance_id=instance.id, state=None):
             held = task.completed_at - task.created_at if task.completed_at else None
             missed = task.completed_at is not None and task.completed_at > task.due_at
             out(f"{task.stage_name:<16}{task.department:<28}{_hm(task.created_at):<8}"
                 f"{_hm(task.completed_at):<8}{_duration(held):>8}"
                 f"{_duration(parse_duration(task.stage_limit)):>8}  {'MISSED' if missed else 'ok'}")
         out("timeline:")
-        for event in self.engine.timeline(instance.id):
+        for event in self.engine.reads.timeline(instance.id):
             where = " ".join(x for x in (event.stage, event.department) if x)
             note = ""
             if event.type in ("stage_overdue", "department_overdue"):
@@ -201,8 +204,9 @@ class Demo:
 
     def _complete(self, number: str, department: str, data: dict[str, Any]) -> None:
         order = self.work_orders.get(number)
-        [task] = self.engine.tasks(instance_id=order.instance_id, department=department)
-        self.engine.complete_task(task.id, data, f"{department}.clerk", department=department)
+        [task] = self.engine.reads.tasks(instance_id=order.instance_id, department=department)
+        self.engine.commands.complete_task(task.id, data, f"{department}.clerk",
+                                           department=department)
 
     def timeliness(self, out: Callable[[str], None]) -> None:
         reports = Reports(self.engine, self.categories, self.settings)

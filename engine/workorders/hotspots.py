@@ -18,7 +18,8 @@ from engine.reference.categories import is_under, under
 from engine.reference.settings import HotspotRule
 from engine.runtime.notifications import notify
 from engine.runtime.sandbox import format_duration
-from engine.store.models import HotspotAlert, ProcessInstance, WorkOrder
+from engine.store.models import ProcessInstance
+from engine.workorders.models import HotspotAlert, WorkOrder
 
 
 @dataclass(frozen=True)

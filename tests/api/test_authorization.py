@@ -125,9 +125,9 @@ def test_authorization_matrix(matrix_client, endpoint, role):
     if "{w}" in template:
         number = orders.submit({**ORDER, "external_reference": f"W-{n}"}, "crm").number
     business_key = f"AUTH-{n}"
-    instance_id = engine.start("one_department", business_key, SUBMISSION,
+    instance_id = engine.starter.start("one_department", business_key, SUBMISSION,
                                actor="crm").instance_id
-    task_id = engine.tasks(instance_id=instance_id)[0].id
+    task_id = engine.reads.tasks(instance_id=instance_id)[0].id
     fill = {"i": instance_id, "t": task_id, "n": n, "b": business_key, "w": number}
     path = template.format(**fill)
     if body is not None:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from engine.workorders.routing import route
 from tests.api.conftest import deploy
 from tests.conftest import FORMS, PROCESSES
 from tests.orders import SUBMISSION
@@ -37,7 +38,7 @@ def test_a_changed_diagram_becomes_a_new_version_and_running_orders_stay(client,
     listed = client.get("/api/v1/process-definitions/two_department_relay/versions",
                         "designer").json
     assert [(v["version"], v["running_instances"]) for v in listed] == [(2, 0), (1, 1)]
-    assert engine.get_instance(running["id"]).definition_version == 1
+    assert engine.reads.get_instance(running["id"]).definition_version == 1
     new = client.start("WO-V2", flow="two_department_relay")
     assert new["version"] == 2
     assert new["open_tasks"][0]["stage_limit"] == "PT20M"
@@ -109,7 +110,7 @@ def test_only_designers_deploy(client):
 
 
 def test_routing_follows_the_newest_table(client, engine):
-    assert engine.route("billing/overcharge/plan")["processing_department"] == "billing"
+    assert route(engine.catalog, "billing/overcharge/plan")["processing_department"] == "billing"
     moved = ROUTING.replace(
         b"<text>&quot;billing&quot;</text>\n        </outputEntry>",
         b"<text>&quot;provincial_support_centre&quot;</text>\n        </outputEntry>")
@@ -117,7 +118,7 @@ def test_routing_follows_the_newest_table(client, engine):
     response = deploy(client, {"routing.dmn": moved})
     assert response.json["deployed"] == [
         {"kind": "decision", "key": "routing", "version": 2, "created": True}]
-    assert engine.route("billing/overcharge/plan")["processing_department"] == \
+    assert route(engine.catalog, "billing/overcharge/plan")["processing_department"] == \
         "provincial_support_centre"
 
     evaluated = client.post("/api/v1/decisions/routing/evaluate?version=1", "designer",
@@ -134,16 +135,16 @@ def test_a_category_without_a_route_is_a_clear_error(client, engine, category):
     from engine.errors import NoRoute
 
     with pytest.raises(NoRoute, match="cannot be routed"):
-        engine.route(category)
+        route(engine.catalog, category)
 
 
 def test_routing_examples_from_the_source(engine):
-    assert engine.route("network/no_signal/td")["flow"] == "two_department_relay"
-    assert engine.route("network/no_signal/base_station")["flow"] == "one_department"
-    assert engine.route("ring_back_tone/copy_failed/unknown")["flow"] == "single_dispatch"
-    assert engine.route("value_added/weather_forecast/not_sent")["processing_department"] \
+    assert route(engine.catalog, "network/no_signal/td")["flow"] == "two_department_relay"
+    assert route(engine.catalog, "network/no_signal/base_station")["flow"] == "one_department"
+    assert route(engine.catalog, "ring_back_tone/copy_failed/unknown")["flow"] == "single_dispatch"
+    assert route(engine.catalog, "value_added/weather_forecast/not_sent")["processing_department"] \
         == "provincial_support_centre"
-    assert engine.route("data_services/mms_not_received/gateway")["relaying_department"] \
+    assert route(engine.catalog, "data_services/mms_not_received/gateway")["relaying_department"] \
         == "service_support_group"
 
 
@@ -178,7 +179,7 @@ def test_migrating_over_http(client, engine):
     from tests.diagrams import FORM, staged_process
 
     def deploy_stages(stages):
-        engine.deploy([ProcessSource("staged", "staged.bpmn", staged_process(stages),
+        engine.deployer.deploy([ProcessSource("staged", "staged.bpmn", staged_process(stages),
                                      {"check.json": FORM})])
 
     deploy_stages(["a", "b"])
@@ -204,7 +205,7 @@ def test_redeploying_the_routing_table_changes_where_new_orders_go(client, engin
                "key_fields": {"bill_month": "2026-02", "disputed_amount": 30}}
     first = client.submit(**billing)
     assert first["flow"] == "one_department"
-    assert engine.get_instance(first["instance_id"]).variables["processing_department"] == \
+    assert engine.reads.get_instance(first["instance_id"]).variables["processing_department"] == \
         "billing"
 
     relayed = ROUTING.replace(
@@ -254,12 +255,12 @@ def test_a_restart_does_not_undo_a_designers_upload(client, engine):
     form["properties"]["cause"]["maxLength"] = 300
     assert deploy(client, {"handle.json": json.dumps(form).encode()}).status_code == 201
     # Start-up deploys processes/ and forms/ from disk: the older copies stay old.
-    results = engine.deploy_directory(PROCESSES, FORMS)
+    results = engine.deployer.deploy_directory(PROCESSES, FORMS)
     assert not any(r.created for r in results)
     detail = client.get("/api/v1/process-definitions/one_department", "designer").json
     assert detail["version"] == 2
     # A diagram deployed later without its forms gets the newest deployed copy.
     assert deploy(client, {"one_department.bpmn": RELAY.replace(
         b'id="two_department_relay"', b'id="relay_copy"')}).status_code == 201
-    copy = engine.definition("relay_copy")
+    copy = engine.catalog.definition("relay_copy")
     assert copy.forms["handle.json"]["properties"]["cause"]["maxLength"] == 300

@@ -48,7 +48,7 @@ def test_unknown_fields_and_wrong_types_are_422_per_field(client, engine):
     fields = _fields(_problem(response, 422))
     assert set(fields) == {"body.business_key", "body.variables", "body.colour"}
     assert "Unknown field" in fields["body.colour"]
-    assert engine.search_instances(InstanceFilter()).total == 0
+    assert engine.reads.search_instances(InstanceFilter()).total == 0
 
 
 def test_missing_body_fields_are_422(client):
@@ -86,7 +86,7 @@ def test_start_form_violations_are_422_with_field_paths(client, engine):
         "business_key": "WO-E2", "variables": {**SUBMISSION, "customer_phone": "12345"}}), 422)
     assert _fields(body) == {
         "variables.customer_phone": "must be an 11-digit mainland China mobile number"}
-    assert engine.find_instance("one_department", "WO-E2") is None
+    assert engine.reads.find_instance("one_department", "WO-E2") is None
 
 
 def test_oversize_body_is_413(client):

@@ -20,7 +20,7 @@ def tick_to(api_clock, engine, hh_mm_ss: str) -> None:
     from datetime import datetime
 
     api_clock.set(datetime.fromisoformat(f"2026-03-02T{hh_mm_ss}+00:00"))
-    engine.fire_due_timers("worker")
+    engine.timers.fire_due_timers("worker")
 
 
 def rungs(client, number: str) -> list[tuple]:
@@ -86,7 +86,7 @@ def test_a_stage_closed_in_time_cancels_its_remaining_rungs(client, api_clock, e
     assert fired == [("dispatch", "stage", "warning"), ("handle", "stage", "warning"),
                      ("handle", "stage", "breach"), ("handle", "department", "breach"),
                      ("handle", "stage", "management")]
-    dispatch_rungs = {(t.element_id, t.state) for t in engine.timers(
+    dispatch_rungs = {(t.element_id, t.state) for t in engine.reads.timers(
         client.order(number)["instance_id"]) if t.kind == "rung" and t.stage == "dispatch"}
     assert dispatch_rungs == {("warning", "fired"), ("breach", "cancelled"),
                               ("management", "cancelled")}

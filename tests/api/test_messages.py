@@ -9,7 +9,7 @@ from tests.diagrams import FORM, message_process
 
 @pytest.fixture
 def waiting(client, engine):
-    engine.deploy([ProcessSource("waits", "waits.bpmn", message_process(),
+    engine.deployer.deploy([ProcessSource("waits", "waits.bpmn", message_process(),
                                  {"check.json": FORM})])
 
     def start(business_key: str, as_: str = "crm") -> str:
@@ -57,8 +57,8 @@ def test_message_correlated_by_business_key(client, waiting):
 
 
 def test_ambiguous_correlation_asks_for_the_process_key(client, engine, waiting):
-    engine.deploy([ProcessSource("waits_too", "waits_too.bpmn", message_process("waits_too"),
-                                 {"check.json": FORM})])
+    engine.deployer.deploy([ProcessSource("waits_too", "waits_too.bpmn",
+                                          message_process("waits_too"), {"check.json": FORM})])
     waiting("M-4")
     client.post("/api/v1/process-definitions/waits_too/start", "crm",
                 json={"business_key": "M-4"})

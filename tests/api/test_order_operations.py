@@ -243,7 +243,7 @@ def test_an_order_started_directly_has_a_supervisor_too(client, engine):
     started = client.post("/api/v1/process-definitions/one_department/start", "crm", json={
         "business_key": "DIRECT-1", "variables": {k: v for k, v in ORDER.items()}})
     assert started.status_code == 201, started.json
-    variables = engine.get_instance(started.json["id"]).variables
+    variables = engine.reads.get_instance(started.json["id"]).variables
     assert variables["supervisor_department"] == "desk_supervisors"
 
 

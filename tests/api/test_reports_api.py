@@ -46,7 +46,7 @@ def small_history(client, api_clock, engine):
     for stage in ("handle", "return_result"):
         work(client, numbers[0], "network_operations", stage=stage)
     api_clock.advance(MINUTE)  # 10:36
-    engine.fire_due_timers("worker")
+    engine.timers.fire_due_timers("worker")
     return numbers
 
 

@@ -133,7 +133,7 @@ def test_a_stage_past_its_limit_shows_as_overdue_in_that_departments_inbox(
     client.post(f"/api/v1/tasks/{task['id']}/complete", "front_desk",
                 json={"data": FORM_DATA["dispatch.json"]})
     api_clock.advance(timedelta(hours=2, seconds=1))
-    engine.fire_due_timers("test")
+    engine.timers.fire_due_timers("test")
 
     [late] = client.inbox("network_ops", overdue="true")["items"]
     assert (late["stage"], late["instance_id"]) == ("handle", instance["id"])

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.store.models import ProcessInstance, WorkOrder, WorkOrderCounter
+from engine.store.models import ProcessInstance
+from engine.workorders.models import WorkOrder, WorkOrderCounter
+from engine.workorders.routing import route
 from tests.api.conftest import ORDER
 
 SECOND = timedelta(seconds=1)
@@ -46,9 +48,9 @@ def test_every_category_routes_to_a_flow_whose_departments_exist(client, engine,
 
     directory = engine.directory
     for category in work_orders(app).categories:
-        route = engine.route(category.path)
-        assert route["flow"] in {"single_dispatch", "one_department", "two_department_relay"}
-        for name, department in route.items():
+        found = route(engine.catalog, category.path)
+        assert found["flow"] in {"single_dispatch", "one_department", "two_department_relay"}
+        for name, department in found.items():
             if name.endswith("_department") and department:
                 assert department in directory, (category.path, department)
 
@@ -67,7 +69,7 @@ def test_intake_routes_each_category_to_its_flow(client, engine, category, key_f
     body = client.submit(category=category, key_fields=key_fields)
     assert body["number"] == "WO-20260302-000001"
     assert (body["flow"], body["status"], body["category"]) == (flow, "open", category)
-    instance = engine.get_instance(body["instance_id"])
+    instance = engine.reads.get_instance(body["instance_id"])
     assert (instance.definition_key, instance.business_key) == (flow, body["number"])
     for name, department in departments.items():
         assert instance.variables[name] == department
@@ -238,7 +240,7 @@ def test_list_filters(client, api_clock, engine):
                            key_fields={"bill_month": "2026-02", "disputed_amount": 30},
                            urgency="urgent")["number"]
     # The first order is past its dispatch limit; the second is not.
-    engine.fire_due_timers("w")
+    engine.timers.fire_due_timers("w")
 
     def numbers(**query):
         response = client.get("/api/v1/work-orders", "manager", query_string=query)

@@ -1,0 +1,214 @@
+"""What people and systems do to running instances: claim, unclaim and complete a task,
+deliver or correlate a message. Each is one unit of work; the `*_in` forms run inside a
+unit of work the caller opened (the work-order layer adds its own rules and rows there).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.definitions.forms import with_defaults
+from engine.errors import (
+    AmbiguousCorrelation,
+    MessageNotCorrelated,
+    NotWaitingForMessage,
+    TaskClaimedByOther,
+    TaskNotFound,
+    TaskNotOpen,
+)
+from engine.reference.directory import Directory
+from engine.runtime.form_data import check_form_data
+from engine.runtime.pipeline import Pipeline
+from engine.runtime.sandbox import add_department_seconds
+from engine.runtime.serialization import restore_workflow
+from engine.runtime.step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso, summary
+from engine.store.models import HumanTask, ProcessInstance
+from engine.store.unit_of_work import UnitsOfWork
+
+# Form field whose text becomes the reason of the order event a completion causes.
+REASON_FIELD = "reason"
+
+
+class Commands:
+    """Task and message commands on running instances."""
+
+    def __init__(self, uow: UnitsOfWork, pipeline: Pipeline, clock: Clock,
+                 directory: Directory | None) -> None:
+        self.uow = uow
+        self.pipeline = pipeline
+        self.clock = clock
+        self.directory = directory
+
+    # ------------------------------------------------------------------ tasks
+
+    def claim_task(self, task_id: str, actor: str, *, department: str | None = None) -> HumanTask:
+        """Make `actor` the assignee; claiming one's own task again is a no-op."""
+        with self.uow.transaction() as session:
+            human = open_task(session, task_id, department, lock=True)
+            if human.assignee == actor:
+                return human
+            if human.assignee is not None:
+                raise TaskClaimedByOther(task_id, human.assignee)
+            human.assignee = actor
+            append_timeline(session, human.instance_id, "claimed", self.clock.now(),
+                            actor=actor, stage=human.stage, department=human.department)
+            return human
+
+    def unclaim_task(
+        self, task_id: str, actor: str, *, department: str | None = None, force: bool = False
+    ) -> HumanTask:
+        """Give a claimed task back to its department's inbox."""
+        with self.uow.transaction() as session:
+            human = open_task(session, task_id, department, lock=True)
+            if human.assignee is None:
+                return human
+            if human.assignee != actor and not force:
+                raise TaskClaimedByOther(task_id, human.assignee)
+            previous = human.assignee
+            human.assignee = None
+            append_timeline(session, human.instance_id, "unclaimed", self.clock.now(),
+                            actor=actor, stage=human.stage, department=human.department,
+                            detail={"previous_assignee": previous})
+            return human
+
+    def complete_task(self, task_id: str, data: dict[str, Any], actor: str, *,
+                      department: str | None = None) -> Step:
+        """Complete an open user task with form `data` submitted by `actor`."""
+        with self.uow.transaction() as session:
+            return self.complete_task_in(session, task_id, data, actor, department=department)
+
+    def complete_task_in(self, session: Session, task_id: str, data: dict[str, Any],
+                         actor: str, *, department: str | None = None) -> Step:
+        """complete_task inside the caller's unit of work; the step it took."""
+        now = self.clock.now()
+        instance_id = open_task(session, task_id, department).instance_id
+        # Lock order everywhere: instance, then task row. Only once both are held is
+        # the task's state and assignee final (a claim may have landed meanwhile).
+        step = self.pipeline.load(session, instance_id, now)
+        human = open_task(session, task_id, department, lock=True)
+        if human.assignee is not None and human.assignee != actor:
+            raise TaskClaimedByOther(task_id, human.assignee)
+        schema = step.parsed.forms.get(human.form, {}) if human.form else None
+        if schema is not None:
+            data = with_defaults(schema, data)
+        check_form_data(human.form or "form", schema, data, self.directory)
+        if self.pipeline.a_timer_is_due(step):
+            self.pipeline.advance(step)  # a limit that passed first is recorded first
+        task = step.workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotOpen(task_id, "completed")
+        add_department_seconds(step.workflow, task.task_spec.lane, human.department,
+                               (now - human.created_at).total_seconds())
+        reason = data.get(REASON_FIELD)
+        step.acting = Acting(actor, human.department, human.stage,
+                             reason if isinstance(reason, str) else None)
+        task.data.update(copy.deepcopy(data))
+        self.pipeline.run(step, task.run)
+        human.state = "completed"
+        human.completed_at = now
+        human.completed_by = actor
+        step.record("completed", actor=actor, stage=human.stage,
+                    department=human.department, detail={
+                        "data": summary(data),
+                        "duration_seconds": (now - human.created_at).total_seconds(),
+                        "limit": human.stage_limit,
+                        "due_at": iso(human.due_at),
+                        "overdue": human.due_at is not None and now > human.due_at,
+                    })
+        self.pipeline.advance(step)
+        self.pipeline.save(step)
+        return step
+
+    # --------------------------------------------------------------- messages
+
+    def deliver_message(self, instance_id: str, name: str, payload: dict[str, Any],
+                        actor: str | None = None, *, department: str | None = None,
+                        reason: str | None = None) -> None:
+        """Deliver message `name` to one running instance, which must be waiting for it
+        (or start an event sub-process on it). `department` and `reason` describe the
+        sender in the order events the message causes."""
+        with self.uow.transaction() as session:
+            step = self.lock(session, instance_id)
+            self.deliver(step, name, payload, actor, department=department, reason=reason)
+
+    def lock(self, session: Session, instance_id: str) -> Step:
+        """Lock and load an instance, with whatever fell due by now recorded first (a
+        caller may then check its own rules before changing it)."""
+        step = self.pipeline.load(session, instance_id, self.clock.now())
+        self.pipeline.advance(step)
+        return step
+
+    def deliver(self, step: Step, name: str, payload: dict[str, Any], actor: str | None,
+                *, department: str | None = None, reason: str | None = None) -> None:
+        """Deliver message `name` to the instance `lock` gave."""
+        if step.instance.status != "running" or not waits_for_message(step.workflow, name):
+            raise NotWaitingForMessage(step.instance.id, name)
+        step.acting = Acting(actor or SYSTEM_ACTOR, department, reason=reason)
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
+        self.pipeline.run(step, lambda: step.workflow.send_event(event))
+        step.record("message_received", actor=actor,
+                    detail={"name": name, "data": summary(payload)})
+        self.pipeline.advance(step)
+        self.pipeline.save(step)
+
+    def correlate_message(self, name: str, business_key: str, payload: dict[str, Any],
+                          actor: str | None = None, *, process_key: str | None = None,
+                          started_by: str | None = None) -> str:
+        """Deliver message `name` to the one running instance with `business_key` that
+        waits for it (optionally only among `process_key` or `started_by`'s instances)."""
+        query = select(ProcessInstance).where(
+            ProcessInstance.business_key == business_key, ProcessInstance.status == "running"
+        )
+        if process_key is not None:
+            query = query.where(ProcessInstance.definition_key == process_key)
+        if started_by is not None:
+            query = query.where(ProcessInstance.started_by == started_by)
+        with self.uow.reading() as session:
+            candidates = list(session.scalars(query))
+            waiting = [i.id for i in candidates if self._waits_for(session, i, name)]
+        if not waiting:
+            raise MessageNotCorrelated(name, business_key)
+        if len(waiting) > 1:
+            raise AmbiguousCorrelation(name, business_key, len(waiting))
+        self.deliver_message(waiting[0], name, payload, actor)
+        return waiting[0]
+
+    def _waits_for(self, session: Session, instance: ProcessInstance, name: str) -> bool:
+        parsed = self.pipeline.parsed(session, instance.definition_id)
+        workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
+        return waits_for_message(workflow, name)
+
+
+def open_task(session: Session, task_id: str, department: str | None, *,
+              lock: bool = False) -> HumanTask:
+    """The open task `task_id` (of `department`, when given), locked if asked."""
+    human = session.get(HumanTask, task_id, with_for_update=lock, populate_existing=lock)
+    if human is None or (department is not None and human.department != department):
+        raise TaskNotFound(task_id)  # another department's task is not shown to exist
+    if human.state != "open":
+        raise TaskNotOpen(task_id, human.state)
+    return human
+
+
+def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
+    """Whether a catch event waits for message `name`, or an event sub-process starts
+    on it (those can be triggered again and again, e.g. by urges)."""
+    if any(event.name == name and event.event_type == MessageEventDefinition.__name__
+           for event in workflow.waiting_events()):
+        return True
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", ()):
+        spec = workflow.subprocess_specs.get(spec_name)
+        for start in getattr(spec, "bpmn_start_events", ()) if spec else ():
+            definition = getattr(start, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return True
+    return False

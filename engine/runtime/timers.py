@@ -1,0 +1,62 @@
+"""Firing due timers: claim a batch with a lease (so a crashed worker's batch is
+retried once the lease runs out), then fire each instance's in its own unit of work."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from engine.clock import Clock
+from engine.runtime.pipeline import Pipeline
+from engine.store.models import Timer
+from engine.store.queries import due_timers
+from engine.store.unit_of_work import UnitsOfWork
+
+log = logging.getLogger(__name__)
+
+
+class TimerFiring:
+    def __init__(self, uow: UnitsOfWork, pipeline: Pipeline, clock: Clock) -> None:
+        self.uow = uow
+        self.pipeline = pipeline
+        self.clock = clock
+
+    def fire_due_timers(
+        self, worker_id: str, batch_size: int = 100, lease: timedelta = timedelta(minutes=5)
+    ) -> int:
+        """Claim due timers (leased, so a crashed worker's batch is retried) and fire them.
+
+        Returns the number of timers that fired.
+        """
+        now = self.clock.now()
+        instance_ids = self._claim_due_timers(worker_id, now, batch_size, lease)
+        fired = 0
+        for instance_id in instance_ids:
+            try:
+                with self.uow.transaction() as session:
+                    step = self.pipeline.load(session, instance_id, now)
+                    step.timer_actor = worker_id
+                    self.pipeline.advance(step)
+                    self.pipeline.save(step)
+                    fired += step.timers_fired
+            except Exception:
+                # Leave the lease in place: the timers are retried when it expires.
+                log.exception("firing timers of instance %s failed", instance_id)
+        return fired
+
+    def _claim_due_timers(
+        self, worker_id: str, now: datetime, batch_size: int, lease: timedelta
+    ) -> list[str]:
+        with self.uow.transaction() as session:
+            rows = session.scalars(due_timers(now, batch_size)).all()
+            for row in rows:
+                row.lease_owner, row.lease_expires_at = worker_id, now + lease
+            return list(dict.fromkeys(row.instance_id for row in rows))
+
+    def next_timer_due(self) -> datetime | None:
+        """When the earliest pending timer is due, or None if none is pending."""
+        with self.uow.reading() as session:
+            return session.scalar(
+                select(Timer.due_at).where(Timer.state == "pending").order_by(Timer.due_at).limit(1)
+            )
