@@ -19,6 +19,7 @@ from engine.definitions.bpmn import ParsedProcess
 from engine.definitions.versions import SpecCache
 from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
+from engine.runtime.history import prune_finished_history
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.limits import waiting_timers
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
@@ -85,6 +86,7 @@ class Pipeline:
 
     def save(self, step: Step) -> None:
         instance = step.instance
+        prune_finished_history(step.workflow)  # the timeline keeps the history
         instance.state = dump_workflow(step.workflow)
         instance.variables = process_variables(step.workflow)
         instance.updated_at = step.now

@@ -175,3 +175,30 @@ def test_flask_repair_closes_orders_a_changed_spec_left_open(client, api_clock, 
     act(client, midway, "front_desk", "urge", note="Still no signal.")
     assert drive_to_close(client, api_clock, midway)["status"] == "closed"
     assert "0 order(s) repaired." in runner.invoke(args=["repair"]).output
+
+
+def _state_size(engine, number: str) -> int:
+    instance = engine.reads.find_instance("one_department", number)
+    return len(instance.state)
+
+
+def test_the_state_stays_the_size_of_the_current_stage_however_long_the_history(
+        client, api_clock, engine):
+    """Audit rejections loop the order back to handling without end, and urges start the
+    urge handler again and again: the saved state stays bounded (runtime/history.py);
+    the timeline keeps every step."""
+    number = client.submit()["number"]
+    work_until(client, api_clock, number, "audit")
+    act(client, number, "front_desk", "audit", approved=False, reason="Not fixed (1).")
+    after_one = _state_size(engine, number)
+    for n in range(2, 12):
+        api_clock.advance(11 * MINUTE)
+        act(client, number, "front_desk", "urge", note=f"Customer waiting ({n}).")
+        work_until(client, api_clock, number, "audit")
+        act(client, number, "front_desk", "audit", approved=False, reason=f"Not fixed ({n}).")
+    after_eleven = _state_size(engine, number)
+    assert after_eleven <= after_one * 1.2, (after_one, after_eleven)
+    detail = client.order(number)
+    assert (detail["counts"]["audit_rejections"], detail["counts"]["urges"]) == (11, 10)
+    assert len([e for e in detail["timeline"] if e["type"] == "completed"]) >= 11 * 3
+    assert drive_to_close(client, api_clock, number)["status"] == "closed"
