@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from flask_migrate import Migrate
 from sqlalchemy.orm import sessionmaker
 
@@ -61,7 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.config.update(config or {})
-    app.json.ensure_ascii = False  # category and department names are Chinese: send UTF-8
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # category and department names are Chinese: UTF-8
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
 

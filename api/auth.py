@@ -71,6 +71,8 @@ def principal_for(session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
+    if (row.role == "department") != (row.department is not None):
+        return None  # create_token makes no such token; it would not be confined
     return Principal(row.name, row.role, row.department)
 
 

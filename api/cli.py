@@ -36,7 +36,7 @@ def _prepare(*, deploy: bool) -> None:
     from . import SchemaOutOfDate, prepare_database
 
     try:
-        prepare_database(current_app._get_current_object(), deploy=deploy)
+        prepare_database(current_app, deploy=deploy)
     except SchemaOutOfDate as err:
         raise click.ClickException(str(err)) from None
 
@@ -50,10 +50,12 @@ def _prepare(*, deploy: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> None:
     """Serve the HTTP API (waitress) with a timer worker, on the configured database."""
-    import waitress
+    from waitress.server import create_server
 
     _prepare(deploy=True)
-    app = current_app._get_current_object()
+    # The application itself for waitress's threads, not the proxy (which Flask's
+    # annotations present as a Flask, without the proxy's method).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     _print_first_run_tokens()
     stop = threading.Event()
     worker = threading.Thread(
@@ -62,8 +64,8 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
     )
     if timer_worker:
         worker.start()
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="workorders")  # binds the port now
+    server = create_server(app, host=host, port=port, threads=threads,
+                           ident="workorders")  # binds the port now
     click.echo(f"serving http://{host}:{port}/api/v1 (OpenAPI at /api/v1/openapi.json); "
                "Ctrl-C to stop")
     signal.signal(signal.SIGTERM, _interrupt)

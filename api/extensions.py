@@ -5,7 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from engine.store.models import Base
 
 from .problems import http_problem
-from .schemas import ProblemSchema
+from .schemas.common import ProblemSchema
 
 # Flask-SQLAlchemy manages the connection (pool, config, teardown) for the engine
 # package's own tables, which stay plain SQLAlchemy so they work without Flask.

@@ -1,4 +1,4 @@
-"""Engine records as response dicts (the shapes in api/schemas.py)."""
+"""Engine records as response dicts (the shapes in api/schemas/)."""
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -18,7 +18,8 @@ def _reports() -> Reports:
 
 def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
     try:
-        return _reports().window(start and parse_moment(start), end and parse_moment(end))
+        return _reports().window(None if start is None else parse_moment(start),
+                                 None if end is None else parse_moment(end))
     except WindowInvalid as err:
         raise click.BadParameter(str(err)) from None
 

@@ -50,7 +50,7 @@ class ProcessEngine:
         self.directory = directory
         self.uow = UnitsOfWork(session_factory)
         self.pipeline = Pipeline(self.specs, directory)
-        self.deployer = Deployer(self.uow, self.clock, directory)
+        self.deployer = Deployer(self.uow, self.clock, directory, self.specs)
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
         self.commands = Commands(self.uow, self.pipeline, self.clock, directory)

@@ -46,8 +46,8 @@ def test_restarting_between_every_two_steps_changes_nothing(make_process_engine,
         lambda: OrderDriver(make_process_engine(), clock)
     )
     assert [(t, s, d, at - offset) for t, s, d, at in restarted] == uninterrupted
-    for instance in (first.reads.find_instance("two_department_relay", key) for key in
-                     {i.business_key for i in first.reads.search_instances(InstanceFilter()).items}):
+    keys = {i.business_key for i in first.reads.search_instances(InstanceFilter()).items}
+    for instance in (first.reads.find_instance("two_department_relay", key) for key in keys):
         assert_consistent(first, instance.id)
     types = [t for t, *_ in restarted]
     assert types.count("stage_overdue") == 1 and types[-1] == "ended"

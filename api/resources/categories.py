@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth import ROLES, requires
-from ..schemas import CategoryTreeSchema
+from ..schemas.categories import CategoryTreeSchema
 from .common import work_orders
 
 blp = Blueprint("categories", __name__,

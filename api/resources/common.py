@@ -28,10 +28,10 @@ def visible_instance(instance_id: str) -> ProcessInstance:
     """The instance if the caller may see it; 404 otherwise (its existence is not leaked)."""
     instance = engine().reads.get_instance(instance_id)
     principal = current_principal()
+    own = own_department()
     hidden = (
         (principal.role == "integrator" and instance.started_by != principal.name)
-        or (principal.role == "department"
-            and not engine().reads.department_involved(instance_id, principal.department))
+        or (own is not None and not engine().reads.department_involved(instance_id, own))
     )
     if hidden:
         abort(404, description=f"no process instance {instance_id!r}")
@@ -39,7 +39,8 @@ def visible_instance(instance_id: str) -> ProcessInstance:
 
 
 def own_department() -> str | None:
-    """The department a department principal is confined to (None for other roles)."""
+    """The department a department principal is confined to (None for other roles; a
+    department principal always has one, see auth.principal_for)."""
     principal = current_principal()
     return principal.department if principal.role == "department" else None
 
@@ -60,10 +61,10 @@ def visible_work_order(number: str) -> WorkOrder:
     departments the orders they accepted or worked on; 404 otherwise."""
     order = work_orders().get(number)
     principal = current_principal()
+    own = own_department()
     hidden = (
         (principal.role == "integrator" and order.submitted_by != principal.name)
-        or (principal.role == "department"
-            and not work_orders().involves(order, principal.department))
+        or (own is not None and not work_orders().involves(order, own))
     )
     if hidden:
         abort(404, description=f"no work order {number!r}")

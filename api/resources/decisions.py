@@ -7,12 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..auth import requires
-from ..schemas import (
-    DecisionInputSchema,
-    DecisionResultSchema,
-    DefinitionVersionArgs,
-    VersionSchema,
-)
+from ..schemas.decisions import DecisionInputSchema, DecisionResultSchema
+from ..schemas.definitions import DefinitionVersionArgs, VersionSchema
 from .common import engine
 
 blp = Blueprint("decisions", __name__, description="Deployed decision tables")

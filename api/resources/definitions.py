@@ -8,15 +8,15 @@ from marshmallow import RAISE
 
 from ..auth import current_principal, requires
 from ..presenters import definition_view, instance_detail_view
-from ..schemas import (
+from ..schemas.definitions import (
     DefinitionSchema,
     DefinitionVersionArgs,
     DefinitionVersionSchema,
-    InstanceDetailSchema,
     MigrationRequestSchema,
     MigrationResultSchema,
     StartRequestSchema,
 )
+from ..schemas.instances import InstanceDetailSchema
 from .common import IDEMPOTENCY_KEY_DOC, engine, idempotency_key
 
 blp = Blueprint("process-definitions", __name__,

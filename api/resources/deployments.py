@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..auth import requires
-from ..schemas import DeploymentArgs, DeploymentSchema
+from ..schemas.deployments import DeploymentArgs, DeploymentSchema
 from .common import engine
 
 blp = Blueprint("deployments", __name__,

@@ -9,14 +9,13 @@ from engine.store.queries import InstanceFilter
 
 from ..auth import current_principal, requires
 from ..presenters import instance_detail_view, instance_view, page_view, timeline_view
-from ..schemas import (
+from ..schemas.instances import (
     InstanceDetailSchema,
     InstancePageSchema,
     InstanceQueryArgs,
-    MessageResultSchema,
-    MessageSchema,
     TimelineSchema,
 )
+from ..schemas.messages import MessageResultSchema, MessageSchema
 from .common import engine, visible_instance
 
 blp = Blueprint("process-instances", __name__, description="Running and finished instances")

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth import current_principal, requires
-from ..schemas import CorrelateMessageSchema, MessageResultSchema
+from ..schemas.messages import CorrelateMessageSchema, MessageResultSchema
 from .common import engine
 
 blp = Blueprint("messages", __name__, description="Correlate messages by business key")

@@ -7,17 +7,18 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from engine.reference.directory import MANAGEMENT
+from engine.store.models import Notification
 from engine.store.queries import NotificationFilter
 
 from ..auth import current_principal, requires
 from ..presenters import notification_view, page_view
-from ..schemas import (
+from ..schemas.notifications import (
     MarkedReadSchema,
     NotificationPageSchema,
     NotificationQueryArgs,
     NotificationSchema,
 )
-from .common import engine
+from .common import engine, own_department
 
 blp = Blueprint("notifications", __name__,
                 description="Notifications per recipient: urges, transfers, escalations")
@@ -26,10 +27,18 @@ blp = Blueprint("notifications", __name__,
 def recipients_seen() -> list[str] | None:
     """Whose notifications the caller reads: its department's, management's for a
     manager, everyone's for an administrator."""
-    principal = current_principal()
-    if principal.role == "department":
-        return [principal.department]
-    return None if principal.is_admin else [MANAGEMENT]
+    own = own_department()
+    if own is not None:
+        return [own]
+    return None if current_principal().is_admin else [MANAGEMENT]
+
+
+def visible_notification(notification_id: int, seen: list[str] | None) -> Notification:
+    """The notification if it is addressed to one of `seen`; 404 otherwise."""
+    notification = engine().reads.notification(notification_id, seen)
+    if notification is None:
+        abort(404, description=f"no notification {notification_id}")
+    return notification
 
 
 @blp.route("")
@@ -54,10 +63,9 @@ class MarkRead(MethodView):
     def post(self, notification_id):
         """Mark one notification read (reading it again changes nothing)"""
         seen = recipients_seen()
-        if engine().reads.notification(notification_id, seen) is None:
-            abort(404, description=f"no notification {notification_id}")
+        visible_notification(notification_id, seen)  # 404 before anything changes
         engine().reads.mark_notifications_read([notification_id], seen, current_principal().name)
-        return notification_view(engine().reads.notification(notification_id, seen))
+        return notification_view(visible_notification(notification_id, seen))
 
 
 @blp.route("/read-all")

@@ -14,7 +14,7 @@ from engine.reports.window import WindowInvalid
 from ..auth import requires
 from ..csv_export import csv_response, wants
 from ..presenters import page_view
-from ..schemas import (
+from ..schemas.reports import (
     AtRiskArgs,
     AtRiskPageSchema,
     DailyOnTimeArgs,

@@ -10,7 +10,7 @@ from engine.store.queries import TaskFilter
 
 from ..auth import current_principal, requires
 from ..presenters import page_view, task_view
-from ..schemas import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
+from ..schemas.tasks import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from .common import confined_department, engine, own_department
 
 blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")

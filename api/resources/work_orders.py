@@ -12,7 +12,7 @@ from engine.workorders.service import WorkOrderFilter
 
 from ..auth import current_principal, requires
 from ..presenters import page_view, work_order_detail_view, work_order_view
-from ..schemas import (
+from ..schemas.work_orders import (
     AuditSchema,
     SendBackSchema,
     TransferSchema,

@@ -279,10 +279,10 @@ def _string_literal(text: str) -> str | None:
 
 def _owning_element(node: etree._Element) -> etree._Element:
     """The element a designer sees in the modeler: the event or flow an expression is on."""
-    while node.getparent() is not None and (
+    while (parent := node.getparent()) is not None and (
         node.get("id") is None or etree.QName(node).localname.endswith("EventDefinition")
     ):
-        node = node.getparent()
+        node = parent
     return node
 
 

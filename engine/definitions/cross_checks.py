@@ -43,11 +43,11 @@ def reference_problems(
     decisions: list[tuple[DecisionSource, ParsedDecision]],
     directory: Directory | None,
 ) -> list[Problem]:
-    problems = []
-    for source, decision in decisions:
-        problems.extend(Problem(source.file_name, message, element_id=source.key)
+    problems: list[Problem] = []
+    for table, decision in decisions:
+        problems.extend(Problem(table.file_name, message, element_id=table.key)
                         for message in _decision_problems(decision, directory))
-    uploaded = {source.key: decision for source, decision in decisions}
+    uploaded = {table.key: decision for table, decision in decisions}
     with session_factory() as session:
         for source, process in processes:
             problems.extend(_start_decision_problems(session, source, process, uploaded))

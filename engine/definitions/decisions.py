@@ -61,7 +61,11 @@ def decision_source(file_name: str, content: bytes) -> DecisionSource:
     if len(decisions) != 1:
         raise DefinitionInvalid([Problem(
             file_name, f"expected exactly one decision per file, found {len(decisions)}")])
-    return DecisionSource(decisions[0].get("id"), file_name, content)
+    key = decisions[0].get("id")
+    if key is None:
+        raise DefinitionInvalid([Problem(file_name, "the decision needs an id",
+                                         decisions[0].sourceline)])
+    return DecisionSource(key, file_name, content)
 
 
 def parse_decision(source: DecisionSource) -> ParsedDecision:
@@ -86,6 +90,7 @@ def parse_decision(source: DecisionSource) -> ParsedDecision:
         problems.append(Problem(source.file_name, f"not a decision table: {err}"))
     if problems:
         raise DefinitionInvalid(problems)
+    assert decision is not None  # parsed, or a problem was raised above
     table = decision.decisionTables[0]
     return ParsedDecision(source.key, decision.name, source.file_name, DMNEngine(table),
                           table.hit_policy)
@@ -100,8 +105,8 @@ def lint_decision(file_name: str, root: etree._Element) -> list[Problem]:
             check_expression(expression)
         except ExpressionError as err:
             owner = node
-            while owner.getparent() is not None and owner.get("id") is None:
-                owner = owner.getparent()
+            while (parent := owner.getparent()) is not None and owner.get("id") is None:
+                owner = parent
             problems.append(Problem(file_name, str(err) + hint, node.sourceline,
                                     owner.get("id")))
 
@@ -119,7 +124,7 @@ def lint_decision(file_name: str, root: etree._Element) -> list[Problem]:
         if kind in ("inputExpression", "outputEntry"):
             check(node, text)
         elif kind == "inputEntry" and text not in ("", "-"):
-            column = [n for n in node.getparent() if _local(n) == "inputEntry"].index(node)
+            column = sum(_local(n) == "inputEntry" for n in node.itersiblings(preceding=True))
             if column < len(input_expressions):
                 check(node, _as_test(input_expressions[column], text),
                       hint=f" (cell {text!r}: to test the input itself, write it with ?, "

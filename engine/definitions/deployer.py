@@ -9,6 +9,7 @@ from engine.definitions.bpmn import ProcessSource
 from engine.definitions.sources import Sources, collect_sources, files_in
 from engine.definitions.versions import (
     DeployResult,
+    SpecCache,
     deploy_sources,
     deployed_form,
     deployed_users_of,
@@ -18,8 +19,10 @@ from engine.store.unit_of_work import UnitsOfWork
 
 
 class Deployer:
-    def __init__(self, uow: UnitsOfWork, clock: Clock, directory: Directory | None) -> None:
+    def __init__(self, uow: UnitsOfWork, clock: Clock, directory: Directory | None,
+                 specs: SpecCache) -> None:
         self.uow = uow
+        self.specs = specs
         self.clock = clock
         # When given, every department a decision table names must be in it.
         self.directory = directory
@@ -33,8 +36,12 @@ class Deployer:
     ) -> list[DeployResult]:
         if isinstance(sources, list):
             sources = Sources(processes=sources)
-        return deploy_sources(self.uow.sessions, sources, self.clock.now(), dry_run=dry_run,
-                              skip_known_content=skip_known_content, directory=self.directory)
+        results = deploy_sources(self.uow.sessions, sources, self.clock.now(),
+                                 dry_run=dry_run, skip_known_content=skip_known_content,
+                                 directory=self.directory)
+        if not dry_run and any(result.created for result in results):
+            self.specs.deployments += 1
+        return results
 
     def deploy_files(
         self,

@@ -122,7 +122,7 @@ def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
 
 def _message(err: ValidationError) -> str:
     """The rule that was broken, without echoing the value (which may be long)."""
-    expected = err.validator_value
+    expected: Any = err.validator_value  # a value of the schema: any JSON
     wording = {
         "maxLength": lambda: f"is longer than {expected} characters",
         "minLength": lambda: "must not be empty" if expected == 1
@@ -137,9 +137,10 @@ def _message(err: ValidationError) -> str:
         "exclusiveMinimum": lambda: f"must be above {expected}",
         "maxProperties": lambda: f"has more than {expected} fields",
         "maxItems": lambda: f"has more than {expected} items",
-    }.get(err.validator)
-    if wording is not None:
-        return wording()
+    }
+    rule = wording.get(err.validator) if isinstance(err.validator, str) else None
+    if rule is not None:
+        return rule()
     return err.message if len(err.message) <= MAX_MESSAGE else err.message[:MAX_MESSAGE] + "…"
 
 

@@ -134,7 +134,7 @@ def collect_sources(
         users.update((user.file_name, user) for user in found)
     for user in users.values():  # each affected diagram once, with every new form
         sources.processes.append(source_from_bytes(
-            user.file_name, user.bpmn, lambda n, user=user: forms.get(n, user.forms.get(n))))
+            user.file_name, user.bpmn, (user.forms | forms).get))
     for name, content in tables.items():
         try:
             sources.decisions.append(decision_source(name, content))
@@ -154,8 +154,10 @@ def _is_utf8(content: bytes) -> bool:
 
 
 def _duplicates(sources: Sources) -> list[Problem]:
-    problems, seen = [], {}
-    for source in [*sources.processes, *sources.decisions]:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    every: list[ProcessSource | DecisionSource] = [*sources.processes, *sources.decisions]
+    for source in every:
         if source.key in seen:
             problems.append(Problem(source.file_name, f"{source.key!r} is also defined in "
                                                       f"{seen[source.key]}"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.definitions.bpmn import DefinitionInvalid, ParsedProcess, parse_source
+from engine.definitions.bpmn import DefinitionInvalid, ParsedProcess, ProcessSource, parse_source
 from engine.definitions.cross_checks import reference_problems
 from engine.definitions.decisions import DecisionSource, ParsedDecision, parse_decision
 from engine.definitions.sources import DeployedUser, Sources
@@ -37,6 +37,7 @@ class SpecCache:
         self._parsed: dict[int, ParsedProcess] = {}
         self._decisions: dict[int, ParsedDecision] = {}
         self._lock = threading.Lock()
+        self.deployments = 0  # new versions stored by this process (caches look again)
 
     def cached(self, definition_id: int) -> ParsedProcess | None:
         """The parsed version if this process has it already (versions never change)."""
@@ -107,15 +108,17 @@ def deploy_sources(
         sources, known = _without_known_content(session_factory, sources)
     else:
         known = []
-    processes, decisions, problems = [], [], list(sources.problems)
-    for source in sources.processes:
+    processes: list[tuple[ProcessSource, ParsedProcess]] = []
+    decisions: list[tuple[DecisionSource, ParsedDecision]] = []
+    problems = list(sources.problems)
+    for diagram in sources.processes:
         try:
-            processes.append((source, parse_source(source)))
+            processes.append((diagram, parse_source(diagram)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
-    for source in sources.decisions:
+    for table in sources.decisions:
         try:
-            decisions.append((source, parse_decision(source)))
+            decisions.append((table, parse_decision(table)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
     problems.extend(reference_problems(session_factory, processes, decisions, directory))
@@ -131,23 +134,32 @@ def deploy_sources(
                                        skip_known_content)
 
 
-def _without_known_content(session_factory, sources: Sources) -> tuple[Sources, list]:
+def _without_known_content(
+    session_factory: sessionmaker[Session], sources: Sources,
+) -> tuple[Sources, list[DeployResult]]:
     """The sources whose content was never deployed, and results for those that were
     (start-up deploys the same files again and again: no need to parse them each time)."""
     with session_factory() as session:
-        known = {model: _hashes(session, model)
-                 for model in (ProcessDefinition, DecisionDefinition)}
+        known = {kind: _hashes(session, model)
+                 for kind, model in (("process", ProcessDefinition),
+                                     ("decision", DecisionDefinition))}
+    results: list[DeployResult] = []
+
+    def deployed(kind: str, source: ProcessSource | DecisionSource) -> bool:
+        """Whether this content was deployed before (its result is then noted)."""
+        version, hashes = known[kind].get(source.key, (0, set()))
+        if source.content_hash in hashes:
+            results.append(DeployResult(kind, source.key, version, created=False))
+            return True
+        return False
+
     fresh = Sources(problems=list(sources.problems))
-    results = []
-    for kind, model, items, target in (
-            ("process", ProcessDefinition, sources.processes, fresh.processes),
-            ("decision", DecisionDefinition, sources.decisions, fresh.decisions)):
-        for source in items:
-            version, hashes = known[model].get(source.key, (None, set()))
-            if source.content_hash in hashes:
-                results.append(DeployResult(kind, source.key, version, created=False))
-            else:
-                target.append(source)
+    for diagram in sources.processes:
+        if not deployed("process", diagram):
+            fresh.processes.append(diagram)
+    for table in sources.decisions:
+        if not deployed("decision", table):
+            fresh.decisions.append(table)
     return fresh, results
 
 

@@ -42,8 +42,14 @@ class AtRiskStage:
     now: datetime
 
     @property
+    def due_at(self) -> datetime:
+        """Only stages with a limit can be at risk (the query's condition)."""
+        assert self.task.due_at is not None
+        return self.task.due_at
+
+    @property
     def limit_seconds(self) -> float:
-        return (self.task.due_at - self.task.created_at).total_seconds()
+        return (self.due_at - self.task.created_at).total_seconds()
 
     @property
     def percent_used(self) -> float:
@@ -53,7 +59,7 @@ class AtRiskStage:
     @property
     def seconds_left(self) -> float:
         """Negative: how long past its limit."""
-        return (self.task.due_at - self.now).total_seconds()
+        return (self.due_at - self.now).total_seconds()
 
     def as_dict(self) -> dict[str, Any]:
         task = self.task

@@ -148,6 +148,7 @@ def daily_on_time(session: Session, start: datetime, end: datetime,
                     HumanTask.completed_at < end, HumanTask.due_at.is_not(None))
              .execution_options(yield_per=STREAM_ROWS))
     for department, completed_at, due_at in session.execute(query):
+        assert completed_at is not None and due_at is not None  # the query's condition
         tally = counts[department][completed_at.astimezone(zone).date()]
         tally[0] += completed_at <= due_at
         tally[1] += 1

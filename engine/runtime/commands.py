@@ -90,11 +90,14 @@ class Commands:
                          actor: str, *, department: str | None = None) -> Step:
         """complete_task inside the caller's unit of work; the step it took."""
         now = self.clock.now()
-        instance_id = open_task(session, task_id, department).instance_id
-        # Lock order everywhere: instance, then task row. Only once both are held is
+        # Lock order everywhere: instance, then task rows. Only once both are held is
         # the task's state and assignee final (a claim may have landed meanwhile).
-        step = self.pipeline.load(session, instance_id, now)
-        human = open_task(session, task_id, department, lock=True)
+        step = self.pipeline.load_by_task(session, task_id, now)
+        human = step.open_task_rows(lock=True).get(task_id) if step is not None else None
+        if step is None or human is None or (department is not None
+                                             and human.department != department):
+            open_task(session, task_id, department, lock=True)  # why: not found, not open
+            raise TaskNotFound(task_id)
         if human.assignee is not None and human.assignee != actor:
             raise TaskClaimedByOther(task_id, human.assignee)
         schema = step.parsed.forms.get(human.form, {}) if human.form else None

@@ -5,6 +5,7 @@ the stage closes."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -22,6 +23,9 @@ from engine.store.models import DecisionDefinition, HumanTask, Timer
 
 log = logging.getLogger(__name__)
 RUNG = "rung"  # Timer.kind of the ladder's rows
+# How long a ladder deployed by another process may take to apply here: the newest
+# version is not looked up on every step.
+NEWEST_LADDER_SECONDS = 5.0
 
 
 class Ladder:
@@ -31,6 +35,7 @@ class Ladder:
         self.specs = specs
         self.directory = directory
         self._cache: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
+        self._newest: tuple[int | None, int, float] | None = None  # id, deploys, when
 
     def sync(self, step: Step, pending: list[Timer]) -> None:
         """Schedule the ladder's rungs for stages opened in this step, cancel the
@@ -62,11 +67,12 @@ class Ladder:
                 for rung in ladder.get(kind, []):
                     due = rung_due(rung, human.created_at, parse_duration(limit), used)
                     if due is not None:
-                        step.session.add(_rung_timer(step.instance.id, human, kind, limit,
+                        step.add_timer_row(_rung_timer(step.instance.id, human, kind, limit,
                                                      rung, due))
 
     def _fire(self, step: Step, row: Timer) -> None:
-        human = step.session.get(HumanTask, row.task_id)
+        human = step.open_task_rows().get(row.task_id) or step.session.get(HumanTask,
+                                                                           row.task_id)
         department = human.department if human is not None else row.department
         stage_name = human.stage_name if human is not None else row.stage
         detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
@@ -88,9 +94,7 @@ class Ladder:
 
     def rungs(self, session: Session) -> dict[str, list[Rung]]:
         """The newest escalation ladder's rungs by limit kind (none if none deployed)."""
-        newest = session.scalar(
-            select(DecisionDefinition.id).where(DecisionDefinition.key == LADDER_KEY)
-            .order_by(DecisionDefinition.version.desc()).limit(1))
+        newest = self._newest_version(session)
         if newest is None:
             return {}
         ladder = self._cache.get(newest)
@@ -104,6 +108,21 @@ class Ladder:
                 ladder = {}
             self._cache[newest] = ladder
         return ladder
+
+
+    def _newest_version(self, session: Session) -> int | None:
+        """The newest ladder's row id. Looked up again after a deploy in this process at
+        once, and every NEWEST_LADDER_SECONDS for a deploy in another process."""
+        known = self._newest
+        moment = time.monotonic()
+        if (known is not None and known[1] == self.specs.deployments
+                and moment - known[2] < NEWEST_LADDER_SECONDS):
+            return known[0]
+        newest = session.scalar(
+            select(DecisionDefinition.id).where(DecisionDefinition.key == LADDER_KEY)
+            .order_by(DecisionDefinition.version.desc()).limit(1))
+        self._newest = (newest, self.specs.deployments, moment)
+        return newest
 
 
 def _rung_timer(instance_id: str, human: HumanTask, kind: str, limit: str, rung: Rung,

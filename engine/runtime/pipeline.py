@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import FixedClock, spiff_time
@@ -21,13 +21,12 @@ from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
 from engine.runtime.history import prune_finished_history
 from engine.runtime.ladder import RUNG, Ladder
-from engine.runtime.limits import waiting_timers
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
 from engine.runtime.sandbox import RestrictedScriptEngine
 from engine.runtime.serialization import dump_workflow, restore_workflow
 from engine.runtime.step import Step
 from engine.runtime.thrown_events import record_thrown_events
-from engine.store.models import ProcessDefinition, ProcessInstance, Timer
+from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
 class Pipeline:
@@ -43,11 +42,21 @@ class Pipeline:
         instance = session.get(ProcessInstance, instance_id, with_for_update=True)
         if instance is None:
             raise InstanceNotFound(instance_id)
+        return self._restored(session, instance, now)
+
+    def _restored(self, session: Session, instance: ProcessInstance, now: datetime) -> Step:
         parsed = self.parsed(session, instance.definition_id)
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         # The script engine is not serialized: attach the restricted one on every load.
         workflow.script_engine = self.script_engine
         return Step(session, instance, workflow, parsed, now)
+
+    def load_by_task(self, session: Session, task_id: str, now: datetime) -> Step | None:
+        """Lock and restore the instance task `task_id` belongs to (None: no such task)."""
+        owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+        instance = session.scalars(select(ProcessInstance).where(ProcessInstance.id == owner)
+                                   .with_for_update()).first()
+        return self._restored(session, instance, now) if instance is not None else None
 
     def parsed(self, session: Session, definition_id: int) -> ParsedProcess:
         """A version's parsed spec; its row (with the large serialized spec) is read only
@@ -67,9 +76,7 @@ class Pipeline:
         self.run(step, run_engine)
         step.observe()  # the one walk of the task tree the records below read
         sync_human_tasks(step)
-        pending = list(step.session.scalars(select(Timer).where(
-            Timer.instance_id == step.instance.id, Timer.state == "pending",
-        ).order_by(Timer.due_at, Timer.id)))
+        pending = step.pending_timer_rows()
         sync_timers(step, [row for row in pending if row.kind != RUNG])
         record_thrown_events(step)
         self.ladder.sync(step, [row for row in pending if row.kind == RUNG])
@@ -90,12 +97,9 @@ class Pipeline:
         instance.state = dump_workflow(step.workflow)
         instance.variables = process_variables(step.workflow)
         instance.updated_at = step.now
+        step.write_timeline()
         step.session.flush()
 
     def a_timer_is_due(self, step: Step) -> bool:
         """Whether a limit or a ladder rung of the instance has passed by now."""
-        if any(timer.due_at < step.now for timer in waiting_timers(step.workflow)):
-            return True
-        return step.session.scalar(select(exists().where(
-            Timer.instance_id == step.instance.id, Timer.state == "pending",
-            Timer.kind == RUNG, Timer.due_at < step.now))) or False
+        return any(row.due_at < step.now for row in step.pending_timer_rows())

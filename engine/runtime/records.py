@@ -7,7 +7,6 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 
 from engine.runtime.sandbox import department_of
 from engine.runtime.serialization import to_json_safe
@@ -17,14 +16,11 @@ from engine.store.models import HumanTask, Timer
 
 def sync_human_tasks(step: Step) -> None:
     """Open a row for each stage that opened, close the rows of stages that went."""
-    session, instance = step.session, step.instance
+    instance = step.instance
     stages = {str(stage.task.id): stage for stage in step.stages}
     limits = step.limit_timers()
-    known = {
-        row.id: row for row in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open"
-        ))
-    }
+    known = {row_id: row for row_id, row in step.open_task_rows().items()
+             if row.state == "open"}
     for task_id, row in known.items():
         gone = task_id not in stages
         if gone and _task_state(step.workflow, task_id) != TaskState.COMPLETED:
@@ -49,7 +45,7 @@ def sync_human_tasks(step: Step) -> None:
             department_limit=department_timer.limit if department_timer else None,
             state="open", created_at=step.now, due_at=timer.due_at if timer else None,
         )
-        session.add(row)
+        step.add_task_row(row)
         step.opened.append(row)
         step.record("task_ready", stage=stage.stage, department=stage.department,
                     detail={"form": stage.form, "limit": limit,
@@ -59,7 +55,7 @@ def sync_human_tasks(step: Step) -> None:
 
 def sync_timers(step: Step, rows: list[Timer]) -> None:
     """Bring the pending limit-timer `rows` in line with the workflow's timers."""
-    session, instance = step.session, step.instance
+    instance = step.instance
     waiting = {str(timer.task.id): timer for timer in step.timers}
     pending = {row.id: row for row in rows}
     for timer_id, row in pending.items():
@@ -86,7 +82,7 @@ def sync_timers(step: Step, rows: list[Timer]) -> None:
         if timer_id in pending:
             continue
         stage_task = timer.stage_task
-        session.add(Timer(
+        step.add_timer_row(Timer(
             id=timer_id, instance_id=instance.id, kind=timer.kind,
             element_id=timer.element_id,
             task_id=str(stage_task.id) if stage_task else None,

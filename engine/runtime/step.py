@@ -8,6 +8,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.definitions.bpmn import ParsedProcess
@@ -21,7 +22,7 @@ from engine.runtime.limits import (
 )
 from engine.runtime.sandbox import note_thrown
 from engine.runtime.serialization import to_json_safe
-from engine.store.models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent
+from engine.store.models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent, Timer
 
 SYSTEM_ACTOR = "system"
 SUMMARY_VALUE_LENGTH = 80  # longest field value a timeline line shows
@@ -54,6 +55,41 @@ class Step:
     # What the workflow shows after its latest run (read once; the tree walk is costly).
     stages: list[OpenStage] = field(default_factory=list)
     timers: list[WaitingTimer] = field(default_factory=list)
+    # The instance's open task rows and timer rows, read once per unit of work and kept
+    # up to date by whatever adds one (every part of a step reads them).
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # written at save
+    _open_tasks: dict[str, HumanTask] | None = None
+    _timer_rows: list[Timer] | None = None
+
+    def open_task_rows(self, *, lock: bool = False) -> dict[str, HumanTask]:
+        """The instance's task rows that were open when read, by id (rows closed in this
+        step keep their new state). `lock`: read them locked, and fresh, if not read yet
+        (a claim may have landed since the caller last looked)."""
+        if self._open_tasks is None:
+            query = select(HumanTask).where(HumanTask.instance_id == self.instance.id,
+                                            HumanTask.state == "open")
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
+            self._open_tasks = {row.id: row for row in self.session.scalars(query)}
+        return self._open_tasks
+
+    def add_task_row(self, row: HumanTask) -> None:
+        self.session.add(row)
+        self.open_task_rows()[row.id] = row
+
+    def pending_timer_rows(self) -> list[Timer]:
+        """The instance's pending timer rows, soonest first."""
+        if self._timer_rows is None:
+            self._timer_rows = list(self.session.scalars(select(Timer).where(
+                Timer.instance_id == self.instance.id, Timer.state == "pending")))
+        return sorted((row for row in self._timer_rows if row.state == "pending"),
+                      key=lambda row: (row.due_at, row.id))
+
+    def add_timer_row(self, row: Timer) -> None:
+        self.session.add(row)
+        self.pending_timer_rows()
+        assert self._timer_rows is not None
+        self._timer_rows.append(row)
 
     def observe(self) -> None:
         self.stages = open_stages(self.workflow)
@@ -76,9 +112,17 @@ class Step:
             note_thrown(self.workflow, code)
             self.escalations.append(task)
 
-    def record(self, event_type: str, **fields: Any) -> None:
-        """A timeline entry for this instance, at this step's moment."""
-        append_timeline(self.session, self.instance.id, event_type, self.now, **fields)
+    def record(self, event_type: str, *, actor: str | None = None, stage: str | None = None,
+               department: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """A timeline entry for this instance, at this step's moment; written, with the
+        step's others, in one statement when the step saves (write_timeline)."""
+        self.timeline.append(timeline_row(self.instance.id, event_type, self.now, actor=actor,
+                                          stage=stage, department=department, detail=detail))
+
+    def write_timeline(self) -> None:
+        if self.timeline:
+            self.session.execute(insert(TimelineEvent), self.timeline)
+            self.timeline = []
 
     def publish(self, event_type: str, **payload: Any) -> None:
         """An outbox event about this instance, sent once this step commits."""
@@ -100,10 +144,18 @@ def append_timeline(
     department: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(TimelineEvent(
-        instance_id=instance_id, type=event_type, stage=stage, department=department,
-        actor=actor or SYSTEM_ACTOR, at=at, detail=to_json_safe(detail or {}),
-    ))
+    """A timeline entry outside a step (a claim, an unclaim)."""
+    session.add(TimelineEvent(**timeline_row(instance_id, event_type, at, actor=actor,
+                                             stage=stage, department=department,
+                                             detail=detail)))
+
+
+def timeline_row(instance_id: str, event_type: str, at: datetime, *, actor: str | None,
+                 stage: str | None, department: str | None,
+                 detail: dict[str, Any] | None) -> dict[str, Any]:
+    return {"instance_id": instance_id, "type": event_type, "stage": stage,
+            "department": department, "actor": actor or SYSTEM_ACTOR, "at": at,
+            "detail": to_json_safe(detail or {})}
 
 
 def iso(moment: datetime | None) -> str | None:
