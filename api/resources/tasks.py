@@ -10,7 +10,13 @@ from engine.store.queries import TaskFilter
 
 from ..auth import current_principal, requires
 from ..presenters import page_view, task_view
-from ..schemas.tasks import CompleteTaskSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
+from ..schemas.tasks import (
+    CompleteTaskSchema,
+    CompletionSchema,
+    TaskPageSchema,
+    TaskQueryArgs,
+    TaskSchema,
+)
 from .common import confined_department, engine, own_department
 
 blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")
@@ -70,12 +76,15 @@ class Unclaim(MethodView):
 class Complete(MethodView):
     @requires("department")
     @blp.arguments(CompleteTaskSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, CompletionSchema)
     def post(self, body, task_id):
-        """Complete a task with its form data (422 lists each invalid field)"""
-        engine().commands.complete_task(task_id, body["data"], current_principal().name,
-                               department=own_department())
-        return task_view(engine().reads.get_task(task_id), engine())
+        """Complete a task with its form data (422 lists each invalid field); the answer
+        has the stages of the instance open now, so a client can go on from it"""
+        done = engine().commands.complete_task(task_id, body["data"],
+                                               current_principal().name,
+                                               department=own_department())
+        return {**task_view(done.task, engine()),
+                "next_tasks": [task_view(task, engine()) for task in done.next_tasks]}
 
 
 def _visible_task(task_id: str):

@@ -31,6 +31,13 @@ class TaskSchema(ma.Schema):
     completed_by = fields.String(allow_none=True)
 
 
+class CompletionSchema(TaskSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), required=True, metadata={
+        "description": "The stages of the instance open after this completion (any "
+                       "department's), soonest opened first: a client goes on from here "
+                       "without reading the inbox"})
+
+
 class TaskPageSchema(PageSchema):
     items = fields.List(fields.Nested(TaskSchema), required=True)
 

@@ -5,6 +5,7 @@ unit of work the caller opened (the work-order layer adds its own rules and rows
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,12 @@ from engine.store.unit_of_work import UnitsOfWork
 
 # Form field whose text becomes the reason of the order event a completion causes.
 REASON_FIELD = "reason"
+
+
+@dataclass(frozen=True)
+class Completion:
+    task: HumanTask  # as completed
+    next_tasks: list[HumanTask]  # the instance's stages open now, in the order they opened
 
 
 class Commands:
@@ -81,10 +88,15 @@ class Commands:
             return human
 
     def complete_task(self, task_id: str, data: dict[str, Any], actor: str, *,
-                      department: str | None = None) -> Step:
-        """Complete an open user task with form `data` submitted by `actor`."""
+                      department: str | None = None) -> Completion:
+        """Complete an open user task with form `data` submitted by `actor`; the task
+        and the instance's stages open after it."""
         with self.uow.transaction() as session:
-            return self.complete_task_in(session, task_id, data, actor, department=department)
+            step = self.complete_task_in(session, task_id, data, actor, department=department)
+            rows = step.open_task_rows()
+            return Completion(rows[task_id], sorted(
+                (row for row in rows.values() if row.state == "open"),
+                key=lambda row: (row.created_at, row.id)))
 
     def complete_task_in(self, session: Session, task_id: str, data: dict[str, Any],
                          actor: str, *, department: str | None = None) -> Step:

@@ -140,10 +140,10 @@ class Migrator:
         now = self.clock.now()
         with self.uow.transaction() as session:
             step = self.pipeline.load(session, instance_id, now)
-            report = {"instance_id": instance_id,
-                      "from_version": step.instance.definition_version,
-                      "to_version": target_definition.version, "migrated": False,
-                      "mapped_tasks": [], "dropped_tasks": [], "refusals": []}
+            report: dict[str, Any] = {
+                "instance_id": instance_id, "from_version": step.instance.definition_version,
+                "to_version": target_definition.version, "migrated": False,
+                "mapped_tasks": [], "dropped_tasks": [], "refusals": []}
             if step.instance.status != "running":
                 report["refusals"].append(f"the instance is {step.instance.status}")
                 return report

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine.reference.directory import MANAGEMENT, Directory
@@ -30,7 +30,7 @@ class Audience:
 def recipients(names: Iterable[str], audience: Audience, directory: Directory | None) -> list[str]:
     """Concrete recipients, in order, without repeats; any other name is taken as a
     department id written into the rule."""
-    found: list[str] = []
+    found: list[str | None] = []  # an audience may lack a department; dropped below
     for name in names:
         if name == "department":
             found.append(audience.department)
@@ -83,7 +83,10 @@ def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str
         statement = statement.where(Notification.id.in_(ids))
     if recipients_seen is not None:
         statement = statement.where(Notification.recipient.in_(recipients_seen))
-    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    # An UPDATE's result is a CursorResult (rowcount), which Session.execute's typing hides.
+    result = cast("CursorResult[Any]",
+                  session.execute(statement.execution_options(synchronize_session=False)))
+    return result.rowcount
 
 
 def visible_notification(session: Session, notification_id: int,

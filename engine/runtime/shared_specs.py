@@ -35,6 +35,8 @@ def prepare_for_sharing(spec: Any, subprocess_specs: dict[str, Any]) -> None:
     first trigger, to a shared spec, start task outputs included."""
     for process in (spec, *subprocess_specs.values()):
         start = getattr(process, "start", None)
+        if start is None:  # nothing to trigger from
+            continue
         for name in getattr(start, "trigger_specs", ()):
             triggered = process.task_specs.get(name)
             if triggered is None:

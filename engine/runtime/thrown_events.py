@@ -21,10 +21,12 @@ def record_thrown_events(step: Step) -> None:
     step.workflow.get_events()  # uncaught events were collected as they ran; drop the copies
     for task in thrown:
         code = escalation_code(task.task_spec)
+        if code is None:  # never: Step.note_completed notes only tasks that throw one
+            continue
         kind = OVERDUE_CODES.get(code)
-        origin = task.parent
+        origin = task.parent  # the limit's timer, when this is a lapse
         stage_task = attached_stage(origin) if origin is not None and kind else None
-        if stage_task is not None:
+        if kind and origin is not None and stage_task is not None:
             _record_lapse(step, code, kind, origin, stage_task)
         else:
             _record_order_event(step, code, task)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.models import (
     INBOX_ORDER,
+    DecisionDefinition,
     HumanTask,
     Notification,
     ProcessDefinition,
@@ -129,7 +130,10 @@ def due_timers(now: datetime, limit: int) -> Select:
     )
 
 
-def latest_definitions(session: Session, model: type = ProcessDefinition) -> list[tuple]:
+def latest_definitions(
+    session: Session,
+    model: type[ProcessDefinition] | type[DecisionDefinition] = ProcessDefinition,
+) -> list[tuple]:
     """The newest version of every key (of processes, or of `model`), with how many
     versions the key has."""
     newest = (

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.clock import SimulatedClock
+from engine.errors import NotFound
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
@@ -113,9 +114,11 @@ class Demo:
         while tasks := self.engine.reads.tasks(instance_id=instance_id):
             task = tasks[0]
             held = self._time_to_hold(task, late and not late_stage_done)
-            late_stage_done = late_stage_done or held > parse_duration(task.stage_limit)
+            late_stage_done = late_stage_done or held > _stage_limit(task)
             self.advance_to(self.clock.now() + held)
             actor = f"{task.department}.clerk"
+            if task.form is None:
+                raise ValueError(f"the demo has no data for stage {task.stage}: it has no form")
             self.engine.commands.claim_task(task.id, actor)
             self.engine.commands.complete_task(task.id, FORM_DATA[task.form](departments), actor)
         instance = self.engine.reads.get_instance(instance_id)
@@ -127,23 +130,26 @@ class Demo:
 
     @staticmethod
     def _time_to_hold(task: HumanTask, overrun: bool) -> timedelta:
-        limit = parse_duration(task.stage_limit)
+        limit = _stage_limit(task)
         if overrun and task.form == "handle.json":
             return limit + LATE_BY
         return limit * ON_TIME_SHARE
 
     def report_order(self, result: OrderResult, out: Callable[[str], None]) -> None:
         instance = self.engine.reads.find_instance(result.flow, result.business_key)
+        if instance is None:
+            raise NotFound(f"no {result.flow} instance {result.business_key!r}")
         label = "late order" if result.late else "on-time order"
         out(f"\n=== {result.business_key} ({label}) — {instance.status}")
         out(f"{'stage':<16}{'department':<28}{'ready':<8}{'done':<8}"
             f"{'held':>8}{'limit':>8}  missed")
         for task in self.engine.reads.tasks(instance_id=instance.id, state=None):
             held = task.completed_at - task.created_at if task.completed_at else None
-            missed = task.completed_at is not None and task.completed_at > task.due_at
+            missed = (task.completed_at is not None and task.due_at is not None
+                      and task.completed_at > task.due_at)
             out(f"{task.stage_name:<16}{task.department:<28}{_hm(task.created_at):<8}"
                 f"{_hm(task.completed_at):<8}{_duration(held):>8}"
-                f"{_duration(parse_duration(task.stage_limit)):>8}  {'MISSED' if missed else 'ok'}")
+                f"{_duration(_stage_limit(task)):>8}  {'MISSED' if missed else 'ok'}")
         out("timeline:")
         for event in self.engine.reads.timeline(instance.id):
             where = " ".join(x for x in (event.stage, event.department) if x)
@@ -251,6 +257,13 @@ def _summary(results: list[OrderResult], out: Callable[[str], None]) -> None:
     out(f"{'total':<24}{len(results):>7}{sum(r.completed for r in results):>11}"
         f"{sum(r.limits_missed > 0 for r in results):>21}"
         f"{sum(r.limits_missed for r in results):>15}")
+
+
+def _stage_limit(task: HumanTask) -> timedelta:
+    """The stage's limit: the demo times every stage against it."""
+    if task.stage_limit is None:
+        raise ValueError(f"the demo needs a limit on stage {task.stage}; it has none")
+    return parse_duration(task.stage_limit)
 
 
 def _hm(moment: datetime | None) -> str:

@@ -66,7 +66,8 @@ class OrderDetail(OrderSummary):
     def durations(self, now: datetime) -> dict[str, list[dict[str, Any]]]:
         """How long each stage and each department (per lane) held the order, against
         the limit that applied; an open stage counts up to `now`."""
-        stages, departments = [], {}
+        stages: list[dict[str, Any]] = []
+        departments: dict[tuple[str | None, str], dict[str, Any]] = {}  # (lane, department)
         for task in self.stages:
             if task.state == "cancelled":
                 continue
@@ -161,6 +162,8 @@ class Following:
                 select(HumanTask.instance_id, HumanTask.lane, HumanTask.department,
                        HumanTask.created_at, HumanTask.completed_at).where(
                     HumanTask.instance_id.in_(ids), HumanTask.state == "completed")):
+            if closed is None:  # a completed stage always has its time; nothing to add
+                continue
             held[(instance_id, lane, department)] += closed - opened
         return [OrderSummary(order, instances[order.instance_id], tasks[order.instance_id],
                              {t.id: _department_due(t, held) for t in tasks[order.instance_id]
@@ -171,6 +174,8 @@ class Following:
 def _department_due(task: HumanTask, held: dict[tuple, timedelta]) -> datetime:
     """When the department's total for this order runs out in this stage: its limit
     less what its earlier stages in the lane took (past, once it has run out)."""
+    if task.department_limit is None:  # callers pass only stages with a department limit
+        raise ValueError(f"stage {task.id} has no department limit")
     used = held[(task.instance_id, task.lane, task.department)]
     return task.created_at + parse_duration(task.department_limit) - used
 

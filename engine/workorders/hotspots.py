@@ -65,8 +65,8 @@ def current_bursts(session: Session, rules: tuple[HotspotRule, ...],
     """What is past a threshold right now, in each rule's window ending now."""
     bursts = []
     for rule in rules:
-        if rule.by_keywords or rule.category is not None:  # one count for the whole rule
-            key = rule.name if rule.by_keywords else rule.category
+        key = rule.name if rule.by_keywords else rule.category
+        if key is not None:  # by keywords or under one category: one count for the rule
             count = _count(session, rule, key, now)
             if count >= rule.threshold:
                 bursts.append(Burst(rule, key, count))
@@ -105,14 +105,14 @@ def _count(session: Session, rule: HotspotRule, key: str, now: datetime) -> int:
         return sum(1 for content in contents if _mentions(rule, content))
     in_key = WorkOrder.category == key if rule.category is None else under(
         WorkOrder.category, key)
-    return session.scalar(select(func.count()).select_from(WorkOrder).where(
-        in_key, *_in_window(rule, now)))
+    return session.execute(select(func.count()).select_from(WorkOrder).where(
+        in_key, *_in_window(rule, now))).scalar_one()
 
 
 def _recently_raised(session: Session, rule: HotspotRule, key: str, now: datetime) -> bool:
-    return session.scalar(select(func.count()).select_from(HotspotAlert).where(
+    return session.execute(select(func.count()).select_from(HotspotAlert).where(
         HotspotAlert.rule == rule.name, HotspotAlert.key == key[:200],
-        HotspotAlert.raised_at > now - rule.window)) > 0
+        HotspotAlert.raised_at > now - rule.window)).scalar_one() > 0
 
 
 def _serialise(session: Session, rule: HotspotRule, key: str) -> None:

@@ -2,6 +2,7 @@
 supervising unit from the directory, unless the start names one."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.reference.directory import Directory
@@ -10,7 +11,9 @@ SUPERVISOR_VARIABLE = "supervisor_department"  # the Supervisor lane's departmen
 ACCEPTANCE_VARIABLE = "acceptance_department"
 
 
-def supervisor_default(directory: Directory | None):
+def supervisor_default(
+    directory: Directory | None,
+) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
     """Start defaults (see runtime/starting.py) filling in the supervisor, where the
     start form has the field and the caller gave none: the acceptance department's
     supervising unit (the department itself when it has none)."""
@@ -19,9 +22,11 @@ def supervisor_default(directory: Directory | None):
         acceptance = variables.get(ACCEPTANCE_VARIABLE)
         if (SUPERVISOR_VARIABLE not in (schema.get("properties") or {})
                 or variables.get(SUPERVISOR_VARIABLE) or directory is None
-                or not isinstance(acceptance, str) or acceptance not in directory):
+                or not isinstance(acceptance, str)):
             return variables
         entry = directory.get(acceptance)
+        if entry is None:  # not in the directory
+            return variables
         return {**variables, SUPERVISOR_VARIABLE: entry.supervisor or acceptance}
 
     return fill_in

@@ -144,3 +144,32 @@ def test_a_stage_past_its_limit_shows_as_overdue_in_that_departments_inbox(
     events = client.get(f"/api/v1/process-instances/{instance['id']}/timeline",
                         "network_ops").json["events"]
     assert [e["stage"] for e in events if e["type"] == "stage_overdue"] == ["handle"]
+
+
+def test_a_client_drives_an_order_from_the_answers_alone(client, api_clock):
+    """Intake answers with the open stage (task id, department); each completion answers
+    with the stages open after it: no inbox or detail read is needed to go on."""
+    from tests.orders import FORM_DATA
+
+    order = client.submit(category="network/call_drop/td",
+                          key_fields={"location": "Binjiang",
+                                      "network_generation": "td_scdma"})
+    [stage] = order["open_stages"]
+    task = {"id": stage["task_id"], "stage": stage["stage"],
+            "department": stage["department"], "form": "dispatch_to_relay.json"}
+    choices = {"dispatch": {"relaying_department": "service_support_group"},
+               "redispatch": {"processing_department": "network_operations"}}
+    seen = []
+    while task is not None:
+        seen.append(task["stage"])
+        data = choices.get(task["stage"]) or FORM_DATA[task["form"]]
+        done = client.post(f"/api/v1/tasks/{task['id']}/complete", task["department"],
+                           json={"data": data})
+        assert done.status_code == 200, done.json
+        assert (done.json["id"], done.json["state"]) == (task["id"], "completed")
+        nexts = done.json["next_tasks"]
+        assert all(t["state"] == "open" and t["form_schema"] for t in nexts)
+        task = nexts[0] if nexts else None
+    assert seen == ["dispatch", "redispatch", "handle", "return_result", "relay_handle",
+                    "relay_return", "audit", "feedback"]
+    assert client.order(order["number"])["status"] == "closed"
