@@ -46,14 +46,6 @@ class DecisionFailed(Unprocessable):
     """A cell of a decision table could not be evaluated on these inputs."""
 
 
-class NoRoute(Unprocessable):
-    """The routing table has no rule for this category: a clear error, never a default."""
-
-    def __init__(self, category: str, reason: str) -> None:
-        self.category = category
-        super().__init__(f"category {category!r} cannot be routed: {reason}")
-
-
 class InstanceNotFound(NotFound):
     def __init__(self, instance_id: str) -> None:
         super().__init__(f"no process instance {instance_id!r}")
@@ -126,26 +118,3 @@ class Busy(Conflict):
 
 class InstanceFailed(EngineError):
     """The diagram itself failed at run time (e.g. an expression error); nothing was saved."""
-
-
-class WorkOrderNotFound(NotFound):
-    def __init__(self, number: str) -> None:
-        super().__init__(f"no work order {number!r}")
-
-
-class ReferenceReused(Conflict):
-    def __init__(self, what: str, number: str) -> None:
-        super().__init__(f"{what} was already used for a different work order ({number})")
-
-
-class NoStageFor(Conflict):
-    """The order has no open stage of the caller's where this can be done."""
-
-    def __init__(self, number: str, department: str, what: str) -> None:
-        super().__init__(f"work order {number} has no open stage of {department!r} "
-                         f"where it can be {what}")
-
-
-class NothingToUrge(Conflict):
-    def __init__(self, number: str, reason: str) -> None:
-        super().__init__(f"work order {number} cannot be urged: {reason}")

@@ -5,7 +5,8 @@ import pytest
 
 from engine.definitions.bpmn import DefinitionInvalid
 from engine.definitions.decisions import decision_source, evaluate_decision, parse_decision
-from engine.errors import DecisionFailed, NoRoute
+from engine.errors import DecisionFailed
+from engine.workorders.errors import NoRoute
 from engine.workorders.routing import route
 from tests.conftest import PROCESSES
 

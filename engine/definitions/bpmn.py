@@ -94,6 +94,15 @@ class ParsedProcess:
     spec: Any
     subprocess_specs: dict
     forms: dict[str, Any]
+    # The lanes of the process and its sub-processes, as the diagram names them. Worked
+    # out when made: a parsed process is shared and no run may change it.
+    lanes: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        specs = [self.spec, *self.subprocess_specs.values()]
+        self.lanes = tuple(sorted({task.lane for spec in specs
+                                   for task in spec.task_specs.values()
+                                   if getattr(task, "lane", None)}))
 
 
 def start_property(parsed: ParsedProcess, name: str) -> str | None:

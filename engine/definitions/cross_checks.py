@@ -30,6 +30,7 @@ from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import AUDIENCES
 from engine.store.models import DecisionDefinition
+from engine.store.queries import latest_definitions
 
 # Names a diagram's expressions read that only its start decision (service levels) sets.
 SERVICE_LEVEL_NAMES = ("limit_factor", "max_reassignments")
@@ -44,17 +45,31 @@ def reference_problems(
     directory: Directory | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    for table, decision in decisions:
-        problems.extend(Problem(table.file_name, message, element_id=table.key)
-                        for message in _decision_problems(decision, directory))
-    uploaded = {table.key: decision for table, decision in decisions}
     with session_factory() as session:
+        lanes = _lanes(session, processes) if decisions else set()
+        for table, decision in decisions:
+            problems.extend(Problem(table.file_name, message, element_id=table.key)
+                            for message in _decision_problems(decision, directory, lanes))
+        uploaded = {table.key: decision for table, decision in decisions}
         for source, process in processes:
             problems.extend(_start_decision_problems(session, source, process, uploaded))
     return problems
 
 
-def _decision_problems(decision: ParsedDecision, directory: Directory | None) -> list[str]:
+def _lanes(session: Session, processes: list[tuple[ProcessSource, ParsedProcess]]) -> set[str]:
+    """The lanes (lower case) of the diagrams deployed with this and of the newest
+    version of every other: a ladder may notify 'the department working lane X'."""
+    uploaded = {source.key for source, _ in processes}
+    xml = [source.bpmn for source, _ in processes] + [
+        definition.bpmn_xml.encode("utf-8")
+        for definition, _versions in latest_definitions(session)
+        if definition.key not in uploaded]
+    return {str(name).lower() for content in xml
+            for name in safe_root("lanes", content).xpath("//bpmn:lane/@name", namespaces=NS)}
+
+
+def _decision_problems(decision: ParsedDecision, directory: Directory | None,
+                       lanes: set[str]) -> list[str]:
     """What a table's outputs must be: a positive limit factor, a whole number of
     reassignments, departments of the directory; a ladder's rungs and recipients."""
     problems = []
@@ -75,19 +90,22 @@ def _decision_problems(decision: ParsedDecision, directory: Directory | None) ->
     if decision.key == LADDER_KEY:
         problems.extend(f"escalation ladder: {message}" for message in ladder_problems(decision))
         if not problems:
-            problems.extend(_recipient_problems(decision, directory))
+            problems.extend(_recipient_problems(decision, directory, lanes))
     return problems
 
 
-def _recipient_problems(decision: ParsedDecision, directory: Directory | None) -> list[str]:
+def _recipient_problems(decision: ParsedDecision, directory: Directory | None,
+                        lanes: set[str]) -> list[str]:
     problems = []
     for kind in LIMIT_KINDS:
         for rung in rungs_of(decision, kind):
             for name in rung.notify:
-                if name not in AUDIENCES and (directory is None or name not in directory):
+                if name not in AUDIENCES and name.lower() not in lanes and (
+                        directory is None or name not in directory):
                     problems.append(
                         f"escalation ladder: rung {rung.name!r} notifies {name!r}, which is "
-                        f"neither one of {', '.join(AUDIENCES)} nor a department")
+                        f"neither one of {', '.join(AUDIENCES)}, a lane of a deployed "
+                        "diagram, nor a department")
     return problems
 
 

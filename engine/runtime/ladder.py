@@ -16,7 +16,7 @@ from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
 from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
-from engine.runtime.notifications import Audience, notify, recipients
+from engine.runtime.notifications import Audience, lane_departments, notify, recipients
 from engine.runtime.sandbox import department_seconds_used, parse_duration
 from engine.runtime.step import Step, iso
 from engine.store.models import DecisionDefinition, HumanTask, Timer
@@ -71,14 +71,16 @@ class Ladder:
                                                      rung, due))
 
     def _fire(self, step: Step, row: Timer) -> None:
-        human = step.open_task_rows().get(row.task_id) or step.session.get(HumanTask,
-                                                                           row.task_id)
+        human = None
+        if row.task_id is not None:  # a rung row always names its stage's task
+            human = (step.open_task_rows().get(row.task_id)
+                     or step.session.get(HumanTask, row.task_id))
         department = human.department if human is not None else row.department
         stage_name = human.stage_name if human is not None else row.stage
         detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
                   "due_at": iso(row.due_at), "stage_name": stage_name}
-        audience = Audience(department, step.instance.variables.get("acceptance_department"),
-                            tuple(step.holders))
+        lanes = lane_departments(step.parsed.lanes, step.instance.variables)
+        audience = Audience(department, lanes, tuple(step.holders))
         told = recipients(detail.pop("notify", []), audience, self.directory)
         detail["notified"] = told
         step.record("escalated", actor=step.timer_actor, stage=row.stage,
@@ -101,10 +103,13 @@ class Ladder:
         if ladder is None:
             definition = session.get(DecisionDefinition, newest)
             try:
+                if definition is None:  # the id was just read: only a deleted row
+                    raise LookupError(f"decision definition {newest} is gone")
                 parsed = self.specs.decision(definition)
                 ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
             except Exception:  # deploy checks the ladder; a bad one must not stop orders
-                log.exception("escalation ladder version %s is unusable", definition.version)
+                log.exception("escalation ladder (decision definition %s) is unusable",
+                              newest)
                 ladder = {}
             self._cache[newest] = ladder
         return ladder

@@ -2,8 +2,8 @@
 outbox, always in the transaction of the change that caused it."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -11,25 +11,41 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine.reference.directory import MANAGEMENT, Directory
+from engine.runtime.sandbox import lane_variable
 from engine.runtime.serialization import to_json_safe
 from engine.store.models import Notification, OutboxEvent, ProcessInstance
 
-# What a rule may name as recipients (data/departments.json gives the supervisors).
-AUDIENCES = ("department", "supervisor", "management", "acceptance", "holders")
+# What a rule may name as recipients besides a lane (the department working that lane
+# in the instance) and a department id (data/departments.json gives the supervisors).
+AUDIENCES = ("department", "supervisor", "management", "holders")
 
 
 @dataclass(frozen=True)
 class Audience:
-    """Whom each symbolic recipient means for one event of one order."""
+    """Whom each symbolic recipient means for one event of one instance."""
 
     department: str | None  # the department the event concerns
-    acceptance: str | None  # the order's acceptance department
-    holders: tuple[str, ...] = ()  # departments holding the order's open stages now
+    # lane (lower case) -> the department working it in this instance, None if none yet
+    lanes: Mapping[str, str | None] = field(default_factory=dict)
+    holders: tuple[str, ...] = ()  # departments holding the instance's open stages now
+
+
+def lane_departments(lanes: Iterable[str],
+                     variables: Mapping[str, Any]) -> dict[str, str | None]:
+    """The department working each of the process's `lanes`, from the instance's
+    `<lane>_department` variables (the submission, a dispatch form or a transfer set
+    them); None for a lane no department works yet."""
+    found: dict[str, str | None] = {}
+    for lane in lanes:
+        value = variables.get(lane_variable(lane))
+        found[lane.lower()] = value if isinstance(value, str) and value else None
+    return found
 
 
 def recipients(names: Iterable[str], audience: Audience, directory: Directory | None) -> list[str]:
-    """Concrete recipients, in order, without repeats; any other name is taken as a
-    department id written into the rule."""
+    """Concrete recipients, in order, without repeats: a lane's name means the department
+    working it (e.g. `acceptance`); any other name is a department id written into the
+    rule."""
     found: list[str | None] = []  # an audience may lack a department; dropped below
     for name in names:
         if name == "department":
@@ -39,8 +55,8 @@ def recipients(names: Iterable[str], audience: Audience, directory: Directory | 
                          else MANAGEMENT)
         elif name == "management":
             found.append(MANAGEMENT)
-        elif name == "acceptance":
-            found.append(audience.acceptance)
+        elif name.lower() in audience.lanes:  # None: nobody works that lane yet
+            found.append(audience.lanes[name.lower()])
         elif name == "holders":
             found.extend(audience.holders)
         elif name not in AUDIENCES:

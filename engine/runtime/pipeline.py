@@ -63,7 +63,10 @@ class Pipeline:
         the first time this process needs that version."""
         parsed = self.specs.cached(definition_id)
         if parsed is None:
-            parsed = self.specs.get(session.get(ProcessDefinition, definition_id))
+            definition = session.get(ProcessDefinition, definition_id)
+            if definition is None:  # instances reference their version by foreign key
+                raise InstanceFailed(f"process definition {definition_id} does not exist")
+            parsed = self.specs.get(definition)
         return parsed
 
     def advance(self, step: Step) -> None:

@@ -29,11 +29,12 @@ def sync_human_tasks(step: Step) -> None:
     for task_id, stage in stages.items():
         timer = limits.get((task_id, "stage"))
         department_timer = limits.get((task_id, "department"))
-        row = known.get(task_id)
-        if row is not None:  # still open; its stage may have moved to a new version
-            row.department, row.definition_id = stage.department, instance.definition_id
-            row.stage_name, row.form, row.lane = stage.stage_name, stage.form, stage.lane
-            row.instructions = stage.instructions
+        still_open = known.get(task_id)
+        if still_open is not None:  # its stage may have moved to a new version
+            still_open.department = stage.department
+            still_open.definition_id = instance.definition_id
+            still_open.stage_name, still_open.form = stage.stage_name, stage.form
+            still_open.lane, still_open.instructions = stage.lane, stage.instructions
             continue
         limit = timer.limit if timer else None
         row = HumanTask(

@@ -258,10 +258,13 @@ def _task_functions(task: Any, *, budget_only: bool = False) -> dict[str, Callab
             "count_events": count_events}
 
 
+LANE_SUFFIX = "_department"  # <lane>_department names the department working a lane
+
+
 def lane_variable(lane: str | None) -> str:
-    """The order variable naming the department that works `lane`: Processing ->
+    """The instance variable naming the department that works `lane`: Processing ->
     processing_department."""
-    return f"{(lane or 'unassigned').lower()}_department"
+    return f"{(lane or 'unassigned').lower()}{LANE_SUFFIX}"
 
 
 def department_of(task: Any) -> str:

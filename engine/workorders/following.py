@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import WorkOrderNotFound
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import under
 from engine.runtime.limits import OVERDUE_CODES
 from engine.runtime.sandbox import parse_duration
 from engine.store.models import HumanTask, Notification, ProcessInstance, TimelineEvent
 from engine.store.queries import Page, paginate
+from engine.workorders.errors import WorkOrderNotFound
 from engine.workorders.models import WorkOrder
 
 # The timeline entries of an urge and a transfer (escalations the diagrams throw).

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.definitions.forms import FieldError, FormValidationError, validate_form_data
-from engine.errors import NoRoute, ReferenceReused
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories, Category
 from engine.reference.settings import Settings
 from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
 from engine.store.models import ProcessInstance
+from engine.workorders.errors import NoRoute, ReferenceReused
 from engine.workorders.hotspots import check_hotspots
 from engine.workorders.models import WorkOrder, WorkOrderCounter
 from engine.workorders.routing import route

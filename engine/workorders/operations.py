@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.definitions.forms import FieldError, FormValidationError
-from engine.errors import Forbidden, NoStageFor, NothingToUrge, WorkOrderNotFound
+from engine.errors import Forbidden
 from engine.process_engine import ProcessEngine
 from engine.reference.settings import Settings
 from engine.runtime.reads import tasks_of
 from engine.runtime.sandbox import lane_variable
 from engine.runtime.step import Step
 from engine.store.models import HumanTask, TimelineEvent
+from engine.workorders.errors import NoStageFor, NothingToUrge, WorkOrderNotFound
 from engine.workorders.following import URGED
 from engine.workorders.models import WorkOrder
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from engine.definitions.decisions import DecisionFailed, NoDecision
-from engine.errors import NoRoute
 from engine.runtime.catalog import Catalog
+from engine.workorders.errors import NoRoute
 
 ROUTING_TABLE = "routing"
 

@@ -132,7 +132,7 @@ def test_routing_follows_the_newest_table(client, engine):
 
 @pytest.mark.parametrize("category", ["astrology/horoscope/late", "billing", "a//b"])
 def test_a_category_without_a_route_is_a_clear_error(client, engine, category):
-    from engine.errors import NoRoute
+    from engine.workorders.errors import NoRoute
 
     with pytest.raises(NoRoute, match="cannot be routed"):
         route(engine.catalog, category)
