@@ -22,37 +22,45 @@ from SpiffWorkflow.util.task import TaskState
 
 
 def prune_finished_history(workflow: BpmnWorkflow) -> int:
-    """Drop the finished history above the current stage; the number of tasks dropped
-    (0 when nothing can go: the workflow is done, or nothing finished is above)."""
+    """Drop the finished history above the current stage and the finished event
+    sub-processes; the number of tasks dropped (0 when nothing can go)."""
     root = workflow.task_tree
     unfinished = [t for t in workflow.tasks.values()
                   if not t.has_state(TaskState.FINISHED_MASK) and t is not root]
     if not unfinished:
-        return 0
+        return 0  # the workflow is done: its end is its record
     # Event sub-processes hang from the root; those still running stay as they are.
     running_triggered = [c for c in root.children
                          if c.triggered and not _finished_subtree(c)]
-    in_main_flow = [t for t in unfinished
-                    if not any(_is_below(t, c) for c in running_triggered)]
-    if not in_main_flow:
-        return 0
-    cut = _nearest_finished_stage(_common_ancestor(in_main_flow), root)
-    if cut is None or cut.parent is root:
-        return 0
-    keep = _subtree_ids(cut) | {root.id}
-    for child in running_triggered:
+    main_flow = _main_flow_to_keep(root, unfinished, running_triggered)
+    keep = {root.id}
+    for child in (*main_flow, *running_triggered):
         keep |= _subtree_ids(child)
-    if any(t.id not in keep for t in unfinished):
-        return 0  # something unfinished outside what stays: leave the tree whole
+    if len(keep) == len(workflow.tasks) or any(t.id not in keep for t in unfinished):
+        return 0  # nothing to drop, or something unfinished would go: leave it whole
     dropped = [task_id for task_id in workflow.tasks if task_id not in keep]
     for task_id in dropped:
         del workflow.tasks[task_id]
         workflow.subprocesses.pop(task_id, None)
-    cut.parent = root
-    root.children = [cut, *running_triggered]
+    for child in main_flow:
+        child.parent = root
+    root.children = [*main_flow, *running_triggered]
     if workflow.last_task is not None and workflow.last_task.id not in keep:
-        workflow.last_task = cut
+        workflow.last_task = main_flow[0] if main_flow else None
     return len(dropped)
+
+
+def _main_flow_to_keep(root: Task, unfinished: list[Task],
+                       running_triggered: list[Task]) -> list[Task]:
+    """What of the process's own flow stays: from the nearest finished stage at or
+    above what is still to run, or all of it when there is no such stage yet."""
+    in_main_flow = [t for t in unfinished
+                    if not any(_is_below(t, c) for c in running_triggered)]
+    main_children = [c for c in root.children if not c.triggered]
+    if not in_main_flow:
+        return main_children
+    cut = _nearest_finished_stage(_common_ancestor(in_main_flow), root)
+    return [cut] if cut is not None else main_children
 
 
 def _finished_subtree(task: Task) -> bool:

@@ -202,3 +202,20 @@ def test_the_state_stays_the_size_of_the_current_stage_however_long_the_history(
     assert (detail["counts"]["audit_rejections"], detail["counts"]["urges"]) == (11, 10)
     assert len([e for e in detail["timeline"] if e["type"] == "completed"]) >= 11 * 3
     assert drive_to_close(client, api_clock, number)["status"] == "closed"
+
+
+def test_urges_at_one_stage_leave_the_state_as_it_was(client, api_clock, engine):
+    """Each urge runs the urge handler to its end; the finished handlers do not stay in
+    the state (the timeline and notifications keep them)."""
+    number = client.submit()["number"]
+    work_until(client, api_clock, number, "handle")
+    api_clock.advance(11 * MINUTE)
+    act(client, number, "front_desk", "urge", note="Customer waiting (1).")
+    after_one = _state_size(engine, number)
+    for n in range(2, 16):
+        api_clock.advance(11 * MINUTE)
+        act(client, number, "front_desk", "urge", note=f"Customer waiting ({n}).")
+    assert _state_size(engine, number) <= after_one * 1.1, (after_one,
+                                                            _state_size(engine, number))
+    assert client.order(number)["counts"]["urges"] == 15
+    assert drive_to_close(client, api_clock, number)["status"] == "closed"
