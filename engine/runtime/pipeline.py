@@ -98,7 +98,7 @@ class Pipeline:
         instance = step.instance
         prune_finished_history(step.workflow)  # the timeline keeps the history
         instance.state = dump_workflow(step.workflow)
-        instance.variables = process_variables(step.workflow)
+        instance.variables = process_variables(step)
         instance.updated_at = step.now
         step.write_timeline()
         step.session.flush()

@@ -119,9 +119,11 @@ def _task_state(workflow: BpmnWorkflow, task_id: str) -> TaskState | None:
     return task.state if task is not None else None
 
 
-def process_variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The order's current data: what its open stages see, or its final data."""
-    ready = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+def process_variables(step: Step) -> dict[str, Any]:
+    """The instance's current data: what its open stages see, or its final data (read
+    from the stages the step last observed: no walk of the tree of its own)."""
+    workflow = step.workflow
+    ready = [stage.task for stage in step.stages]
     merged: dict[str, Any] = {}
     for task in ready or ([workflow.last_task] if workflow.last_task else []):
         merged.update(task.data)
