@@ -16,7 +16,7 @@ from ..schemas.instances import (
     TimelineSchema,
 )
 from ..schemas.messages import MessageResultSchema, MessageSchema
-from .common import engine, visible_instance
+from .common import engine, visible_instance, work_orders
 
 blp = Blueprint("process-instances", __name__, description="Running and finished instances")
 
@@ -66,6 +66,7 @@ class InstanceMessage(MethodView):
     def post(self, body, instance_id, name):
         """Deliver a message to an instance waiting for it (409 if it is not)"""
         instance = visible_instance(instance_id)
+        work_orders().confinement.check_message(instance.id)
         engine().commands.deliver_message(instance.id, name, body["payload"],
                                  actor=current_principal().name)
         return {"instance_id": instance.id, "name": name}

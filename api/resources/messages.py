@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from ..auth import current_principal, requires
 from ..schemas.messages import CorrelateMessageSchema, MessageResultSchema
-from .common import engine
+from .common import engine, work_orders
 
 blp = Blueprint("messages", __name__, description="Correlate messages by business key")
 
@@ -19,6 +19,7 @@ class Messages(MethodView):
     def post(self, body):
         """Deliver a message to the one running instance with this business key"""
         principal = current_principal()
+        work_orders().confinement.check_correlation(body["business_key"])
         instance_id = engine().commands.correlate_message(
             body["name"], body["business_key"], body["payload"], actor=principal.name,
             process_key=body["process_key"],

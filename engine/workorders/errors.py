@@ -2,7 +2,7 @@
 kind to its HTTP status)."""
 from __future__ import annotations
 
-from engine.errors import Conflict, NotFound, Unprocessable
+from engine.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class NoRoute(Unprocessable):
@@ -34,3 +34,7 @@ class NoStageFor(Conflict):
 class NothingToUrge(Conflict):
     def __init__(self, number: str, reason: str) -> None:
         super().__init__(f"work order {number} cannot be urged: {reason}")
+
+
+class ReservedForWorkOrders(Forbidden):
+    """The generic engine API reached for a work order, its flow or its number."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
 from engine.reference.settings import Settings
+from engine.workorders.confinement import Confinement
 from engine.workorders.following import (
     COUNTED_EVENTS,
     TRANSFERRED,
@@ -29,3 +30,5 @@ class WorkOrders(Intake, Following, Operations):
         self.engine = engine
         self.categories = categories
         self.settings = settings or Settings()
+        # What the generic engine API may not reach (its endpoints ask this).
+        self.confinement = Confinement(engine, self.settings)

@@ -67,3 +67,23 @@ def test_ambiguous_correlation_asks_for_the_process_key(client, engine, waiting)
     assert ambiguous.status_code == 409 and "process key" in ambiguous.json["detail"]
     chosen = client.post("/api/v1/messages", "crm", json={**body, "process_key": "waits_too"})
     assert chosen.status_code == 200
+
+
+def test_the_generic_message_api_does_not_reach_work_orders(client, api_clock):
+    """Urges go through POST /work-orders/{n}/urge, where the urge rules apply (who, how
+    often, how many): the generic message endpoints refuse work orders, and nothing
+    changes."""
+    from tests.api.conftest import TO_NETWORK, work
+
+    order = client.submit()
+    work(client, order["number"], "front_desk", TO_NETWORK, stage="dispatch")
+    detail = client.order(order["number"])
+    instance_id = detail["instance_id"]
+    direct = client.post(f"/api/v1/process-instances/{instance_id}/messages/urge", "crm",
+                         json={"payload": {"note": "again"}})
+    assert direct.status_code == 403 and "work-order operations" in direct.json["detail"]
+    correlated = client.post("/api/v1/messages", "crm", json={
+        "name": "urge", "business_key": order["number"], "payload": {}})
+    assert correlated.status_code == 403 and "work-order number" in correlated.json["detail"]
+    after = client.order(order["number"])
+    assert after["counts"]["urges"] == 0 and after["timeline"] == detail["timeline"]
