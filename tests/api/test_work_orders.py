@@ -218,7 +218,7 @@ def test_detail_shows_the_customer_the_clock_and_the_timeline(client, api_clock,
 
 def test_who_sees_which_order(client):
     mine = client.submit()["number"]
-    theirs = client.submit(as_="hotline", acceptance_department="billing")["number"]
+    theirs = client.submit(as_="hotline", acceptance_department="branch_front_desk")["number"]
     assert client.get(f"/api/v1/work-orders/{theirs}", "crm").status_code == 404
     assert client.get(f"/api/v1/work-orders/{mine}", "front_desk").status_code == 200
     # A department that has not touched the order does not see it ...
@@ -228,8 +228,8 @@ def test_who_sees_which_order(client):
     # ... and lists show each caller its own.
     assert [o["number"] for o in client.get("/api/v1/work-orders", "crm").json["items"]] == [
         mine]
-    assert [o["number"] for o in client.get("/api/v1/work-orders", "billing").json["items"]] \
-        == [theirs]
+    assert [o["number"] for o in client.get("/api/v1/work-orders",
+                                            "branch_front_desk").json["items"]] == [theirs]
     assert client.get("/api/v1/work-orders", "manager").json["total"] == 2
 
 
@@ -279,3 +279,33 @@ def test_a_phone_number_is_exactly_its_digits(client, phone):
     response = client.post("/api/v1/work-orders", "crm", json={**ORDER, "customer_phone": phone})
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == ["body.customer_phone"]
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"acceptance_department": "billing"}, "acceptance_department",
+     "'billing' does not work the acceptance lane (its roles: processing)"),
+    ({"acceptance_department": "operations_supervisors"}, "acceptance_department",
+     "does not work the acceptance lane (its roles: supervisor)"),
+])
+def test_departments_work_only_the_lanes_their_roles_name(client, fields, field, message):
+    refused = client.submit(expect=422, **fields)
+    assert any(e["field"] == f"body.{field}" and message in e["message"]
+               for e in refused["errors"]), refused["errors"]
+
+
+def test_a_dispatch_or_transfer_to_a_department_of_another_role_is_refused(client):
+    from tests.api.conftest import act
+
+    number = client.submit()["number"]
+    [task] = client.inbox("front_desk", business_key=number)["items"]
+    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", "front_desk",
+                          json={"data": {"processing_department": "service_centre_supervisors"}})
+    assert refused.status_code == 422
+    assert "does not work the processing lane" in refused.json["errors"][0]["message"]
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", "front_desk",
+                       json={"data": {"processing_department": "network_operations"}})
+    assert done.status_code == 200
+    transfer = act(client, number, "network_operations", "transfer", expect=422,
+                   to_department="provincial_service_desk", reason="Not ours.")
+    assert [e["field"] for e in transfer["errors"]] == ["body.to_department"]
+    assert "does not work the processing lane" in transfer["errors"][0]["message"]
