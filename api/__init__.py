@@ -11,23 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask.json.provider import DefaultJSONProvider
 from flask_migrate import Migrate
 from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
+from engine.definitions.expectations import DecisionExpectation
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
-from engine.store.database import configure_sqlite, normalize_database_url
+from engine.store.database import configure_sqlite, engine_options, normalize_database_url
+from engine.workorders.routing import ROUTING_TABLE
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
 from . import auth
 from .cli import register_commands
 from .extensions import ProblemApi, db
-from .guards import check_request
+from .guards import StrictJSONProvider, check_request_line
+from .log_masking import mask_phone_numbers_in_logs
 from .problems import register_error_handlers
 from .resources import register_blueprints
 from .schema_version import SchemaOutOfDate, ensure_schema_current
@@ -62,14 +64,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.config.update(config or {})
-    if isinstance(app.json, DefaultJSONProvider):
-        app.json.ensure_ascii = False  # category and department names are Chinese: UTF-8
+    app.json = StrictJSONProvider(app)  # no NaN or Infinity from request.get_json()
+    app.json.ensure_ascii = False  # category and department names are Chinese: UTF-8
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    mask_phone_numbers_in_logs()
 
     db.init_app(app)
     Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     data_dir = Path(app.config["DATA_DIR"])
+    categories = Categories.load(data_dir / "categories.json")
+    settings = Settings.load(data_dir / "settings.json")
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -77,10 +85,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine = ProcessEngine(sessionmaker(db.engine, expire_on_commit=False),
                                clock=app.config["CLOCK"] or SystemClock(),
                                directory=directory,
-                               start_defaults=supervisor_default(directory))
+                               start_defaults=supervisor_default(directory),
+                               definition_limits=settings.definitions,
+                               decision_expectations=(_routes_every_category(categories),))
     app.extensions["process_engine"] = engine
-    categories = Categories.load(data_dir / "categories.json")
-    settings = Settings.load(data_dir / "settings.json")
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
@@ -94,7 +102,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def guard_and_authenticate():
-        check_request(request)
+        # Nothing here reads the body: a caller without a valid token is refused before
+        # it is read or parsed. auth.requires checks the role, then the body.
+        check_request_line(request)
         if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_PATHS:
             auth.authenticate(engine.reading)
 
@@ -122,6 +132,16 @@ def process_engine(app: Flask) -> ProcessEngine:
 
 def work_orders(app: Flask) -> WorkOrders:
     return app.extensions["work_orders"]
+
+
+def _routes_every_category(categories: Categories) -> DecisionExpectation:
+    """A routing table is deployed only if it sends every category of the tree to a flow
+    that is deployed (or deployed with it)."""
+    return DecisionExpectation(
+        ROUTING_TABLE, noun="categories", process_outputs=("flow",),
+        cases=tuple((category.path, dict(zip(("business", "phenomenon", "cause"),
+                                             category.path.split("/"), strict=True)))
+                    for category in categories))
 
 
 def _default_database_url(app: Flask) -> str:

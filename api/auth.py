@@ -22,6 +22,8 @@ from werkzeug.exceptions import Unauthorized
 
 from engine.store.models import Base
 
+from .guards import check_json_body
+
 ROLES = ("department", "integrator", "designer", "manager", "admin")
 TOKEN_PREFIX = "wo_"
 
@@ -97,7 +99,9 @@ def current_principal() -> Principal:
 
 
 def requires(*roles: str):
-    """Allow only these roles (admin always); checked before the body is even parsed."""
+    """Allow only these roles (admin always). The caller is authenticated by then (a
+    before_request hook), and the body is read only after this check passes: first
+    by the raw checks of guards.check_json_body, then by the view's parser."""
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -105,6 +109,8 @@ def requires(*roles: str):
             if principal.role not in roles and not principal.is_admin:
                 abort(403, description=f"role {principal.role!r} may not do this; "
                                        f"allowed: {', '.join(roles)}")
+            check_json_body(request)
             return view(*args, **kwargs)
+        wrapper.allowed_roles = roles  # type: ignore[attr-defined]
         return wrapper
     return decorate

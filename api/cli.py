@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.runtime.worker import default_worker_id, run_worker
+from engine.runtime.worker import default_worker_id, run_embedded_worker, run_worker
 from engine.workorders.demo import run_demo
 
 from .auth import ROLES, ApiToken, create_token
@@ -58,10 +58,8 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _print_first_run_tokens()
     stop = threading.Event()
-    worker = threading.Thread(
-        target=run_worker, args=(_engine(), stop), name="timer-worker", daemon=True,
-        kwargs={"worker_id": f"{default_worker_id()}:serve"},
-    )
+    worker = threading.Thread(target=run_embedded_worker, args=(_engine(), stop),
+                              name="timer-worker", daemon=True)
     if timer_worker:
         worker.start()
     server = create_server(app, host=host, port=port, threads=threads,

@@ -1,8 +1,8 @@
 """Every error as application/problem+json (RFC 9457): what went wrong and where.
 
 Engine errors map to 404/409/422; request-parsing errors keep their status and list
-each offending field; anything unexpected is logged and becomes a plain 500 that
-reveals nothing internal.
+each offending field; a database that cannot be reached is a 503 with Retry-After;
+anything unexpected is logged and becomes a plain 500 that reveals nothing internal.
 """
 from __future__ import annotations
 
@@ -22,9 +22,14 @@ from engine.errors import (
     NotFound,
     Unprocessable,
 )
+from engine.store.database import is_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+NOT_FOUND = "Not Found"
+# What a 503 asks a client to wait before retrying (a dropped connection is usually
+# replaced at once; a database restarting takes a few seconds).
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(
@@ -52,10 +57,17 @@ def problem(
 
 
 def http_problem(error: HTTPException) -> Response:
-    """Werkzeug/webargs errors: 400 bad JSON, 404, 405, 413, 422 field errors, ..."""
+    """Werkzeug/webargs errors: 400 bad JSON, 404, 405, 413, 422 field errors, ...
+
+    `data` may carry webargs' nested `messages` or a flat list of `errors`, each a
+    {field, message} (api/guards.py). Every 404 is the same problem as an item the
+    engine does not find (/problems/not-found): an item hidden from the caller, an
+    absent one and a path that names nothing look alike.
+    """
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
-    errors = _field_errors(messages) if isinstance(messages, dict) else None
+    errors = (_field_errors(messages) if isinstance(messages, dict)
+              else messages if isinstance(messages, list) else None)
     detail = data.get("message") or error.description
     if errors:
         detail = ("The request has invalid fields; see errors." if error.code == 422
@@ -63,6 +75,8 @@ def http_problem(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers()
                if k.lower() in ("www-authenticate", "allow", "retry-after")}
     headers.update(data.get("headers") or {})
+    if error.code == 404:
+        return problem(404, NOT_FOUND, detail, slug="not-found", headers=headers)
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
 
 
@@ -99,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):
-        return problem(404, "Not Found", str(error), slug="not-found")
+        return problem(404, NOT_FOUND, str(error), slug="not-found")
 
     @app.errorhandler(Forbidden)
     def forbidden(error: Forbidden):
@@ -126,6 +140,19 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_problem(error)
+        if is_unavailable(error):
+            # A unit of work commits whole or not at all, and the pool has dropped the
+            # broken connection: the client may simply retry (a connection lost during
+            # the commit itself leaves its outcome unknown: Idempotency-Key covers that).
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        type(error).__name__)
+            return problem(503, "Service Unavailable",
+                           "The database could not be reached; the request did not complete. "
+                           "Retry after the seconds in Retry-After (with the same "
+                           "Idempotency-Key, a retried intake or start returns what the first "
+                           "one created, if it did).",
+                           slug="database-unavailable",
+                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "Internal Server Error",
                        "An unexpected error occurred; it has been logged.")

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
 from engine.definitions.deployer import Deployer
+from engine.definitions.expectations import DecisionExpectation
+from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
 from engine.runtime.catalog import Catalog
@@ -41,6 +43,8 @@ class ProcessEngine:
         spec_cache: SpecCache | None = None,
         directory: Directory | None = None,
         start_defaults: StartDefaults | None = None,
+        definition_limits: DefinitionLimits = DEFAULT_LIMITS,
+        decision_expectations: tuple[DecisionExpectation, ...] = (),
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
@@ -50,7 +54,8 @@ class ProcessEngine:
         self.directory = directory
         self.uow = UnitsOfWork(session_factory)
         self.pipeline = Pipeline(self.specs, directory)
-        self.deployer = Deployer(self.uow, self.clock, directory, self.specs)
+        self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
+                                 definition_limits, decision_expectations)
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
         self.commands = Commands(self.uow, self.pipeline, self.clock, directory)

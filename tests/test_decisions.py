@@ -50,3 +50,69 @@ def test_routing_needs_a_flow_output(engine):
     _deploy(engine, ROUTING.replace(b'name="flow"', b'name="workflow"'))
     with pytest.raises(NoRoute, match="must give one flow key"):
         route(engine.catalog, "billing/overcharge/plan")
+
+
+SERVICE_LEVELS = (PROCESSES / "service_levels.dmn").read_bytes()
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    (b"1e300", "1e+300"), (b"100.5", "100.5"), (b"float(&quot;nan&quot;)", "nan"),
+    (b"float(&quot;inf&quot;)", "inf"), (b"urgency", "'urgency'"),
+])
+def test_a_service_level_factor_out_of_bounds_is_refused(engine, cell, shown):
+    """A factor of 1e300 deployed, and every order then failed on its first timer."""
+    from engine.definitions.bpmn import DefinitionInvalid
+
+    changed = SERVICE_LEVELS.replace(b"<text>0.25</text>", b"<text>" + cell + b"</text>")
+    assert changed != SERVICE_LEVELS
+    with pytest.raises(DefinitionInvalid) as caught:
+        engine.deployer.deploy_files({"service_levels.dmn": changed})
+    [problem] = caught.value.problems
+    assert problem.file == "service_levels.dmn"
+    assert problem.element_id == "service_levels_rule1_limit_factor" and problem.line == 26
+    assert "rule 1, output 'limit_factor': a limit factor must be a number above 0 and at " \
+           "most 100" in problem.message and problem.message.endswith(f"not {shown}")
+
+
+def test_a_factor_of_the_largest_allowed_deploys(engine):
+    changed = SERVICE_LEVELS.replace(b"<text>12</text>", b"<text>100</text>")
+    assert engine.deployer.deploy_files({"service_levels.dmn": changed})[0].version == 2
+
+
+def _expect_routes(engine, categories: list[str]) -> None:
+    from engine.definitions.expectations import DecisionExpectation
+
+    engine.deployer.expectations = (DecisionExpectation(
+        "routing", noun="categories", process_outputs=("flow",),
+        cases=tuple((c, dict(zip(("business", "phenomenon", "cause"), c.split("/"),
+                                 strict=True))) for c in categories)),)
+
+
+def test_an_expected_table_must_decide_every_case_with_a_deployed_flow(engine):
+    from engine.definitions.bpmn import DefinitionInvalid
+
+    _expect_routes(engine, ["billing/overcharge/plan", "astrology/horoscope/late",
+                            "network/no_signal/base_station"])
+    nowhere = ROUTING.replace(b"&quot;one_department&quot;", b"&quot;no_such_flow&quot;")
+    with pytest.raises(DefinitionInvalid) as caught:
+        engine.deployer.deploy_files({"routing.dmn": nowhere})
+    problems = caught.value.problems
+    flows = [p for p in problems if "'no_such_flow'" in p.message]
+    assert flows and all(p.element_id.startswith("rule") and p.line for p in flows)
+    assert all("neither a deployed process nor one in this deployment" in p.message
+               for p in flows)
+    [unmatched] = [p for p in problems if "match no rule" in p.message]
+    assert unmatched.message == "1 of 3 categories match no rule: astrology/horoscope/late"
+    assert (unmatched.file, unmatched.element_id) == ("routing.dmn", "routing")
+    assert unmatched.line == 3
+
+
+def test_a_table_may_name_a_flow_deployed_with_it(engine):
+    from tests.conftest import PROCESSES as FLOWS
+
+    _expect_routes(engine, ["billing/overcharge/plan"])
+    copy = (FLOWS / "one_department.bpmn").read_bytes().replace(
+        b'id="one_department"', b'id="billing_flow"')
+    moved = ROUTING.replace(b"&quot;one_department&quot;", b"&quot;billing_flow&quot;")
+    results = engine.deployer.deploy_files({"routing.dmn": moved, "billing_flow.bpmn": copy})
+    assert {(r.key, r.created) for r in results} == {("routing", True), ("billing_flow", True)}

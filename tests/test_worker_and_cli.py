@@ -4,14 +4,17 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
-from engine.runtime.worker import run_worker
+from engine.runtime.worker import embedded_worker_id, run_embedded_worker, run_worker
+from engine.store.models import Timer
 from tests.conftest import ROOT, T0
 
 
@@ -120,3 +123,64 @@ def test_flask_worker_stops_cleanly_on_ctrl_c(database_url):
             worker.kill()
     assert worker.returncode == 0, output
     assert "worker stopped; 0 timers fired" in output
+
+
+def _lease(engine, instance_id: str, owner: str, until) -> None:
+    """Leave `instance_id`'s pending timers leased by `owner`, as a worker that claimed
+    them and died before firing them would."""
+    with engine.sessions() as session, session.begin():
+        session.execute(update(Timer).where(Timer.instance_id == instance_id,
+                                            Timer.state == "pending")
+                        .values(lease_owner=owner, lease_expires_at=until))
+
+
+def test_the_embedded_worker_takes_back_what_a_killed_server_left_leased(orders, engine):
+    # Issue 13: after `kill -9` of `flask serve`, its timers stayed leased under its
+    # host:pid:serve name, and the restarted server fired them a lease (5 minutes) late.
+    host = socket.gethostname()
+    killed_server = orders.start("one_department")
+    other_host = orders.start("one_department")
+    dedicated_worker = orders.start("one_department")
+    orders.clock.advance(timedelta(minutes=16))
+    until = orders.clock.now() + timedelta(minutes=5)
+    _lease(engine, killed_server, f"{host}:{os.getpid() + 1}:serve", until)
+    _lease(engine, other_host, "elsewhere:4242:serve", until)
+    _lease(engine, dedicated_worker, f"{host}:4242", until)  # `flask worker`: may be alive
+    stop = threading.Event()
+
+    def after_batch(fired: int) -> None:
+        stop.set()
+
+    # No time passes: the old lease has not run out.
+    total = run_embedded_worker(engine, stop, interval_seconds=0, on_batch=after_batch)
+
+    assert total == 3  # the stage limit and the ladder's warning and breach rungs
+    assert [e.stage for e in orders.events(killed_server, "stage_overdue")] == ["dispatch"]
+    assert {e.actor for e in orders.events(killed_server, "timer_fired")} == \
+        {embedded_worker_id()}
+    for untouched in (other_host, dedicated_worker):
+        assert orders.events(untouched, "stage_overdue") == []
+        assert {t.lease_expires_at for t in engine.reads.timers(untouched, "pending")} == \
+            {until}
+
+
+def test_flask_serve_runs_the_embedded_worker(make_app, monkeypatch):
+    from api import process_engine
+
+    app = make_app()
+    started = []
+
+    class Server:  # stands in for waitress: stops at once, as on Ctrl-C
+        def run(self):
+            raise KeyboardInterrupt
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr("api.cli.run_embedded_worker",
+                        lambda engine, stop, **kwargs: started.append(engine))
+    monkeypatch.setattr("waitress.server.create_server", lambda application, **kw: Server())
+    monkeypatch.setattr("api.cli.signal.signal", lambda *args: None)
+    result = app.test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code == 0, result.output
+    assert started == [process_engine(app)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import abort, current_app, request
 
 from engine import ProcessEngine
+from engine.errors import InstanceNotFound
 from engine.reports import Reports
 from engine.store.models import ProcessInstance
+from engine.workorders.errors import WorkOrderNotFound
 from engine.workorders.models import WorkOrder
 from engine.workorders.service import WorkOrders
 
@@ -25,7 +27,8 @@ def reports() -> Reports:
 
 
 def visible_instance(instance_id: str) -> ProcessInstance:
-    """The instance if the caller may see it; 404 otherwise (its existence is not leaked)."""
+    """The instance if the caller may see it; otherwise the same 404 as for an instance
+    that does not exist (its existence is not leaked)."""
     instance = engine().reads.get_instance(instance_id)
     principal = current_principal()
     own = own_department()
@@ -34,7 +37,7 @@ def visible_instance(instance_id: str) -> ProcessInstance:
         or (own is not None and not engine().reads.department_involved(instance_id, own))
     )
     if hidden:
-        abort(404, description=f"no process instance {instance_id!r}")
+        raise InstanceNotFound(instance_id)  # the very answer for an absent one
     return instance
 
 
@@ -58,7 +61,8 @@ def confined_department(requested: str | None, what: str) -> str | None:
 
 def visible_work_order(number: str) -> WorkOrder:
     """The work order if the caller may see it: integrators their own submissions,
-    departments the orders they accepted or worked on; 404 otherwise."""
+    departments the orders they accepted or worked on; otherwise the same 404 as for an
+    order that does not exist."""
     order = work_orders().get(number)
     principal = current_principal()
     own = own_department()
@@ -67,7 +71,7 @@ def visible_work_order(number: str) -> WorkOrder:
         or (own is not None and not work_orders().involves(order, own))
     )
     if hidden:
-        abort(404, description=f"no work order {number!r}")
+        raise WorkOrderNotFound(number)  # the very answer for an absent one
     return order
 
 

@@ -36,7 +36,7 @@ class DecisionVersions(MethodView):
 @blp.route("/<string:key>/versions/<int:version>/dmn")
 class DecisionXml(MethodView):
     @requires(*READERS)
-    @blp.response(200, description="The DMN XML as deployed",
+    @blp.response(200, {"type": "string"}, description="The DMN XML as deployed",
                   content_type="application/xml")
     def get(self, key, version):
         """The DMN of one version"""

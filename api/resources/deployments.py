@@ -24,7 +24,7 @@ class Deployments(MethodView):
     @blp.alt_response(200, schema=DeploymentSchema, description="Dry run: nothing stored")
     @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object",
-        "properties": {"files": {"type": "array",
+        "properties": {"files": {"type": "array", "minItems": 1,
                                  "items": {"type": "string", "format": "binary"}}},
         "required": ["files"],
     }}}})

@@ -1,11 +1,11 @@
 """Notifications: what each department (and management) has been told."""
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from engine.errors import NotFound
 from engine.reference.directory import MANAGEMENT
 from engine.store.models import Notification
 from engine.store.queries import NotificationFilter
@@ -36,8 +36,8 @@ def recipients_seen() -> list[str] | None:
 def visible_notification(notification_id: int, seen: list[str] | None) -> Notification:
     """The notification if it is addressed to one of `seen`; 404 otherwise."""
     notification = engine().reads.notification(notification_id, seen)
-    if notification is None:
-        abort(404, description=f"no notification {notification_id}")
+    if notification is None:  # another's is not shown to exist
+        raise NotFound(f"no notification {notification_id}")
     return notification
 
 

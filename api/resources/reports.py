@@ -29,7 +29,10 @@ from ..schemas.reports import (
 from .common import confined_department, reports
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
-CSV_DOC = {"text/csv": {"schema": {"type": "string"}}}
+# The other formats, documented beside the JSON of each report's 200.
+TEXT = {"type": "string"}
+AS_CSV = "JSON, or CSV with format=csv (or Accept: text/csv)"
+AS_CSV_OR_SVG = "JSON, CSV with format=csv (or Accept: text/csv), or with format=svg the chart"
 
 TIMELINESS_COLUMNS = ["group", "name", "orders", "stages_completed", "on_time", "breached",
                       "without_limit", "on_time_rate", "open", "open_overdue", "duration_p50",
@@ -49,8 +52,8 @@ HOTSPOT_COLUMNS = ["kind", "rule", "key", "count", "threshold", "window", "depar
 class Timeliness(MethodView):
     @requires("manager")
     @blp.arguments(TimelinessArgs, location="query", unknown=RAISE)
-    @blp.response(200, TimelinessReportSchema)
-    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @blp.response(200, TimelinessReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
     def get(self, args):
         """Per department, stage, flow or category: orders, stages completed, on-time
         rate (completed within the limit / completed), breaches, open stages apart,
@@ -67,8 +70,10 @@ class Timeliness(MethodView):
 class DailyOnTime(MethodView):
     @requires("manager")
     @blp.arguments(DailyOnTimeArgs, location="query", unknown=RAISE)
-    @blp.response(200, DailyOnTimeSchema)
-    @blp.alt_response(200, content_type="image/svg+xml", description="format=svg: the chart")
+    @blp.response(200, DailyOnTimeSchema, description=AS_CSV_OR_SVG)
+    @blp.alt_response(200, schema=TEXT, content_type="image/svg+xml",
+                      description=AS_CSV_OR_SVG)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV_OR_SVG)
     def get(self, args):
         """Each department's on-time rate day by day; `format=svg` draws it as a chart"""
         start, end = _window(args)
@@ -93,8 +98,8 @@ class DailyOnTime(MethodView):
 class AtRisk(MethodView):
     @requires("manager", "department")
     @blp.arguments(AtRiskArgs, location="query", unknown=RAISE)
-    @blp.response(200, AtRiskPageSchema)
-    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @blp.response(200, AtRiskPageSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
     def get(self, args):
         """Open stages past a share of their limit (at risk) or past all of it
         (breached), with time left or over; departments see their own"""
@@ -114,8 +119,8 @@ class AtRisk(MethodView):
 class Kpi(MethodView):
     @requires("manager")
     @blp.arguments(KpiArgs, location="query", unknown=RAISE)
-    @blp.response(200, KpiReportSchema)
-    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @blp.response(200, KpiReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
     def get(self, args):
         """Each department's monthly deduction (deduction value x liable escalated
         complaints) and the year's (within the ceiling: monthly sum x 0.1; above it:
@@ -131,8 +136,8 @@ class Kpi(MethodView):
 class Hotspots(MethodView):
     @requires("manager")
     @blp.arguments(ReportWindowArgs, location="query", unknown=RAISE)
-    @blp.response(200, HotspotReportSchema)
-    @blp.alt_response(200, content_type="text/csv", description="format=csv")
+    @blp.response(200, HotspotReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
     def get(self, args):
         """Hotspot alerts raised in the window, and bursts past a threshold right now"""
         start, end = _window(args)

@@ -1,11 +1,11 @@
 """The departments' inbox: list, claim, unclaim, complete."""
 from __future__ import annotations
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from engine.errors import TaskNotFound
 from engine.store.queries import TaskFilter
 
 from ..auth import current_principal, requires
@@ -91,5 +91,5 @@ def _visible_task(task_id: str):
     task = engine().reads.get_task(task_id)
     own = own_department()
     if own is not None and task.department != own:
-        abort(404, description=f"no task {task_id!r}")
+        raise TaskNotFound(task_id)  # another department's task is not shown to exist
     return task

@@ -19,10 +19,17 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.definitions.forms import FORM_PROPERTY, schema_problem
+from engine.definitions.forms import FORM_PROPERTY, schema_problems
+from engine.definitions.limits import (
+    DEFAULT_LIMITS,
+    DefinitionLimits,
+    file_size_problem,
+    size_problems,
+)
+from engine.definitions.timer_bounds import cycle_problems, duration_problems
 from engine.definitions.xml_safety import UnsafeXmlError, parse_untrusted_xml
 from engine.runtime.limits import limit_text
-from engine.runtime.sandbox import ExpressionError, check_expression, parse_duration
+from engine.runtime.sandbox import ExpressionError, check_expression
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -43,6 +50,8 @@ ENGINE_EVENT_TYPES = frozenset({
     "started", "task_ready", "claimed", "unclaimed", "completed", "task_cancelled",
     "timer_fired", "escalated", "message_received", "migrated", "ended",
 })
+# A message is delivered by name, over HTTP as a path segment (…/messages/{name}).
+MAX_MESSAGE_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -131,10 +140,16 @@ def source_from_bytes(
     return ProcessSource(_process_key(file_name, root), file_name, content, forms)
 
 
-def parse_source(source: ProcessSource) -> ParsedProcess:
-    """Check `source` against every rule and parse it; raise DefinitionInvalid if any fails."""
+def parse_source(source: ProcessSource, limits: DefinitionLimits = DEFAULT_LIMITS
+                 ) -> ParsedProcess:
+    """Check `source` against every rule and parse it; raise DefinitionInvalid if any fails.
+    A diagram over the size limits is refused before anything else reads it."""
+    size_check(source.file_name, source.bpmn, limits)
     root = safe_root(source.file_name, source.bpmn)
-    problems = lint_diagram(source.file_name, root, source.forms)
+    if too_large := size_problems(root, limits):
+        raise DefinitionInvalid([Problem(source.file_name, f"too large to deploy: {problem}",
+                                         element_id=source.key) for problem in too_large])
+    problems = lint_diagram(source.file_name, root, source.forms, limits)
     problems.extend(length_problems(source.file_name, root, "process"))
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
@@ -147,12 +162,22 @@ def parse_source(source: ProcessSource) -> ParsedProcess:
         ))
     except SpiffWorkflowException as err:
         problems.append(Problem(source.file_name, str(err)))
+    except RecursionError:  # under the size limits this should not happen: say so clearly
+        problems.append(Problem(source.file_name, "too deeply chained to parse: shorten the "
+                                "longest path of the flow or split it"))
     if problems:
         raise DefinitionInvalid(problems)
     return ParsedProcess(source.key, spec, subprocess_specs, dict(source.forms))
 
 
-def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) -> list[Problem]:
+def size_check(file_name: str, content: bytes, limits: DefinitionLimits) -> None:
+    """DefinitionInvalid if the file is larger than designers may deploy."""
+    if problem := file_size_problem(len(content), limits):
+        raise DefinitionInvalid([Problem(file_name, f"too large to deploy: {problem}")])
+
+
+def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any],
+                 limits: DefinitionLimits = DEFAULT_LIMITS) -> list[Problem]:
     """The house rules; returns every problem found."""
     problems: list[Problem] = []
 
@@ -175,23 +200,26 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
         ))
 
     in_lane = set(root.xpath("//bpmn:lane/bpmn:flowNodeRef/text()", namespaces=NS))
+    limited = _stage_limited(root)
     for task in root.xpath("//bpmn:userTask", namespaces=NS):
         if task.get("id") not in in_lane:
             report(task, "user task is not in a lane: every stage belongs to a department")
         if not task.xpath(FORM_XPATH, namespaces=NS):
             report(task, f"user task names no form (property {FORM_PROPERTY})")
-        if not _has_stage_limit(root, task.get("id")):
+        if task.get("id") not in limited:
             report(task, "user task has no stage-limit timer: attach a boundary timer whose "
                          "duration is an ISO 8601 duration in quotes (e.g. PT15M, quoted), "
                          "or scaled by the order's service level: scaled(<quoted>, "
                          "limit_factor)")
 
+    checked: set[str] = set()
     for node in root.xpath(f"//bpmn:*[{FORM_PROPERTY_PATH}]", namespaces=NS):
         for form_name in node.xpath(FORM_XPATH, namespaces=NS):
             if form_name not in forms:
                 report(node, f"form {form_name!r} does not exist in forms/")
-            elif problem := schema_problem(forms[form_name]):
-                report(node, f"form {form_name!r} is {problem}")
+            elif form_name not in checked:
+                checked.add(form_name)
+                problems.extend(form_problems(form_name, forms[form_name]))
 
     for node in root.xpath("//bpmn:escalation", namespaces=NS):
         code = node.get("escalationCode") or ""
@@ -212,11 +240,57 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any]) ->
         "//bpmn:timeDuration | //bpmn:timeDate | //bpmn:timeCycle", namespaces=NS
     ):
         _check_expression_node(node, report)
-        if etree.QName(node).localname == "timeDuration":
-            _check_literal_duration(node, report)
-        elif etree.QName(node).localname == "timeDate":
+        kind = etree.QName(node).localname
+        if kind == "timeDate":
             _check_literal_date(node, report)
+            continue
+        check = duration_problems if kind == "timeDuration" else cycle_problems
+        for message in check((node.text or "").strip(), limits):
+            report(_owning_element(node), message)
+    problems.extend(_message_problems(file_name, root))
     return problems
+
+
+def form_problems(form_name: str, form: Any) -> list[Problem]:
+    """A form's problems, each with the form's file and the JSON pointer where it is."""
+    return [Problem(form_name, f"at {problem.pointer or '/'}: {problem.message}",
+                    element_id=problem.pointer or None)
+            for problem in schema_problems(form)]
+
+
+def _message_problems(file_name: str, root: etree._Element) -> list[Problem]:
+    """A message is delivered by its name, as one segment of a URL: a name that is empty,
+    longer than MAX_MESSAGE_NAME or holds a '/' could never be delivered."""
+    problems = []
+    names = {message.get("id"): message.get("name")
+             for message in root.xpath("//bpmn:message", namespaces=NS)}
+    for message in root.xpath("//bpmn:message", namespaces=NS):
+        if problem := _message_name_problem(message.get("name")):
+            problems.append(Problem(file_name, f"message {problem}", message.sourceline,
+                                    message.get("id")))
+    for definition in root.xpath("//bpmn:messageEventDefinition", namespaces=NS):
+        if definition.get("messageRef") is None:  # the event's own name is the message's
+            owner = definition.getparent()
+            if problem := _message_name_problem(owner.get("name")):
+                problems.append(Problem(file_name, f"the message of this event (its name, "
+                                        f"as it names no message) {problem}",
+                                        owner.sourceline, owner.get("id")))
+        elif definition.get("messageRef") not in names:
+            owner = definition.getparent()
+            problems.append(Problem(file_name, f"the event names message "
+                                    f"{definition.get('messageRef')!r}, which this diagram "
+                                    "does not define", owner.sourceline, owner.get("id")))
+    return problems
+
+
+def _message_name_problem(name: str | None) -> str | None:
+    if name is None or not name.strip():
+        return "has no name: name it, as senders will"
+    if len(name) > MAX_MESSAGE_NAME:
+        return f"name is longer than {MAX_MESSAGE_NAME} characters"
+    if "/" in name:
+        return f"name {name!r} contains '/': it could not be delivered over HTTP"
+    return None
 
 
 MAX_KEY_LENGTH = 200  # the key and name columns
@@ -246,17 +320,6 @@ def _check_expression_node(node: etree._Element, report) -> None:
         report(owner, str(err))
 
 
-def _check_literal_duration(node: etree._Element, report) -> None:
-    literal = limit_text(node.text or "")
-    if literal is None:
-        return
-    try:
-        parse_duration(literal)
-    except (ValueError, ArithmeticError) as err:
-        report(_owning_element(node),
-               f"timer duration {literal!r} is not an ISO 8601 duration: {err}")
-
-
 def _check_literal_date(node: etree._Element, report) -> None:
     literal = _string_literal(node.text or "")
     if literal is None:
@@ -271,12 +334,13 @@ def _check_literal_date(node: etree._Element, report) -> None:
                                       "write it with an offset, e.g. +08:00 or Z")
 
 
-def _has_stage_limit(root: etree._Element, task_id: str | None) -> bool:
+def _stage_limited(root: etree._Element) -> set[str]:
+    """The tasks with a boundary timer whose duration is a literal (or a limit function
+    of one): their stage limits. One pass, however many tasks."""
     durations = root.xpath(
-        "//bpmn:boundaryEvent[@attachedToRef=$task]/bpmn:timerEventDefinition/bpmn:timeDuration",
-        namespaces=NS, task=task_id or "",
-    )
-    return any(limit_text(d.text or "") is not None for d in durations)
+        "//bpmn:boundaryEvent/bpmn:timerEventDefinition/bpmn:timeDuration", namespaces=NS)
+    return {duration.getparent().getparent().get("attachedToRef") for duration in durations
+            if limit_text(duration.text or "") is not None}
 
 
 def _string_literal(text: str) -> str | None:

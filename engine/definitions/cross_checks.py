@@ -1,9 +1,11 @@
 """Checks across what is deployed together: a diagram and the decision table it starts
 with, a decision table and the department directory, the escalation ladder and whom it
-may notify. Each problem is found at deploy time, not when an order runs into it."""
+may notify, a table and what the application expects of it (engine/definitions/
+expectations.py). Each problem is found at deploy time, not when an order runs into it."""
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +24,13 @@ from engine.definitions.bpmn import (
 from engine.definitions.decisions import (
     DecisionSource,
     ParsedDecision,
+    evaluate_cell,
+    output_cells,
     parse_decision,
     rule_outputs,
 )
+from engine.definitions.expectations import DecisionExpectation, expectation_problems
+from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.reference.directory import Directory
 from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
@@ -43,13 +49,22 @@ def reference_problems(
     processes: list[tuple[ProcessSource, ParsedProcess]],
     decisions: list[tuple[DecisionSource, ParsedDecision]],
     directory: Directory | None,
+    limits: DefinitionLimits = DEFAULT_LIMITS,
+    expectations: tuple[DecisionExpectation, ...] = (),
 ) -> list[Problem]:
     problems: list[Problem] = []
     with session_factory() as session:
         lanes = _lanes(session, processes) if decisions else set()
+        expected = {expectation.key: expectation for expectation in expectations}
+        known: set[str] | None = None
         for table, decision in decisions:
+            problems.extend(_limit_factor_problems(table, decision, limits))
             problems.extend(Problem(table.file_name, message, element_id=table.key)
                             for message in _decision_problems(decision, directory, lanes))
+            if (expectation := expected.get(table.key)) is not None:
+                if known is None:
+                    known = _process_keys(session, processes)
+                problems.extend(expectation_problems(expectation, table, decision, known))
         uploaded = {table.key: decision for table, decision in decisions}
         for source, process in processes:
             problems.extend(_start_decision_problems(session, source, process, uploaded))
@@ -68,19 +83,22 @@ def _lanes(session: Session, processes: list[tuple[ProcessSource, ParsedProcess]
             for name in safe_root("lanes", content).xpath("//bpmn:lane/@name", namespaces=NS)}
 
 
+def _process_keys(session: Session,
+                  processes: list[tuple[ProcessSource, ParsedProcess]]) -> set[str]:
+    """The keys of the processes deployed, and of those being deployed."""
+    return {source.key for source, _ in processes} | {
+        definition.key for definition, _versions in latest_definitions(session)}
+
+
 def _decision_problems(decision: ParsedDecision, directory: Directory | None,
                        lanes: set[str]) -> list[str]:
-    """What a table's outputs must be: a positive limit factor, a whole number of
-    reassignments, departments of the directory; a ladder's rungs and recipients."""
+    """What a table's outputs must be: a whole number of reassignments, departments of
+    the directory; a ladder's rungs and recipients (limit factors: below)."""
     problems = []
     for number, outputs in rule_outputs(decision):
         for name, value in outputs.items():
             where = f"rule {number}, output {name!r}"
-            if name == "limit_factor" and (isinstance(value, bool) or not isinstance(
-                    value, int | float) or value <= 0):
-                problems.append(f"{where}: a limit factor must be a number above 0, "
-                                f"not {value!r}")
-            elif name == "max_reassignments" and (isinstance(value, bool) or not isinstance(
+            if name == "max_reassignments" and (isinstance(value, bool) or not isinstance(
                     value, int) or value < 0):
                 problems.append(f"{where}: must be a whole number of 0 or more, "
                                 f"not {value!r}")
@@ -91,6 +109,29 @@ def _decision_problems(decision: ParsedDecision, directory: Directory | None,
         problems.extend(f"escalation ladder: {message}" for message in ladder_problems(decision))
         if not problems:
             problems.extend(_recipient_problems(decision, directory, lanes))
+    return problems
+
+
+def _limit_factor_problems(table: DecisionSource, decision: ParsedDecision,
+                           limits: DefinitionLimits) -> list[Problem]:
+    """Each limit_factor a table gives: a number written in the table, above 0 and at most
+    the largest factor allowed (a stage limit times it must stay a sane duration)."""
+    problems: list[Problem] = []
+    cells = [cell for cell in output_cells(decision) if cell[2] == "limit_factor"]
+    lines = {node.get("id"): node.sourceline
+             for node in safe_root(table.file_name, table.dmn).iter() if cells and node.get("id")}
+    for number, cell_id, _name, text in cells:
+        try:
+            value = evaluate_cell(decision, text) if text.strip() else None
+        except Exception:  # computed from an input: its value cannot be bounded here
+            value = text
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not math.isfinite(value) or not 0 < value <= limits.max_limit_factor:
+            problems.append(Problem(
+                table.file_name, f"rule {number}, output 'limit_factor': a limit factor must "
+                f"be a number above 0 and at most {limits.max_limit_factor:g} (settings: "
+                f"definitions.max_limit_factor), written in the table, not {value!r}",
+                lines.get(cell_id), cell_id))
     return problems
 
 

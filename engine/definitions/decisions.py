@@ -156,6 +156,19 @@ def rule_outputs(decision: ParsedDecision) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
+def output_cells(decision: ParsedDecision) -> list[tuple[int, str, str, str]]:
+    """Every output cell as written: (rule number, cell id, output name, text)."""
+    return [(number, entry.id, entry.output.name or entry.output.label or "", entry.text or "")
+            for number, rule in enumerate(decision.engine.decision_table.rules, start=1)
+            for entry in rule.outputEntries]
+
+
+def evaluate_cell(decision: ParsedDecision, text: str) -> Any:
+    """One output cell's value without any inputs (raises if it needs them)."""
+    task = _DecisionTask(decision, {})
+    return task.workflow.script_engine.evaluate(task, text)
+
+
 class _DecisionTask:
     """What SpiffWorkflow's DMN engine (and its error messages) read from a task, for
     evaluating a table outside any workflow: the inputs as data, the restricted script

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from engine.clock import Clock
 from engine.definitions.bpmn import ProcessSource
+from engine.definitions.expectations import DecisionExpectation
+from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.definitions.sources import Sources, collect_sources, files_in
 from engine.definitions.versions import (
     DeployResult,
@@ -20,12 +22,18 @@ from engine.store.unit_of_work import UnitsOfWork
 
 class Deployer:
     def __init__(self, uow: UnitsOfWork, clock: Clock, directory: Directory | None,
-                 specs: SpecCache) -> None:
+                 specs: SpecCache, limits: DefinitionLimits = DEFAULT_LIMITS,
+                 expectations: tuple[DecisionExpectation, ...] = ()) -> None:
         self.uow = uow
         self.specs = specs
         self.clock = clock
         # When given, every department a decision table names must be in it.
         self.directory = directory
+        # How large, long and frequent what designers write may be.
+        self.limits = limits
+        # What the application built on the engine asks of its decision tables (e.g.
+        # that the routing table routes every category to a deployed flow).
+        self.expectations = expectations
 
     def deploy(
         self,
@@ -38,7 +46,8 @@ class Deployer:
             sources = Sources(processes=sources)
         results = deploy_sources(self.uow.sessions, sources, self.clock.now(),
                                  dry_run=dry_run, skip_known_content=skip_known_content,
-                                 directory=self.directory)
+                                 directory=self.directory, limits=self.limits,
+                                 expectations=self.expectations)
         if not dry_run and any(result.created for result in results):
             self.specs.deployments += 1
         return results
@@ -54,7 +63,7 @@ class Deployer:
         """Deploy .bpmn, .dmn and .json form files (an upload, or files from disk)."""
         with self.uow.reading() as session:
             sources = collect_sources(
-                files, forms_dir=forms_dir, strict_forms=not start_up,
+                files, forms_dir=forms_dir, strict_forms=not start_up, limits=self.limits,
                 deployed_form=lambda name: deployed_form(session, name),
                 deployed_users_of=lambda form: deployed_users_of(session, form),
             )

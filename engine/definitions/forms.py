@@ -1,32 +1,69 @@
-"""User-task forms: JSON Schema documents named by the diagrams, checked on submit."""
+"""User-task forms: JSON Schema documents named by the diagrams, checked on submit.
+
+A form is untrusted input. Validating with it never reads the network or a file: a
+`$ref` resolves only inside the same form (`#/$defs/...`, an `$anchor`, an embedded
+`$id`), through a registry that never retrieves, and any other `$ref` is refused at
+deploy. `pattern`s are ECMA-262, matched in linear time (engine/definitions/patterns.py).
+"""
 from __future__ import annotations
 
 import copy
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import regress
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from engine.definitions.patterns import PatternRefused, ecma_pattern
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 
 
-@functools.lru_cache(maxsize=1024)
-def _ecma_regex(pattern: str) -> regress.Regex:
-    return regress.Regex(pattern)
+def _never_retrieve(uri: str):
+    raise NoSuchResource(uri)
+
+
+# What a form's `$ref`s may reach besides the form itself: nothing (jsonschema adds the
+# metaschemas it ships; by default it would fetch any other URI, with no timeout).
+OFFLINE = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 
 
 def _pattern(validator, pattern, instance, schema):
     """JSON Schema's `pattern` as its spec (and every browser) reads it, ECMA-262: there,
     `$` ends the text; Python's re would let "13912345678\n" through "...[0-9]{8}$"."""
-    if validator.is_type(instance, "string") and _ecma_regex(pattern).find(instance) is None:
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matches = ecma_pattern(pattern).search(instance)
+    except PatternRefused as err:  # deployed before patterns were checked: never guess
+        yield ValidationError(f"cannot be checked: the form's pattern {pattern!r} is "
+                              f"refused ({err}); a designer must deploy the form again",
+                              validator="pattern_refused")
+        return
+    if not matches:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+# The metaschema's formats, but for "regex": jsonschema would compile patterns with
+# Python's re (refusing ECMA-262 such as \cJ); they are checked as ECMA-262 below.
+_METASCHEMA_FORMATS = FormatChecker(
+    [name for name in Draft202012Validator.FORMAT_CHECKER.checkers if name != "regex"])
+
+# Keywords whose value is a schema, a list of schemas, or an object of schemas.
+_SCHEMA_KEYWORDS = frozenset({
+    "additionalItems", "additionalProperties", "contains", "contentSchema", "else", "if",
+    "items", "not", "propertyNames", "then", "unevaluatedItems", "unevaluatedProperties",
+    "allOf", "anyOf", "oneOf", "prefixItems",
+})
+_SCHEMA_MAPS = frozenset({"$defs", "definitions", "dependentSchemas", "dependencies",
+                          "patternProperties", "properties"})
 
 
 @dataclass(frozen=True)
@@ -48,39 +85,110 @@ class FormValidationError(ValueError):
         super().__init__(f"form {form}: {summary}")
 
 
+@dataclass(frozen=True)
+class SchemaProblem:
+    pointer: str  # a JSON pointer into the form ("" for the whole form)
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.message} (at {self.pointer or '/'})"
+
+
 def schema_problem(schema: Any) -> str | None:
     """Why `schema` is not a usable JSON Schema, or None when it is."""
+    problems = schema_problems(schema)
+    return str(problems[0]) if problems else None
+
+
+def schema_problems(schema: Any) -> tuple[SchemaProblem, ...]:
+    """Everything that keeps `schema` from being a form: not a JSON Schema, a `$ref`
+    outside the form, a pattern that cannot be matched in bounded time."""
     if not isinstance(schema, dict):
-        return "a form must be a JSON object"
-    return _schema_problem(json.dumps(schema, sort_keys=True))
+        return (SchemaProblem("", "a form must be a JSON object"),)
+    return _schema_problems(json.dumps(schema, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=256)
-def _schema_problem(canonical: str) -> str | None:
+def _schema_problems(canonical: str) -> tuple[SchemaProblem, ...]:
     # Checking a schema against the metaschema takes ~10 ms; every diagram naming the
     # same form asks again.
     schema = json.loads(canonical)
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema, format_checker=_METASCHEMA_FORMATS)
     except SchemaError as err:
-        return f"not a valid JSON Schema: {err.message}"
-    for pattern in _patterns(schema):
-        try:
-            _ecma_regex(pattern)
-        except regress.RegressError as err:
-            return f"not a valid JSON Schema: pattern {pattern!r} is not a regular " \
-                   f"expression ({err})"
+        return (SchemaProblem(_pointer(err.absolute_path),
+                              f"not a valid JSON Schema: {err.message}"),)
+    except RecursionError:
+        return (SchemaProblem("", "not a valid JSON Schema: nested too deeply"),)
+    problems = []
+    for subschema, pointer, resolver in _subschemas(schema):
+        for keyword in ("$ref", "$dynamicRef"):
+            if isinstance(reference := subschema.get(keyword), str):
+                try:
+                    resolver.lookup(reference)
+                except Unresolvable:
+                    problems.append(SchemaProblem(
+                        f"{pointer}/{keyword}",
+                        f"{keyword} {reference!r} does not point inside this form: a form "
+                        "may refer only to its own parts (e.g. \"#/$defs/address\"); "
+                        "nothing is fetched from elsewhere"))
+        if isinstance(pattern := subschema.get("pattern"), str):
+            try:
+                ecma_pattern(pattern)
+            except PatternRefused as err:
+                problems.append(SchemaProblem(f"{pointer}/pattern",
+                                              f"pattern {pattern!r} is refused: {err}"))
+        if subschema.get("patternProperties"):
+            problems.append(SchemaProblem(
+                f"{pointer}/patternProperties", "patternProperties is not supported (its "
+                "patterns would be matched by a backtracking engine): list the fields under "
+                "properties, or check names with propertyNames and a pattern"))
+    return tuple(sorted(problems, key=lambda problem: problem.pointer))
+
+
+def _subschemas(schema: dict) -> Iterator[tuple[dict, str, Any]]:
+    """Every schema object in `schema` with its JSON pointer and the resolver its `$ref`s
+    are read with (an embedded `$id` changes the base), depth first, without recursion."""
+    root = DRAFT202012.create_resource(schema)
+    registry = OFFLINE.with_resource(root.id() or "", root)
+    stack: list[tuple[Any, str, Any]] = [(schema, "", registry.resolver(root.id() or ""))]
+    while stack:
+        subschema, pointer, resolver = stack.pop()
+        if not isinstance(subschema, dict):
+            continue
+        if pointer and "$id" in subschema:
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(subschema))
+        yield subschema, pointer, resolver
+        for keyword, value in subschema.items():
+            where = f"{pointer}/{_escape(keyword)}"
+            children: list[tuple[Any, Any]]
+            if keyword in _SCHEMA_KEYWORDS:
+                children = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+                children = list(value.items())
+            else:
+                continue
+            for name, child in children:
+                stack.append((child, where if name is None else f"{where}/{_escape(name)}",
+                              resolver))
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(path: Any) -> str:
+    return "".join(f"/{_escape(part)}" for part in path)
+
+
+def unsupported_at_run_time(schema: dict) -> str | None:
+    """What keeps a deployed form from being used safely now (it was deployed before
+    these checks): validating with it could take unbounded time."""
+    for subschema, pointer, _resolver in _subschemas(schema):
+        if subschema.get("patternProperties"):
+            return (f"the form uses patternProperties (at {pointer}), which is no longer "
+                    "supported; a designer must deploy the form again")
     return None
-
-
-def _patterns(schema: Any) -> list[str]:
-    """Every `pattern` anywhere in a schema."""
-    if isinstance(schema, dict):
-        found = [schema["pattern"]] if isinstance(schema.get("pattern"), str) else []
-        return found + [p for value in schema.values() for p in _patterns(value)]
-    if isinstance(schema, list):
-        return [p for value in schema for p in _patterns(value)]
-    return []
 
 
 def with_defaults(schema: dict, data: Any) -> Any:
@@ -95,10 +203,19 @@ def with_defaults(schema: dict, data: Any) -> Any:
 
 
 def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
-    """Raise FormValidationError listing every field that breaks `schema`."""
-    validator = FormValidator(schema)
+    """Raise FormValidationError listing every field that breaks `schema`. Nothing is
+    fetched: a `$ref` that does not resolve inside the form makes the form unusable."""
+    if unusable := _unusable(schema):
+        raise FormValidationError(form_name, [FieldError("(form)", unusable)])
+    validator = FormValidator(schema, registry=OFFLINE)
+    try:
+        found = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except Unresolvable as unresolvable:
+        raise FormValidationError(form_name, [FieldError(
+            "(form)", f"cannot be checked: the form refers to {_ref_of(unresolvable)}, which "
+                      "is not part of it; a designer must deploy the form again")]) from None
     errors = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for err in found:
         path = [str(p) for p in err.absolute_path]
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else ""
@@ -118,6 +235,19 @@ def validate_form_data(form_name: str, schema: dict, data: Any) -> None:
         errors.append(FieldError("/".join(path) or "(form)", message))
     if errors:
         raise FormValidationError(form_name, errors)
+
+
+def _unusable(schema: dict) -> str | None:
+    return _unusable_canonical(json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _unusable_canonical(canonical: str) -> str | None:
+    return unsupported_at_run_time(json.loads(canonical))
+
+
+def _ref_of(err: Unresolvable) -> str:
+    return repr(getattr(err, "ref", None) or str(err))[:MAX_MESSAGE]
 
 
 def _message(err: ValidationError) -> str:

@@ -18,17 +18,21 @@ from engine.definitions.bpmn import (
     source_from_bytes,
 )
 from engine.definitions.decisions import DecisionSource, decision_source
+from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits, file_size_problem
 
 EXTENSIONS = (".bpmn", ".dmn", ".json")
 MAX_FILES = 200
 MAX_FILE_NAME = 300  # the file_name columns
 
 
-def parse_form(name: str, content: bytes) -> tuple[Any, Problem | None]:
+def parse_form(name: str, content: bytes, limits: DefinitionLimits = DEFAULT_LIMITS
+               ) -> tuple[Any, Problem | None]:
     """A form file as JSON (strict: no NaN or Infinity, which databases refuse)."""
     def refuse_constant(constant: str):
         raise ValueError(f"{constant} is not allowed in JSON")
 
+    if problem := file_size_problem(len(content), limits):
+        return None, Problem(name, f"too large to deploy: {problem}")
     try:
         return json.loads(content.decode("utf-8"), parse_constant=refuse_constant), None
     except RecursionError:
@@ -72,6 +76,7 @@ def collect_sources(
     deployed_users_of: Callable[[str], list[DeployedUser]] = lambda name: [],
     forms_dir: Path | None = None,
     strict_forms: bool = True,
+    limits: DefinitionLimits = DEFAULT_LIMITS,
 ) -> Sources:
     """Sort `files` into process and decision sources (problems are kept in them, to be
     reported with those found when the sources are checked).
@@ -86,12 +91,14 @@ def collect_sources(
         raise DefinitionInvalid([Problem("(deployment)", f"more than {MAX_FILES} files")])
     forms, diagrams, tables = {}, {}, {}
     for name, content in files.items():
-        if PurePath(name).name != name or not name:
+        if (too_large := file_size_problem(len(content), limits)) and name:
+            problems.append(Problem(name, f"too large to deploy: {too_large}"))
+        elif PurePath(name).name != name or not name:
             problems.append(Problem(name or "(unnamed)", "a file name must not contain a path"))
         elif len(name) > MAX_FILE_NAME:
             problems.append(Problem(name[:60] + "…", f"file name over {MAX_FILE_NAME} characters"))
         elif name.endswith(".json"):
-            form, problem = parse_form(name, content)
+            form, problem = parse_form(name, content, limits)
             if problem is not None:
                 problems.append(problem)
             else:
@@ -112,7 +119,7 @@ def collect_sources(
             return deployed
         path = forms_dir / name if forms_dir is not None else None
         if path is not None and PurePath(name).name == name and path.is_file():
-            form, problem = parse_form(name, path.read_bytes())
+            form, problem = parse_form(name, path.read_bytes(), limits)
             if problem is not None:
                 problems.append(problem)
             return form

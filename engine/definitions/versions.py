@@ -11,9 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.definitions.bpmn import DefinitionInvalid, ParsedProcess, ProcessSource, parse_source
+from engine.definitions.bpmn import (
+    DefinitionInvalid,
+    ParsedProcess,
+    Problem,
+    ProcessSource,
+    parse_source,
+    safe_root,
+    size_check,
+)
 from engine.definitions.cross_checks import reference_problems
 from engine.definitions.decisions import DecisionSource, ParsedDecision, parse_decision
+from engine.definitions.expectations import DecisionExpectation
+from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits, size_problems
 from engine.definitions.sources import DeployedUser, Sources
 from engine.errors import DecisionNotFound, DefinitionNotFound
 from engine.reference.directory import Directory
@@ -93,9 +103,12 @@ def deploy_sources(
     dry_run: bool = False,
     skip_known_content: bool = False,
     directory: Directory | None = None,
+    limits: DefinitionLimits = DEFAULT_LIMITS,
+    expectations: tuple[DecisionExpectation, ...] = (),
 ) -> list[DeployResult]:
     """Validate every source, then store a new version of each one whose content changed.
-    Departments a decision table names must be in `directory`, when one is given.
+    Departments a decision table names must be in `directory`, when one is given; every
+    source is within `limits`; a table meets what `expectations` ask of it.
 
     With `skip_known_content` (start-up), content that was ever deployed as any version
     is not deployed again: a designer's newer upload is not undone by an older copy on
@@ -113,17 +126,20 @@ def deploy_sources(
     problems = list(sources.problems)
     for diagram in sources.processes:
         try:
-            processes.append((diagram, parse_source(diagram)))
+            processes.append((diagram, parse_source(diagram, limits)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
     for table in sources.decisions:
         try:
+            _check_table_size(table, limits)
             decisions.append((table, parse_decision(table)))
         except DefinitionInvalid as err:
             problems.extend(err.problems)
-    problems.extend(reference_problems(session_factory, processes, decisions, directory))
+    problems.extend(reference_problems(session_factory, processes, decisions, directory,
+                                       limits, expectations))
     if problems:
-        raise DefinitionInvalid(problems)
+        # A form named by several diagrams is reported once.
+        raise DefinitionInvalid(list(dict.fromkeys(problems)))
     try:
         return known + _store_versions(session_factory, processes, decisions, now, dry_run,
                                        skip_known_content)
@@ -132,6 +148,15 @@ def deploy_sources(
         # now visible, so a second pass either finds them identical or numbers after them.
         return known + _store_versions(session_factory, processes, decisions, now, dry_run,
                                        skip_known_content)
+
+
+def _check_table_size(table: DecisionSource, limits: DefinitionLimits) -> None:
+    """DefinitionInvalid if a decision table is larger than designers may deploy (checked
+    here, not when a deployed table is read: limits may have changed since)."""
+    size_check(table.file_name, table.dmn, limits)
+    if too_large := size_problems(safe_root(table.file_name, table.dmn), limits):
+        raise DefinitionInvalid([Problem(table.file_name, f"too large to deploy: {problem}",
+                                         element_id=table.key) for problem in too_large])
 
 
 def _without_known_content(

@@ -1,5 +1,6 @@
 """Settings a designer or operator changes without touching code (data/settings.json):
-work-order numbering, the assessment (KPI) formula, and the hotspot rules."""
+work-order numbering, the assessment (KPI) formula, the hotspot rules, and the bounds on
+what designers deploy (timers, cycles, the service-level factor, diagram sizes)."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.definitions.limits import DefinitionLimits
 from engine.reference.categories import is_under
 from engine.reference.data_files import DataFileInvalid, read_json
 from engine.runtime.sandbox import parse_duration
@@ -72,6 +74,7 @@ class Settings:
     work_orders: WorkOrderSettings = field(default_factory=WorkOrderSettings)
     assessment: AssessmentSettings = field(default_factory=AssessmentSettings)
     hotspots: tuple[HotspotRule, ...] = ()
+    definitions: DefinitionLimits = field(default_factory=DefinitionLimits)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -112,6 +115,7 @@ class Settings:
                 year_cap=reader.number(assessment, "year_cap", defaults.year_cap,
                                        "assessment")),
             reader.rules(reader.section(document, "hotspots").get("rules", [])),
+            reader.limits(reader.section(document, "definitions")),
         )
 
     def problems(self, categories: Any, directory: Any) -> list[str]:
@@ -192,6 +196,24 @@ class _Reader:
                 isinstance(name, str) and name for name in value):
             raise self.fail(f"{where}.{key}", "expected a list of names")
         return tuple(value)
+
+    def limits(self, section: dict) -> DefinitionLimits:
+        """The bounds on what designers deploy; each left out keeps its default."""
+        defaults, where = DefinitionLimits(), "definitions"
+        known = set(DefinitionLimits.__dataclass_fields__) | {"description"}
+        if unknown := sorted(set(section) - known):
+            raise self.fail(where, f"unknown setting(s) {', '.join(unknown)}")
+        durations = {name: self.duration(section, name, getattr(defaults, name), where)
+                     for name in ("min_duration", "max_duration", "min_cycle_interval")}
+        wholes = {name: self.whole(section, name, getattr(defaults, name), where)
+                  for name in ("max_cycle_repetitions", "max_file_bytes", "max_elements",
+                               "max_flow_nodes", "max_nesting")}
+        factor = self.number(section, "max_limit_factor", defaults.max_limit_factor, where)
+        limits = DefinitionLimits(**durations, **wholes,  # type: ignore[arg-type]
+                                  max_limit_factor=float(factor))
+        if problems := limits.problems():
+            raise self.fail(where, "; ".join(problems))
+        return limits
 
     def rules(self, rules: Any) -> tuple[HotspotRule, ...]:
         if not isinstance(rules, list):

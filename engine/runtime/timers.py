@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.clock import Clock
 from engine.runtime.pipeline import Pipeline
@@ -53,6 +53,21 @@ class TimerFiring:
             for row in rows:
                 row.lease_owner, row.lease_expires_at = worker_id, now + lease
             return list(dict.fromkeys(row.instance_id for row in rows))
+
+    def release_leases(self, *, owner_prefix: str, owner_suffix: str) -> int:
+        """Give back the leases of pending timers whose owner's name starts with
+        `owner_prefix` and ends with `owner_suffix` (a worker that is known to be gone),
+        so they are due again at once instead of when the lease runs out. Returns how
+        many were released."""
+        with self.uow.transaction() as session:
+            result = session.execute(
+                update(Timer)
+                .where(Timer.state == "pending", Timer.lease_owner.is_not(None),
+                       Timer.lease_owner.startswith(owner_prefix, autoescape=True),
+                       Timer.lease_owner.endswith(owner_suffix, autoescape=True))
+                .values(lease_owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False))
+            return result.rowcount  # type: ignore[attr-defined]
 
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer is due, or None if none is pending."""

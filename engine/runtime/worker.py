@@ -13,8 +13,38 @@ from engine.process_engine import ProcessEngine
 log = logging.getLogger(__name__)
 
 
+# The kind of worker `flask serve` runs in its own process, beside the API.
+EMBEDDED = "serve"
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def embedded_worker_id() -> str:
+    """host:pid:serve, the name the embedded worker leases timers under."""
+    return f"{default_worker_id()}:{EMBEDDED}"
+
+
+def reclaim_embedded_leases(engine: ProcessEngine) -> int:
+    """Release every lease an embedded worker of this host holds; call it before the
+    embedded worker starts. Returns how many were released.
+
+    After `kill -9` (or a power cut) the embedded server's timers stay leased for the
+    lease time, under a worker id whose PID is gone, and the restarted server would fire
+    them that much late. Every lease of the embedded kind on this host is released, not
+    only those of dead PIDs: the embedded set-up is one `flask serve` per database on a
+    machine, so at its start no other embedded worker of this host can be holding one;
+    a PID check would also miss a PID reused after a restart (a container's server
+    is often PID 1 every time) and cannot be made portably (os.kill(pid, 0) terminates
+    the process on Windows). Should a second `flask serve` share the database anyway,
+    the worst case is that both try the same instance's timers: they fire in the
+    instance's locked unit of work, from its saved state, so none fires twice.
+    Dedicated workers (`flask worker`, named host:pid) and other hosts are untouched;
+    their leases run out as before.
+    """
+    return engine.timers.release_leases(owner_prefix=f"{socket.gethostname()}:",
+                                        owner_suffix=f":{EMBEDDED}")
 
 
 def run_worker(
@@ -48,3 +78,15 @@ def run_worker(
             stop.wait(interval_seconds)
     log.info("timer worker %s stopped after firing %d timers", worker_id, total)
     return total
+
+
+def run_embedded_worker(engine: ProcessEngine, stop: threading.Event, **kwargs) -> int:
+    """The timer worker `flask serve` runs beside the API, as `embedded_worker_id()`:
+    first releases what an earlier embedded server of this host left leased (see
+    reclaim_embedded_leases), then runs like `run_worker` (same keyword arguments)."""
+    try:
+        if released := reclaim_embedded_leases(engine):
+            log.info("released %d timer lease(s) an earlier embedded server left", released)
+    except Exception:  # the loop retries the database; stale leases then run out
+        log.exception("could not release the leases of an earlier embedded server")
+    return run_worker(engine, stop, worker_id=embedded_worker_id(), **kwargs)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.models import Base
@@ -35,14 +36,47 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """create_engine arguments for `url`, whoever creates the engine (make_engine, or
+    Flask-SQLAlchemy for the app through SQLALCHEMY_ENGINE_OPTIONS).
+
+    `hide_parameters`: bound values (a customer's phone number, say) stay out of error
+    messages and SQL logs. PostgreSQL connections are pinged when taken from the pool, so
+    a restarted server or a dropped connection costs no request.
+    """
+    options: dict[str, Any] = {"hide_parameters": True}
+    if normalize_database_url(url).startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}
+    else:
+        options["pool_pre_ping"] = True
+    return options
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An SQLAlchemy engine with the settings this application relies on."""
     url = normalize_database_url(url)
+    engine = create_engine(url, **{**engine_options(url), **kwargs})
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return engine
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached right now (a connection
+    dropped, or none could be opened, or none was free in time), so the same request
+    may succeed later, rather than a fault in the request or the code.
+
+    SQLAlchemy marks an error the dialect recognises as a disconnect (and has thrown
+    the connection away, so the pool recovers on its own); a DBAPI error raised with no
+    statement came from opening a connection.
+    """
+    if isinstance(error, exc.TimeoutError):  # the pool had no connection to give
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    return error.connection_invalidated or (
+        isinstance(error, exc.OperationalError | exc.InterfaceError)
+        and error.statement is None)
 
 
 def configure_sqlite(engine: Engine) -> None:

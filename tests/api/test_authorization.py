@@ -1,9 +1,12 @@
 """Who may do what: every role against every endpoint."""
 from __future__ import annotations
 
+import io
 import itertools
+import json
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from api import process_engine, work_orders
 from api.auth import create_token
@@ -156,3 +159,66 @@ def test_revoked_tokens_are_refused(matrix_client):
         session.execute(update(ApiToken).where(ApiToken.name == "temp")
                         .values(revoked_at=engine.clock.now()))
     assert client.get("/api/v1/tasks", "temp").status_code == 401
+
+
+def _send(client: Client, as_: str | None, token: str | None = None):
+    """POST a 0.8 MB JSON body to start; returns (response, whether the body was read)."""
+    body = io.BytesIO(json.dumps({"business_key": "BIG", "variables": {
+        **SUBMISSION, "content": "x" * 800_000}}).encode())
+    headers = {"Content-Type": "application/json"}
+    if as_ is not None or token is not None:
+        headers["Authorization"] = f"Bearer {token or client.tokens[as_]}"
+    builder = EnvironBuilder(path="/api/v1/process-definitions/one_department/start",
+                             method="POST", headers=headers, input_stream=body,
+                             content_length=len(body.getvalue()))
+    return client.flask_client.open(builder), body.tell() > 0
+
+
+def test_a_caller_without_a_valid_token_is_refused_before_its_body_is_read(
+        matrix_client, monkeypatch):
+    # Issue 13: the body checks used to run before authentication, so anyone could make
+    # the server parse (twice) and scan 0.8 MB for the cost of sending it.
+    client, _engine, _orders = matrix_client
+    checked = []
+    monkeypatch.setattr("api.auth.check_json_body", checked.append)
+    for as_, token, status in [(None, None, 401), (None, "wo_not-a-token", 401),
+                               ("front_desk", None, 403), ("designer", None, 403)]:
+        response, read = _send(client, as_, token)
+        assert response.status_code == status, response.get_json()
+        assert not read and not checked, (as_, token)
+    # The same body from a caller who may start is read and checked, once.
+    response, read = _send(client, "crm")
+    assert read and len(checked) == 1
+    assert response.status_code in (201, 422), response.get_json()
+
+
+def test_every_api_operation_checks_its_role_and_then_the_body(matrix_client):
+    # auth.requires is where a body is first read (after authentication and the role
+    # check): an operation without it would parse bodies no check has looked at.
+    client, _engine, _orders = matrix_client
+    app = client.flask_client.application
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
+            continue
+        view_class = app.view_functions[rule.endpoint].view_class
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            view = getattr(view_class, method.lower())
+            assert getattr(view, "allowed_roles", None), (method, rule.rule)
+
+
+def test_running_instance_counts_are_scoped_to_what_the_caller_may_see(database_url,
+                                                                       api_clock):
+    # Issue 13: any integrator used to see how many instances every caller had running.
+    app, tokens = build_app(database_url, api_clock)
+    try:
+        client = Client(app.test_client(), tokens)
+        for n, who in enumerate(("crm", "crm", "hotline")):
+            client.start(f"COUNT-{n}", as_=who)
+        expected = {"crm": 2, "hotline": 1, "designer": 3, "manager": 3, "admin": 3}
+        for who, count in expected.items():
+            response = client.get("/api/v1/process-definitions/one_department/versions", who)
+            assert response.status_code == 200, response.get_json()
+            [version] = response.get_json()
+            assert version["running_instances"] == count, who
+    finally:
+        dispose(app)

@@ -264,3 +264,116 @@ def test_a_restart_does_not_undo_a_designers_upload(client, engine):
         b'id="two_department_relay"', b'id="relay_copy"')}).status_code == 201
     copy = engine.catalog.definition("relay_copy")
     assert copy.forms["handle.json"]["properties"]["cause"]["maxLength"] == 300
+
+
+# Issue 13: nothing a designer writes runs unbounded; what orders would fail on is refused.
+
+def _problems(response) -> list[dict]:
+    assert response.status_code == 422, response.get_data(as_text=True)[:2000]
+    return response.json["errors"]
+
+
+def test_a_form_fetching_from_elsewhere_is_refused_with_file_and_pointer(client):
+    form = json.loads((FORMS / "handle.json").read_text())
+    form["properties"]["cause"] = {"$ref": "http://127.0.0.1:9/cause.json"}
+    problems = _problems(deploy(client, {"handle.json": json.dumps(form).encode()}))
+    assert [(p["file"], p["element_id"]) for p in problems] == [
+        ("handle.json", "/properties/cause/$ref")]
+    assert "http://127.0.0.1:9/cause.json" in problems[0]["message"]
+    assert versions(client, "one_department") == [1]
+
+
+def test_a_form_pattern_that_cannot_be_bounded_is_refused(client):
+    form = json.loads((FORMS / "handle.json").read_text())
+    form["properties"]["cause"]["pattern"] = "^(a+)\\1$"
+    problems = _problems(deploy(client, {"handle.json": json.dumps(form).encode()}))
+    assert [(p["file"], p["element_id"]) for p in problems] == [
+        ("handle.json", "/properties/cause/pattern")]
+    assert "backreferences" in problems[0]["message"]
+
+
+def test_a_nested_quantifier_validates_a_completion_at_once(client):
+    """`^(a+)+$` took 7 s on 28 "a"s and a "!" under the write lock; now it is matched in
+    linear time and the completion is refused field by field."""
+    form = json.loads((FORMS / "dispatch.json").read_text())
+    form["properties"]["note"] = {"type": "string", "pattern": "^(a+)+$"}
+    assert deploy(client, {"dispatch.json": json.dumps(form).encode()}).status_code == 201
+    number = client.submit()["number"]
+    [task] = client.inbox("front_desk", business_key=number)["items"]
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", "front_desk", json={
+        "data": {"processing_department": "network_operations", "note": "a" * 40 + "!"}})
+    assert response.status_code == 422, response.json
+    assert [e["field"] for e in response.json["errors"]] == ["data.note"]
+
+
+@pytest.mark.parametrize(("limit", "message"), [
+    ("P999999999D", "longer than P365D"),
+    ("-PT1H", "not longer than zero"),
+    ("PT10S", "shorter than PT1M"),
+])
+def test_a_stage_limit_out_of_bounds_is_refused_with_its_element(client, limit, message):
+    """"P999999999D" deployed, then every start answered 500 (OverflowError)."""
+    problems = _problems(deploy(client, {"two_department_relay.bpmn": relay_with_limit(limit)}))
+    [problem] = problems
+    assert problem["file"] == "two_department_relay.bpmn" and problem["line"]
+    assert problem["element_id"] and message in problem["message"]
+    assert versions(client, "two_department_relay") == [1]
+
+
+def test_a_diagram_of_a_thousand_user_tasks_is_a_clear_422(client):
+    """It failed with a bare RecursionError; 6,500 took 5 minutes for a dry run."""
+    from tests.test_definition_limits import chain_of_user_tasks
+
+    response = deploy(client, {"chain.bpmn": chain_of_user_tasks(1000)}, dry_run=True)
+    [problem] = _problems(response)
+    assert problem["file"] == "chain.bpmn" and problem["element_id"] == "chain"
+    assert "too large to deploy: 1,002 flow nodes" in problem["message"]
+    assert "at most 250" in problem["message"]
+
+
+def test_a_routing_table_naming_a_flow_that_does_not_exist_is_refused(client, engine):
+    nowhere = ROUTING.replace(b"<text>&quot;single_dispatch&quot;</text>",
+                              b"<text>&quot;single_dispatc&quot;</text>")
+    assert nowhere != ROUTING
+    problems = _problems(deploy(client, {"routing.dmn": nowhere}))
+    assert {p["element_id"] for p in problems} >= {"rule1"}
+    rule1 = next(p for p in problems if p["element_id"] == "rule1")
+    assert rule1["file"] == "routing.dmn" and rule1["line"]
+    assert "'single_dispatc', which is neither a deployed process" in rule1["message"]
+    assert route(engine.catalog, "ring_back_tone/copy_failed/unknown")["flow"] == \
+        "single_dispatch"
+
+
+def test_a_routing_table_leaving_categories_unrouted_is_refused(client):
+    """A table covering 1 of 41 categories deployed, and intake failed for the rest."""
+    from lxml import etree
+
+    root = etree.fromstring(ROUTING)
+    rules = [node for node in root.iter() if etree.QName(node).localname == "rule"]
+    for rule in rules[1:]:
+        rule.getparent().remove(rule)
+    partial = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    [problem] = _problems(deploy(client, {"routing.dmn": partial}))
+    assert (problem["file"], problem["element_id"]) == ("routing.dmn", "routing")
+    assert problem["line"] == 3
+    categories = _categories()
+    unrouted = [c for c in categories if not c.startswith("ring_back_tone/copy_failed/")]
+    assert len(categories) == 41 and len(unrouted) == 38
+    assert problem["message"] == (f"38 of 41 categories match no rule: "
+                                  f"{', '.join(unrouted[:10])} and 28 more")
+
+
+def _categories() -> list[str]:
+    from engine.reference.categories import Categories
+    from tests.conftest import ROOT
+
+    return [c.path for c in Categories.load(ROOT / "data" / "categories.json")]
+
+
+def test_a_service_level_factor_of_1e300_is_refused(client):
+    levels = (PROCESSES / "service_levels.dmn").read_bytes()
+    [problem] = _problems(deploy(client, {"service_levels.dmn": levels.replace(
+        b"<text>12</text>", b"<text>1e300</text>")}))
+    assert problem["file"] == "service_levels.dmn"
+    assert "rule 3, output 'limit_factor'" in problem["message"]
+    assert "at most 100" in problem["message"]

@@ -2,9 +2,16 @@
 nothing."""
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from sqlalchemy import event
+from werkzeug.exceptions import BadRequest
+
+from api import work_orders
 from engine.store.queries import InstanceFilter
+from engine.workorders.service import WorkOrderFilter
+from tests.api.conftest import ORDER, TO_NETWORK, act, notifications, work
 from tests.orders import FORM_DATA, SUBMISSION
 
 START = "/api/v1/process-definitions/one_department/start"
@@ -228,3 +235,225 @@ def test_an_unpaired_surrogate_is_refused_before_anything_reads_it(client, path,
     paired = client.post("/api/v1/work-orders", "crm", data='{"content": "\\ud83d\\ude00"}',
                          headers={"Content-Type": "application/json"})
     assert paired.status_code == 422  # a whole pair is a character (😀): other fields missing
+
+
+# Issue 13: numbers no database column or JSON text can hold are refused at the edge,
+# naming the field; nothing is stored.
+BILLING_ORDER = {
+    "customer_phone": "13912345678", "category": "billing/disputed_charge/data_charge",
+    "content": "Charged for data I did not use.", "channel": "hotline",
+    "acceptance_department": "front_desk",
+}
+
+
+def _refused_fields(response) -> dict[str, str]:
+    body = _problem(response, 400)
+    assert body["type"] == "about:blank" and body["title"] == "Bad Request"
+    return _fields(body)
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_non_finite_key_field_is_400_naming_it(client, app, amount):
+    # NaN passes every numeric bound (each comparison with it is false): it used to be
+    # stored, as bare NaN on SQLite (invalid JSON) and a 500 on PostgreSQL.
+    body = json.dumps({**BILLING_ORDER, "key_fields": {"bill_month": "2026-02",
+                                                        "disputed_amount": 0}})
+    body = body.replace('"disputed_amount": 0', f'"disputed_amount": {amount}')
+    response = client.post("/api/v1/work-orders", "crm", data=body,
+                           content_type="application/json")
+    assert _refused_fields(response) == {
+        "body.key_fields.disputed_amount":
+            "is not a finite number (NaN and Infinity are not JSON numbers)"}
+    assert work_orders(app).search(WorkOrderFilter(), 1, 20).total == 0
+    ok = client.post("/api/v1/work-orders", "crm",
+                     data=body.replace(f'"disputed_amount": {amount}', '"disputed_amount": 12.5'),
+                     content_type="application/json")
+    assert ok.status_code == 201, ok.json
+
+
+def test_non_finite_numbers_in_form_data_and_payloads_are_400_naming_each(client, dispatch):
+    complete = f"/api/v1/tasks/{dispatch['id']}/complete"
+    response = client.post(complete, "front_desk", content_type="application/json",
+                           data='{"data": {"processing_department": "network_ops", '
+                                '"weights": [1, NaN, {"x": -Infinity}]}}')
+    assert _refused_fields(response) == {
+        "body.data.weights.1": "is not a finite number (NaN and Infinity are not JSON numbers)",
+        "body.data.weights.2.x": "is not a finite number (NaN and Infinity are not JSON numbers)"}
+    assert client.get(f"/api/v1/tasks/{dispatch['id']}", "front_desk").json["state"] == "open"
+    response = client.post("/api/v1/messages", "crm", content_type="application/json",
+                           data='{"name": "nothing", "business_key": "WO-E1", '
+                                '"payload": {"reading": NaN}}')
+    assert set(_refused_fields(response)) == {"body.payload.reading"}
+    response = client.post(START, "crm", content_type="application/json", data="NaN")
+    assert set(_refused_fields(response)) == {"body"}
+
+
+@pytest.mark.parametrize(("path", "who", "template", "field"), [
+    (START, "crm", '{"business_key": "BIG", "version": %s}', "body.version"),
+    ("/api/v1/work-orders", "crm", '{"customer_phone": %s}', "body.customer_phone"),
+    ("/api/v1/decisions/routing/evaluate", "designer", '{"inputs": {"n": [%s]}}',
+     "body.inputs.n.0"),
+    ("/api/v1/messages", "crm", '{"name": "n", "business_key": "b", "payload": {"n": -%s}}',
+     "body.payload.n"),
+])
+def test_an_integer_past_4300_digits_is_400_not_500(client, path, who, template, field):
+    # Python refuses to convert an integer of more than 4,300 digits (a ValueError that
+    # is no JSON syntax error): every JSON endpoint used to answer 500.
+    response = client.post(path, who, data=template % ("9" * 4301),
+                           content_type="application/json")
+    assert _refused_fields(response) == {
+        field: "is an integer with more digits than any field takes"}
+    fine = client.post(path, who, data=template % ("9" * 4300),
+                       content_type="application/json")
+    assert fine.status_code < 500
+
+
+def test_malformed_json_holding_a_huge_integer_is_400(client):
+    response = client.post(START, "crm", data='{"business_key": "B", "version": ' + "9" * 5000,
+                           content_type="application/json")
+    assert "not valid JSON" in _problem(response, 400)["detail"]
+
+
+def test_an_empty_json_body_is_no_body(client, dispatch):
+    response = client.post(f"/api/v1/tasks/{dispatch['id']}/claim", "front_desk", data=b"",
+                           content_type="application/json")
+    assert response.status_code == 200, response.json
+
+
+def test_request_get_json_is_as_strict(app):
+    with app.test_request_context("/", method="POST", data='{"a": NaN}',
+                                  content_type="application/json"):
+        from flask import request
+        with pytest.raises(BadRequest):
+            request.get_json()
+        assert request.get_json(silent=True) is None
+
+
+# Issue 13: a database that cannot be reached is a 503 the client may retry, and the
+# pool carries on once it is back.
+def _database(app):
+    from api.extensions import db
+
+    with app.app_context():
+        return db.engine
+
+
+def _unavailable(response) -> dict:
+    body = _problem(response, 503)
+    assert body["type"] == "/problems/database-unavailable"
+    assert "Retry-After" in body["detail"]
+    assert int(response.headers["Retry-After"]) > 0
+    return body
+
+
+def test_no_connection_to_the_database_is_503_with_retry_after(client, app):
+    database = _database(app)
+    database.dispose()  # the next request needs a new connection
+
+    def refuse(dialect, connection_record, cargs, cparams):
+        raise dialect.loaded_dbapi.OperationalError("could not connect to the server")
+
+    event.listen(database, "do_connect", refuse)
+    try:
+        _unavailable(client.get("/api/v1/tasks", "manager"))
+        _unavailable(client.post("/api/v1/work-orders", "crm", json=ORDER))
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and int(ready.headers["Retry-After"]) > 0
+    finally:
+        event.remove(database, "do_connect", refuse)
+    assert client.get("/api/v1/tasks", "manager").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_connection_dropped_under_a_request_is_503_and_the_pool_recovers(client, app):
+    database = _database(app)
+
+    def drop(dbapi_connection, connection_record, connection_proxy):
+        dbapi_connection.close()  # as a database restart or a network cut would
+
+    event.listen(database, "checkout", drop, once=True)
+    _unavailable(client.get("/api/v1/tasks", "manager"))
+    assert client.get("/api/v1/tasks", "manager").status_code == 200
+
+
+def test_no_free_connection_in_the_pool_is_503(client, app, monkeypatch):
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    def exhausted(*args, **kwargs):
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+    monkeypatch.setattr(work_orders(app), "search", exhausted)
+    _unavailable(client.get("/api/v1/work-orders", "manager"))
+
+
+def test_other_database_errors_stay_500(client, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("no such table: work_orders"))
+
+    monkeypatch.setattr(work_orders(app), "search", broken)
+    response = client.get("/api/v1/work-orders", "manager")
+    assert _problem(response, 500)["detail"] == \
+        "An unexpected error occurred; it has been logged."
+    assert "Retry-After" not in response.headers
+
+
+# Issue 13: an item the caller may not see and one that does not exist answer alike.
+def _same_answer(hidden, absent, hidden_id: str, absent_id: str) -> None:
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.headers["Content-Type"] == absent.headers["Content-Type"] == \
+        "application/problem+json"
+    one, other = hidden.json, absent.json
+    assert one.keys() == other.keys()
+    assert one["type"] == other["type"] == "/problems/not-found"
+    assert one["title"] == other["title"]
+    assert one["detail"].replace(hidden_id, "ID") == other["detail"].replace(absent_id, "ID")
+
+
+def test_hidden_and_absent_items_are_indistinguishable(client, dispatch):
+    order = client.submit()  # by crm, accepted by front_desk, handled by network_operations
+    work(client, order["number"], "front_desk", TO_NETWORK)
+    act(client, order["number"], "front_desk", "urge")  # tells network_operations
+    [note] = notifications(client, "network_operations")
+    instance_id = dispatch["instance_id"]
+    for method, path, who, hidden_id in [
+        ("GET", "/api/v1/tasks/{}", "billing", dispatch["id"]),
+        ("POST", "/api/v1/tasks/{}/claim", "billing", dispatch["id"]),
+        ("GET", "/api/v1/process-instances/{}", "hotline", instance_id),
+        ("GET", "/api/v1/process-instances/{}/timeline", "billing", instance_id),
+        ("GET", "/api/v1/work-orders/{}", "hotline", order["number"]),
+        ("POST", "/api/v1/work-orders/{}/urge", "billing", order["number"]),
+        ("POST", "/api/v1/notifications/{}/read", "billing", str(note["id"])),
+    ]:
+        absent_id = hidden_id[:-1] + "9" if hidden_id.isdigit() else hidden_id[:-3] + "zzz"
+        _same_answer(client.call(method, path.format(hidden_id), who, json={}),
+                     client.call(method, path.format(absent_id), who, json={}),
+                     hidden_id, absent_id)
+
+
+def test_a_path_that_names_nothing_is_the_same_not_found(client):
+    body = _problem(client.get("/api/v1/no-such-thing", "manager"), 404)
+    assert body["type"] == "/problems/not-found" and body["title"] == "Not Found"
+
+
+# Issue 13: the OpenAPI document says what the API does.
+def test_the_openapi_document_is_true_about_errors_health_and_uploads(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for name, response in spec["components"]["responses"].items():
+        if "content" in response:
+            assert list(response["content"]) == ["application/problem+json"], name
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if (status == "default" or status[0] in "45") and "content" in response:
+                    assert list(response["content"]) == ["application/problem+json"], \
+                        (method, path, status)
+    assert spec["security"] == [{"bearer": []}]
+    for path in ("/healthz", "/readyz"):
+        assert spec["paths"][path]["get"]["security"] == []
+        assert client.get(path).status_code == 200  # and they are indeed public
+    upload = spec["paths"]["/api/v1/deployments"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["files"]["minItems"] == 1
