@@ -18,6 +18,8 @@ from engine.store.models import (
 from engine.store.queries import Page
 from engine.workorders.service import OrderDetail, OrderSummary
 
+from .log_masking import mask_phone_numbers
+
 
 def seconds_left(due: datetime | None, now: datetime) -> float | None:
     """Seconds until `due` (negative once past); None without a due time."""
@@ -124,7 +126,34 @@ def open_stage_view(task: HumanTask, department_due: datetime | None,
     }
 
 
-def work_order_view(summary: OrderSummary, now: datetime) -> dict[str, Any]:
+def masked_phone(phone: str) -> str:
+    """A customer's number as one told about the order sees it: 13912345678 ->
+    139****5678 (whatever its length, no more than its first 3 and last 4 digits)."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) > 7 else "****"
+
+
+def without_phone(view: Any, phone: str) -> Any:
+    """`view` with the customer's number masked wherever it appears (the number field,
+    the timeline's record of the submission, ...), and any other mobile number in its
+    texts (the content, key fields) as well."""
+    if isinstance(view, str):
+        return mask_phone_numbers(view.replace(phone, masked_phone(phone)) if phone else view)
+    if isinstance(view, dict):
+        return {key: without_phone(value, phone) for key, value in view.items()}
+    if isinstance(view, list | tuple):
+        return [without_phone(value, phone) for value in view]
+    return view
+
+
+def work_order_view(summary: OrderSummary, now: datetime, *,
+                    told_only: bool = False) -> dict[str, Any]:
+    """The order as a listing shows it; `told_only`: to a department involved in it only
+    by a notification, which sees the customer's number masked."""
+    view = _work_order_view(summary, now)
+    return without_phone(view, summary.order.customer_phone) if told_only else view
+
+
+def _work_order_view(summary: OrderSummary, now: datetime) -> dict[str, Any]:
     order = summary.order
     stages = [open_stage_view(t, summary.department_due.get(t.id), now)
               for t in summary.open_tasks]
@@ -141,12 +170,19 @@ def work_order_view(summary: OrderSummary, now: datetime) -> dict[str, Any]:
     }
 
 
-def work_order_detail_view(detail: OrderDetail, categories: Categories,
-                           now: datetime) -> dict[str, Any]:
+def work_order_detail_view(detail: OrderDetail, categories: Categories, now: datetime, *,
+                           told_only: bool = False) -> dict[str, Any]:
+    """The whole order; `told_only` as for work_order_view."""
+    view = _work_order_detail_view(detail, categories, now)
+    return without_phone(view, detail.order.customer_phone) if told_only else view
+
+
+def _work_order_detail_view(detail: OrderDetail, categories: Categories,
+                            now: datetime) -> dict[str, Any]:
     variables = detail.instance.variables
     category = categories.get(detail.order.category)
     return {
-        **work_order_view(detail, now),
+        **_work_order_view(detail, now),
         "instance_id": detail.instance.id,
         "category_names": list(category.names) if category else [],
         "content": variables.get("content"),

@@ -23,6 +23,22 @@ PROCESSES = ROOT / "processes"
 FORMS = ROOT / "forms"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
+# The shipped work-order flows and the keys of their generic copies (generic_copy).
+GENERIC_COPIES = {"one_department": "generic_one", "two_department_relay": "generic_relay",
+                  "single_dispatch": "generic_single"}
+
+
+def generic_copy(flow: str = "one_department") -> dict[str, bytes]:
+    """processes/`flow`.bpmn as a flow that is no work order's, as a designer would copy
+    it to try it out: the same stages, lanes, forms, limits and start form, with its
+    process id (and the ids made from it) and its file stem GENERIC_COPIES[flow]. The
+    routing table names no such flow, so the generic engine API (start by key, messages)
+    may start and reach it: what the tests of that API start, as {file name: content}
+    for a deployment. Work orders themselves start through intake."""
+    key = GENERIC_COPIES[flow]
+    shipped = (PROCESSES / f"{flow}.bpmn").read_bytes()
+    return {f"{key}.bpmn": shipped.replace(flow.encode(), key.encode())}
+
 
 @pytest.fixture
 def clock() -> SimulatedClock:

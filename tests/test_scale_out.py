@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from engine import ProcessEngine, SimulatedClock, SystemClock
 from engine.store.models import TimelineEvent, Timer
-from tests.api.conftest import free_port
+from tests.api.conftest import deploy_generic_over_http, free_port
 from tests.conftest import FORMS, PROCESSES, ROOT
 from tests.consistency import assert_consistent
 from tests.databases import ON_POSTGRES
@@ -159,6 +159,8 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
                                   now=engine.clock.now())
         desk = create_token(session, name="desk", role="department",
                             department="provincial_service_desk", now=engine.clock.now())
+        designer = create_token(session, name="designer", role="designer", department=None,
+                                now=engine.clock.now())
     with app.app_context():
         db.engine.dispose()
 
@@ -179,8 +181,16 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
                 return False
 
         _wait_until(ready, 60, "gunicorn to start")
+        # Four processes deployed processes/ at once: still one version of each.
+        definitions = requests.get(f"{base}/api/v1/process-definitions", timeout=10,
+                                   headers={"Authorization": f"Bearer {integrator}"}).json()
+        assert {(d["key"], d["versions"]) for d in definitions} == {
+            ("single_dispatch", 1), ("one_department", 1), ("two_department_relay", 1)}
+        # A start (of a flow that is no work order's, as the generic start takes) and the
+        # inbox that shows it, each served by whichever worker takes the request.
+        [key] = deploy_generic_over_http(base, designer)
         started = requests.post(
-            f"{base}/api/v1/process-definitions/one_department/start", timeout=10,
+            f"{base}/api/v1/process-definitions/{key}/start", timeout=10,
             headers={"Authorization": f"Bearer {integrator}"},
             json={"business_key": "GUNI-1", "variables": {
                 **SUBMISSION, "acceptance_department": "provincial_service_desk"}})
@@ -188,10 +198,5 @@ def test_gunicorn_with_four_workers_serves_the_api(database_url, migrated_postgr
         inbox = requests.get(f"{base}/api/v1/tasks", timeout=10,
                              headers={"Authorization": f"Bearer {desk}"}).json()
         assert [t["business_key"] for t in inbox["items"]] == ["GUNI-1"]
-        # Four processes deployed processes/ at once: still one version of each.
-        definitions = requests.get(f"{base}/api/v1/process-definitions", timeout=10,
-                                   headers={"Authorization": f"Bearer {integrator}"}).json()
-        assert {(d["key"], d["versions"]) for d in definitions} == {
-            ("single_dispatch", 1), ("one_department", 1), ("two_department_relay", 1)}
     finally:
         _stop(server)

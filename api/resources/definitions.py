@@ -20,7 +20,13 @@ from ..schemas.definitions import (
     StartRequestSchema,
 )
 from ..schemas.instances import InstanceDetailSchema
-from .common import IDEMPOTENCY_KEY_DOC, engine, idempotency_key, own_department
+from .common import (
+    IDEMPOTENCY_KEY_DOC,
+    engine,
+    idempotency_key,
+    own_department,
+    work_orders,
+)
 
 blp = Blueprint("process-definitions", __name__,
                 description="Deployed process definitions; starting instances")
@@ -119,8 +125,14 @@ class Start(MethodView):
     @blp.alt_response(200, schema=InstanceDetailSchema, description="Retried start")
     @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
     def post(self, body, key):
-        """Start an instance by process key with a business key"""
+        """Start an instance by process key with a business key
+
+        For processes that are not work orders (designers' test processes, integration
+        flows): a flow the routing table sends complaints to, or a business key shaped
+        like a work-order number, is refused (403). Work orders start through intake,
+        `POST /api/v1/work-orders`."""
         g.form_data_field = "variables"
+        work_orders().confinement.check_start(key, body["business_key"])
         result = engine().starter.start(
             key, body["business_key"], body["variables"], version=body["version"],
             actor=current_principal().name, idempotency_key=idempotency_key(),

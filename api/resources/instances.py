@@ -1,6 +1,7 @@
 """Process instances: follow an order, read its timeline, send it a message."""
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -64,9 +65,11 @@ class InstanceMessage(MethodView):
     @blp.arguments(MessageSchema)
     @blp.response(200, MessageResultSchema)
     def post(self, body, instance_id, name):
-        """Deliver a message to an instance waiting for it (409 if it is not)"""
+        """Deliver a message to an instance waiting for it (409 if it is not); a payload
+        the diagram's schema for the message refuses is a 422 listing its fields"""
         instance = visible_instance(instance_id)
         work_orders().confinement.check_message(instance.id)
+        g.form_data_field = "body.payload"  # a payload schema's field errors
         engine().commands.deliver_message(instance.id, name, body["payload"],
                                  actor=current_principal().name)
         return {"instance_id": instance.id, "name": name}

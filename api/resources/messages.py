@@ -1,6 +1,7 @@
 """Message correlation by business key."""
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,8 +18,10 @@ class Messages(MethodView):
     @blp.arguments(CorrelateMessageSchema)
     @blp.response(200, MessageResultSchema)
     def post(self, body):
-        """Deliver a message to the one running instance with this business key"""
+        """Deliver a message to the one running instance with this business key; a
+        payload the diagram's schema for the message refuses is a 422 listing its fields"""
         principal = current_principal()
+        g.form_data_field = "body.payload"  # a payload schema's field errors
         work_orders().confinement.check_correlation(body["business_key"])
         instance_id = engine().commands.correlate_message(
             body["name"], body["business_key"], body["payload"], actor=principal.name,

@@ -55,8 +55,10 @@ class WorkOrders(MethodView):
             involving=own_department(),
         )
         now = engine().clock.now()
-        return page_view(work_orders().search(where, args["page"], args["per_page"]),
-                         lambda summary: work_order_view(summary, now))
+        found = work_orders().search(where, args["page"], args["per_page"])
+        told_only = _told_only([summary.order for summary in found.items])
+        return page_view(found, lambda summary: work_order_view(
+            summary, now, told_only=summary.order.number in told_only))
 
     @requires("integrator", "department")
     @blp.arguments(WorkOrderSubmissionSchema)
@@ -158,5 +160,14 @@ def _acting_on(number: str):
 def _detail(order: WorkOrderRow):
     """The order as it is now (it was read before the action: its own row never
     changes after intake, only its instance, stages and timeline do)."""
-    return work_order_detail_view(work_orders().describe(order), work_orders().categories,
-                                  engine().clock.now())
+    detail = work_orders().describe(order)
+    return work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
+                                  told_only=bool(_told_only([order])))
+
+
+def _told_only(orders: list[WorkOrderRow]) -> set[str]:
+    """The numbers of `orders` the calling department is involved in only by a
+    notification: it sees their customer's number masked. Integrators (their own
+    submissions) and managers see every number."""
+    own = own_department()
+    return work_orders().told_only(orders, own) if own is not None and orders else set()

@@ -26,6 +26,11 @@ from engine.definitions.limits import (
     file_size_problem,
     size_problems,
 )
+from engine.definitions.payloads import (
+    PAYLOAD_SCHEMA_PROPERTY,
+    attach_message_schemas,
+    placement_problem,
+)
 from engine.definitions.timer_bounds import cycle_problems, duration_problems
 from engine.definitions.xml_safety import UnsafeXmlError, parse_untrusted_xml
 from engine.runtime.limits import limit_text
@@ -41,6 +46,12 @@ FORM_PROPERTY_PATH = (
     f"spiffworkflow:property[@name='{FORM_PROPERTY}']"
 )
 FORM_XPATH = f"./{FORM_PROPERTY_PATH}/@value"
+# Either kind of form a diagram names: a task's or start event's form, a message's
+# payload schema (engine/definitions/payloads.py).
+SCHEMA_PROPERTY_PATH = (
+    "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+    f"[@name='{FORM_PROPERTY}' or @name='{PAYLOAD_SCHEMA_PROPERTY}']"
+)
 # A start event's property naming a decision table whose outputs join a new order's data.
 START_DECISION_PROPERTY = "startDecision"
 # An escalation a diagram throws becomes a timeline entry of that type (a transfer, an
@@ -124,9 +135,10 @@ def start_property(parsed: ParsedProcess, name: str) -> str | None:
 
 
 def form_names(file_name: str, content: bytes) -> set[str]:
-    """The forms a diagram names (on its user tasks and start events)."""
+    """The forms a diagram names (on its user tasks and start events, and as the payload
+    schemas of its messages)."""
     root = safe_root(file_name, content)
-    return set(root.xpath(f"//bpmn:*/{FORM_PROPERTY_PATH}/@value", namespaces=NS))
+    return set(root.xpath(f"//bpmn:*/{SCHEMA_PROPERTY_PATH}/@value", namespaces=NS))
 
 
 def source_from_bytes(
@@ -156,6 +168,7 @@ def parse_source(source: ProcessSource, limits: DefinitionLimits = DEFAULT_LIMIT
         parser.add_bpmn_xml(root, source.file_name)
         spec = parser.get_spec(source.key)
         subprocess_specs = parser.get_subprocess_specs(source.key)
+        attach_message_schemas(root, [spec, *subprocess_specs.values()])
     except ValidationException as err:
         problems.append(Problem(
             source.file_name, str(err).split("\n")[0], int_or_none(err.line_number), err.id or None
@@ -213,10 +226,15 @@ def lint_diagram(file_name: str, root: etree._Element, forms: dict[str, Any],
                          "limit_factor)")
 
     checked: set[str] = set()
-    for node in root.xpath(f"//bpmn:*[{FORM_PROPERTY_PATH}]", namespaces=NS):
-        for form_name in node.xpath(FORM_XPATH, namespaces=NS):
+    for node in root.xpath(f"//bpmn:*[{SCHEMA_PROPERTY_PATH}]", namespaces=NS):
+        for named in node.xpath(f"./{SCHEMA_PROPERTY_PATH}", namespaces=NS):
+            form_name, kind = named.get("value") or "", "form"
+            if named.get("name") == PAYLOAD_SCHEMA_PROPERTY:
+                kind = "payload schema"
+                if misplaced := placement_problem(node):
+                    report(node, misplaced)
             if form_name not in forms:
-                report(node, f"form {form_name!r} does not exist in forms/")
+                report(node, f"{kind} {form_name!r} does not exist in forms/")
             elif form_name not in checked:
                 checked.add(form_name)
                 problems.extend(form_problems(form_name, forms[form_name]))

@@ -35,6 +35,7 @@ from engine.reference.directory import Directory
 from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import AUDIENCES
+from engine.runtime.sandbox import LANE_SUFFIX
 from engine.store.models import DecisionDefinition
 from engine.store.queries import latest_definitions
 
@@ -59,6 +60,7 @@ def reference_problems(
         known: set[str] | None = None
         for table, decision in decisions:
             problems.extend(_limit_factor_problems(table, decision, limits))
+            problems.extend(_lane_role_problems(table, decision, directory))
             problems.extend(Problem(table.file_name, message, element_id=table.key)
                             for message in _decision_problems(decision, directory, lanes))
             if (expectation := expected.get(table.key)) is not None:
@@ -132,6 +134,39 @@ def _limit_factor_problems(table: DecisionSource, decision: ParsedDecision,
                 f"be a number above 0 and at most {limits.max_limit_factor:g} (settings: "
                 f"definitions.max_limit_factor), written in the table, not {value!r}",
                 lines.get(cell_id), cell_id))
+    return problems
+
+
+def _lane_role_problems(table: DecisionSource, decision: ParsedDecision,
+                        directory: Directory | None) -> list[Problem]:
+    """Each `<lane>_department` a table gives (the routing table's processing and relaying
+    departments) names a department whose roles include that lane, as a department
+    submitted in form data must (engine/runtime/form_data.py): a supervising unit is
+    never dispatched to, an acceptance desk never handles an order. A department not in
+    the directory is reported by _decision_problems; a value computed from the inputs
+    cannot be checked here."""
+    if directory is None:
+        return []
+    cells = [cell for cell in output_cells(decision)
+             if cell[2].endswith(LANE_SUFFIX) and cell[3].strip()]
+    problems: list[Problem] = []
+    lines: dict[str | None, int | None] = {}
+    for number, cell_id, name, text in cells:
+        try:
+            value = evaluate_cell(decision, text)
+        except Exception:  # computed from an input: checked when an order is routed
+            continue
+        entry = directory.get(value) if isinstance(value, str) else None
+        lane = name.removesuffix(LANE_SUFFIX)
+        if entry is None or not entry.roles or lane in entry.roles:
+            continue
+        if not lines:
+            lines = {node.get("id"): node.sourceline
+                     for node in safe_root(table.file_name, table.dmn).iter() if node.get("id")}
+        problems.append(Problem(
+            table.file_name, f"rule {number}, output {name!r}: {value!r} does not work the "
+            f"{lane} lane (its roles: {', '.join(entry.roles)}); name a department whose "
+            f"roles in the directory include {lane}", lines.get(cell_id), cell_id))
     return problems
 
 

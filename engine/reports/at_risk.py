@@ -1,5 +1,5 @@
-"""Stages at risk: open stages that have used at least a given share of their limit
-(the ladder's first rung by default, 75 %), and those already past it."""
+"""Stages at risk: open stages of work orders that have used at least a given share of
+their limit (the ladder's first rung by default, 75 %), and those already past it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from engine.store.models import HumanTask, UtcDateTime
 from engine.store.queries import Page, paginate
+from engine.workorders.confinement import has_work_order
 
 # How the list may be sorted (a leading "-" sorts descending).
 SORTS = ("due_at", "-due_at", "percent", "-percent", "opened_at", "-opened_at",
@@ -78,14 +79,15 @@ def at_risk(session: Session, now: datetime, threshold_percent: float, *,
             department: str | None = None, status: str | None = None,
             sort: str = "due_at", page: int = 1,
             per_page: int | None = 50) -> Page[AtRiskStage]:
-    """Open stages past `threshold_percent` of their limit (`status` "breached": past
-    the whole limit; "at_risk": not yet), sorted by `sort`; every one if `per_page`
-    is None."""
+    """Open stages of work orders past `threshold_percent` of their limit (`status`
+    "breached": past the whole limit; "at_risk": not yet), sorted by `sort`; every one
+    if `per_page` is None."""
     opened = epoch_seconds(HumanTask.created_at)
     limit = func.nullif(epoch_seconds(HumanTask.due_at) - opened, 0)  # a zero limit: no share
     used = epoch_seconds(literal(now, UtcDateTime())) - opened
     query = select(HumanTask).where(
         HumanTask.state == "open", HumanTask.due_at.is_not(None),
+        has_work_order(HumanTask.instance_id),
         or_(HumanTask.due_at < now, used >= limit * (threshold_percent / 100)))
     if department is not None:
         query = query.where(HumanTask.department == department)

@@ -2,8 +2,10 @@
 
 A department is liable for an order when a liable event (by default a lapsed stage
 limit or department total) names it; the order counts once, in the month of the first
-such event. Monthly deduction = the department's deduction value x its liable
-complaints that month. Year end (or the year so far): a cumulative count within the
+such event. Only work orders count: a lapse of an instance with no work order (a
+designer's test process started through the generic engine API) is no complaint.
+Monthly deduction = the department's deduction value x its liable complaints that
+month. Year end (or the year so far): a cumulative count within the
 ceiling gives the sum of the monthly deductions x 0.1; above it, 5 + 0.5 x (count above
 the ceiling), at most 10 points (the figures are settings, data/settings.json).
 """
@@ -21,6 +23,7 @@ from engine.clock import utc
 from engine.reference.directory import Directory
 from engine.reference.settings import AssessmentSettings
 from engine.store.models import TimelineEvent
+from engine.workorders.confinement import has_work_order
 
 WITHIN, ABOVE, CAPPED = "within_ceiling", "above_ceiling", "capped"
 
@@ -47,12 +50,13 @@ def assess(session: Session, settings: AssessmentSettings, directory: Directory 
 
 def _liable_counts(session: Session, settings: AssessmentSettings, start: datetime,
                    end: datetime) -> dict[str, dict[int, int]]:
-    """Liable complaints per department and month: each order once per department, in
-    the month of its first liable event."""
+    """Liable complaints per department and month: each work order once per department,
+    in the month of its first liable event."""
     first = (select(TimelineEvent.department, TimelineEvent.instance_id,
                     func.min(TimelineEvent.at).label("at"))
              .where(TimelineEvent.type.in_(settings.liable_events),
-                    TimelineEvent.department.is_not(None))
+                    TimelineEvent.department.is_not(None),
+                    has_work_order(TimelineEvent.instance_id))
              .group_by(TimelineEvent.department, TimelineEvent.instance_id).subquery())
     counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for department, at in session.execute(

@@ -1,6 +1,9 @@
 """Timeliness: how long stages took against their limits, grouped by department, stage,
 flow or category; and each department's on-time rate day by day.
 
+Only work orders count: the stages of an instance with no work order (a designer's test
+process started through the generic engine API) are in none of the figures.
+
 A stage counts as completed in a window [from, to) when it was completed inside it; it
 was on time when completed no later than its due time (the limit that applied to that
 order). The on-time rate divides by the stages completed with a limit. Stages opened
@@ -23,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from engine.reports.stats import percentile, ratio
 from engine.store.models import HumanTask, ProcessInstance, TimelineEvent
+from engine.workorders.confinement import has_work_order
 from engine.workorders.models import WorkOrder
 from engine.workorders.service import TRANSFERRED, URGED
 
 GROUPINGS = ("department", "stage", "flow", "category")
-NO_CATEGORY = "(none)"  # an order started without intake has no category
 # Order events counted per order: urges the holders received, transfers a stage made.
 STREAM_ROWS = 5000
 
@@ -35,7 +38,7 @@ STREAM_ROWS = 5000
 def _group_key(group_by: str):
     return {"department": HumanTask.department, "stage": HumanTask.stage,
             "flow": HumanTask.definition_key,
-            "category": func.coalesce(WorkOrder.category, NO_CATEGORY)}[group_by]
+            "category": WorkOrder.category}[group_by]
 
 
 def timeliness(session: Session, start: datetime, end: datetime, group_by: str,
@@ -69,7 +72,7 @@ def timeliness(session: Session, start: datetime, end: datetime, group_by: str,
         counted(and_(open_at_end, HumanTask.due_at < overdue_by)),
     ]
     base = (select().select_from(HumanTask)
-            .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
+            .join(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
             .where(or_(completed, open_at_end)))
     rows = {group: _row(group, names(group_by, group) or group, *values)
             for group, *values in session.execute(base.add_columns(key, *figures)
@@ -95,7 +98,7 @@ def _add_percentiles(session: Session, key, completed, rows: dict, total: dict) 
     seconds: dict[str, list[float]] = defaultdict(list)
     query = (select(key, HumanTask.created_at, HumanTask.completed_at)
              .select_from(HumanTask)
-             .outerjoin(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
+             .join(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)
              .where(completed).execution_options(yield_per=STREAM_ROWS))
     for group, opened, closed in session.execute(query):
         seconds[group].append((closed - opened).total_seconds())
@@ -111,10 +114,9 @@ def _add_events(session: Session, group_by: str, start: datetime, end: datetime,
     """Urges per order count for the departments (stages) that received them, transfers
     for the one that made them; by flow or category, for the order's own."""
     query = (select(TimelineEvent.type, TimelineEvent.stage, TimelineEvent.department,
-                    TimelineEvent.detail, ProcessInstance.definition_key,
-                    func.coalesce(WorkOrder.category, NO_CATEGORY))
+                    TimelineEvent.detail, ProcessInstance.definition_key, WorkOrder.category)
              .join(ProcessInstance, ProcessInstance.id == TimelineEvent.instance_id)
-             .outerjoin(WorkOrder, WorkOrder.instance_id == TimelineEvent.instance_id)
+             .join(WorkOrder, WorkOrder.instance_id == TimelineEvent.instance_id)
              .where(TimelineEvent.type.in_((URGED, TRANSFERRED)), TimelineEvent.at >= start,
                     TimelineEvent.at < end))
     for kind, stage, department, detail, flow, category in session.execute(query):
@@ -145,7 +147,8 @@ def daily_on_time(session: Session, start: datetime, end: datetime,
     counts: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     query = (select(HumanTask.department, HumanTask.completed_at, HumanTask.due_at)
              .where(HumanTask.state == "completed", HumanTask.completed_at >= start,
-                    HumanTask.completed_at < end, HumanTask.due_at.is_not(None))
+                    HumanTask.completed_at < end, HumanTask.due_at.is_not(None),
+                    has_work_order(HumanTask.instance_id))
              .execution_options(yield_per=STREAM_ROWS))
     for department, completed_at, due_at in session.execute(query):
         assert completed_at is not None and due_at is not None  # the query's condition

@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.definitions.forms import with_defaults
+from engine.definitions.forms import (
+    FieldError,
+    FormValidationError,
+    validate_form_data,
+    with_defaults,
+)
+from engine.definitions.payloads import payload_schema
 from engine.errors import (
     AmbiguousCorrelation,
     MessageNotCorrelated,
@@ -167,6 +173,7 @@ class Commands:
         """Deliver message `name` to the instance `lock` gave."""
         if step.instance.status != "running" or not waits_for_message(step.workflow, name):
             raise NotWaitingForMessage(step.instance.id, name)
+        check_payload(step, name, payload)
         step.acting = Acting(actor or SYSTEM_ACTOR, department, reason=reason)
         event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
         self.pipeline.run(step, lambda: step.workflow.send_event(event))
@@ -212,6 +219,37 @@ def open_task(session: Session, task_id: str, department: str | None, *,
     if human.state != "open":
         raise TaskNotOpen(task_id, human.state)
     return human
+
+
+def check_payload(step: Step, name: str, payload: dict[str, Any]) -> None:
+    """FormValidationError (the payload's fields) unless `payload` satisfies the JSON
+    Schema each event about to catch message `name` names (payloadJsonSchemaFilename,
+    engine/definitions/payloads.py); nothing is changed either way."""
+    for schema_name in sorted({schema for spec in catching_specs(step.workflow, name)
+                               if (schema := payload_schema(spec)) is not None}):
+        schema = step.parsed.forms.get(schema_name)
+        if not isinstance(schema, dict):  # the deploy lint refuses this; never guess
+            raise FormValidationError(schema_name, [FieldError(
+                "(form)", f"the payload schema {schema_name!r} is not deployed with this "
+                          "version; a designer must deploy the diagram again")])
+        validate_form_data(schema_name, schema, payload)
+
+
+def catching_specs(workflow: BpmnWorkflow, name: str) -> list[Any]:
+    """The specs of the events that would catch message `name` now: those waiting for
+    it, and the start events of event sub-processes it starts."""
+    specs = [task.task_spec for task in workflow.event_manager.tasks.values()
+             if _catches(task.task_spec, name)]
+    for spec_name in getattr(workflow.spec.start, "trigger_specs", ()):
+        spec = workflow.subprocess_specs.get(spec_name)
+        specs.extend(start for start in (getattr(spec, "bpmn_start_events", ()) if spec else ())
+                     if _catches(start, name))
+    return specs
+
+
+def _catches(task_spec: Any, name: str) -> bool:
+    definition = getattr(task_spec, "event_definition", None)
+    return isinstance(definition, MessageEventDefinition) and definition.name == name
 
 
 def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnExpressionArgument, Exists, exists, select
 from sqlalchemy.orm import Session
 
 from engine.definitions.decisions import rule_outputs
@@ -72,4 +72,10 @@ class Confinement:
 
 
 def is_work_order(session: Session, instance_id: str) -> bool:
-    return bool(session.scalar(select(exists().where(WorkOrder.instance_id == instance_id))))
+    return bool(session.scalar(select(has_work_order(instance_id))))
+
+
+def has_work_order(instance_id: ColumnExpressionArgument[str] | str) -> Exists:
+    """The condition that the instance (an id, or a column holding one) is a work
+    order's: what the work-order reports count."""
+    return exists().where(WorkOrder.instance_id == instance_id)

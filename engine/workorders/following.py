@@ -41,7 +41,7 @@ class WorkOrderFilter:
     submitted_to: datetime | None = None
     # Scopes, set by who asks rather than by the query:
     submitted_by: str | None = None  # an integrator's own orders
-    involving: str | None = None  # orders a department accepted or worked
+    involving: str | None = None  # orders a department accepted, worked or was told of
 
 
 @dataclass
@@ -120,6 +120,20 @@ class Following:
         with self.engine.reading() as session:
             return bool(session.scalar(select(WorkOrder.number).where(
                 WorkOrder.number == order.number, _involving(department))))
+
+    def told_only(self, orders: list[WorkOrder], department: str) -> set[str]:
+        """The numbers of `orders` that `department` is involved in only by a notification
+        (a supervisor told of a breach, a department alerted to a hotspot): it did not
+        accept the order and holds no stage of it and never held one. Such a department
+        sees the order without the customer's number."""
+        candidates = [order for order in orders if order.acceptance_department != department]
+        if not candidates:
+            return set()
+        with self.engine.reading() as session:
+            held = set(session.scalars(select(HumanTask.instance_id).where(
+                HumanTask.instance_id.in_([order.instance_id for order in candidates]),
+                HumanTask.department == department).distinct()))
+        return {order.number for order in candidates if order.instance_id not in held}
 
     def detail(self, number: str) -> OrderDetail:
         return self.describe(self.get(number))
@@ -203,17 +217,22 @@ def _filtered(query: Select, where: WorkOrderFilter, now: datetime) -> Select:
         late = _has_open_task(HumanTask.due_at < now)
         query = query.where(late if where.overdue else ~late)
     if where.involving is not None:
-        query = query.where(_involving(where.involving))
+        # A department told about an order sees it with the number masked: searching by
+        # number finds only the orders it sees the number of (no guess is confirmed).
+        query = query.where(_involving(where.involving,
+                                       told=where.customer_phone is None))
     return query
 
 
-def _involving(department: str) -> Any:
+def _involving(department: str, *, told: bool = True) -> Any:
+    """The orders `department` accepted or holds or held a stage of, and (`told`) those
+    it was notified about."""
     return or_(
         WorkOrder.acceptance_department == department,
         exists().where(HumanTask.instance_id == WorkOrder.instance_id,
                        HumanTask.department == department),
-        exists().where(Notification.instance_id == WorkOrder.instance_id,
-                       Notification.recipient == department))
+        *([exists().where(Notification.instance_id == WorkOrder.instance_id,
+                          Notification.recipient == department)] if told else []))
 
 
 def _has_open_task(condition) -> Any:

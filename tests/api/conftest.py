@@ -25,7 +25,7 @@ from api.auth import ApiToken, create_token
 from api.extensions import db
 from engine import SimulatedClock
 from engine.store.models import DecisionDefinition, ProcessDefinition
-from tests.conftest import ROOT
+from tests.conftest import GENERIC_COPIES, ROOT, generic_copy
 from tests.databases import empty_all_tables
 from tests.orders import FORM_DATA, SUBMISSION
 
@@ -38,6 +38,10 @@ ORDER = {
     "acceptance_department": "front_desk",
     "key_fields": {"location": "Xihu district, Hangzhou", "occurred_at": "2026-03-01"},
 }
+
+# The copy of one_department the generic engine API's tests start (the `generic` fixture
+# deploys it; tests/conftest.py generic_copy).
+GENERIC = GENERIC_COPIES["one_department"]
 
 # name -> (role, department)
 PRINCIPALS = {
@@ -76,8 +80,10 @@ class Client:
     def post(self, path, as_=None, **kwargs):
         return self.call("POST", path, as_, **kwargs)
 
-    def start(self, business_key: str, flow: str = "one_department", as_: str = "crm",
+    def start(self, business_key: str, flow: str = GENERIC, as_: str = "crm",
               **variables):
+        """POST /process-definitions/`flow`/start (a flow that is no work order's: see
+        the `generic` fixture) with SUBMISSION, changed by `variables`."""
         response = self.post(f"/api/v1/process-definitions/{flow}/start", as_,
                              json={"business_key": business_key,
                                    "variables": {**SUBMISSION, **variables}})
@@ -139,6 +145,29 @@ def deploy(client, files: dict[str, bytes], as_: str = "designer", dry_run: bool
         "/api/v1/deployments" + ("?dry_run=true" if dry_run else ""), as_,
         data={"files": [(io.BytesIO(content), name) for name, content in files.items()]},
         content_type="multipart/form-data")
+
+
+def deploy_generic(client, *flows: str) -> list[str]:
+    """Deploy, as the designer, the generic copies of the shipped `flows` (one_department
+    if none is named); returns their keys."""
+    flows = flows or ("one_department",)
+    files = {name: content for flow in flows for name, content in generic_copy(flow).items()}
+    response = deploy(client, files)
+    assert response.status_code == 201, response.get_json()
+    return [GENERIC_COPIES[flow] for flow in flows]
+
+
+def deploy_generic_over_http(base: str, designer_token: str, *flows: str) -> list[str]:
+    """deploy_generic on a running server at `base`, with a designer's token."""
+    import requests
+
+    flows = flows or ("one_department",)
+    files = [("files", (name, content)) for flow in flows
+             for name, content in generic_copy(flow).items()]
+    response = requests.post(f"{base}/api/v1/deployments", files=files, timeout=30,
+                             headers={"Authorization": f"Bearer {designer_token}"})
+    assert response.status_code == 201, response.text
+    return [GENERIC_COPIES[flow] for flow in flows]
 
 
 @functools.cache
@@ -272,6 +301,14 @@ def app(app_and_tokens):
 def client(app_and_tokens) -> Client:
     app, tokens = app_and_tokens
     return Client(app.test_client(), tokens)
+
+
+@pytest.fixture
+def generic(client) -> str:
+    """GENERIC deployed: a copy of one_department that no routing rule names, for the
+    tests of the generic engine API (starting a work-order flow there is refused)."""
+    [key] = deploy_generic(client)
+    return key
 
 
 @pytest.fixture

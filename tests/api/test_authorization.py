@@ -11,14 +11,23 @@ from werkzeug.test import EnvironBuilder
 from api import process_engine, work_orders
 from api.auth import create_token
 from engine import SimulatedClock
-from tests.api.conftest import ORDER, PRINCIPALS, Client, build_app, dispose
+from tests.api.conftest import (
+    GENERIC,
+    ORDER,
+    PRINCIPALS,
+    Client,
+    build_app,
+    deploy_generic,
+    dispose,
+)
 from tests.conftest import T0
 from tests.orders import SUBMISSION
 
 ROLES = ["front_desk", "billing", "crm", "hotline", "designer", "manager", "admin", None]
 
-# endpoint -> (method, path template, body) ; {i} instance id, {t} its open task, {n} unique,
-# {w} a work order (submitted by crm, accepted by front_desk, waiting at dispatch)
+# endpoint -> (method, path template, body) ; {i} instance id (of GENERIC, a flow that is
+# no work order's, started by crm), {t} its open task, {n} unique, {w} a work order
+# (submitted by crm, accepted by front_desk, waiting at dispatch)
 ENDPOINTS = {
     "list categories": ("GET", "/api/v1/categories", None),
     "submit work order": ("POST", "/api/v1/work-orders",
@@ -40,8 +49,10 @@ ENDPOINTS = {
     "daily on-time chart": ("GET", "/api/v1/reports/on-time-daily?format=svg", None),
     "list definitions": ("GET", "/api/v1/process-definitions", None),
     "read definition": ("GET", "/api/v1/process-definitions/one_department", None),
-    "start": ("POST", "/api/v1/process-definitions/one_department/start",
+    "start": ("POST", f"/api/v1/process-definitions/{GENERIC}/start",
               {"business_key": "M-{n}", "variables": SUBMISSION}),
+    "start a work-order flow": ("POST", "/api/v1/process-definitions/one_department/start",
+                                {"business_key": "M-{n}", "variables": SUBMISSION}),
     "list instances": ("GET", "/api/v1/process-instances", None),
     "read instance": ("GET", "/api/v1/process-instances/{i}", None),
     "read timeline": ("GET", "/api/v1/process-instances/{i}/timeline", None),
@@ -89,6 +100,7 @@ MATRIX = {
     "list definitions":  (403, 403, 200, 200, 200, 200, 200, 401),
     "read definition":   (403, 403, 200, 200, 200, 200, 200, 401),
     "start":             (403, 403, 201, 201, 403, 403, 201, 401),
+    "start a work-order flow": (403, 403, 403, 403, 403, 403, 403, 401),
     "list instances":    (403, 403, 200, 200, 403, 200, 200, 401),
     "read instance":     (200, 404, 200, 404, 403, 200, 200, 401),
     "read timeline":     (200, 404, 200, 404, 403, 200, 200, 401),
@@ -114,7 +126,9 @@ _counter = itertools.count()
 def matrix_client(module_database_url):
     app, tokens = build_app(module_database_url, SimulatedClock(T0))
     assert set(PRINCIPALS) <= set(tokens)
-    yield Client(app.test_client(), tokens), process_engine(app), work_orders(app)
+    client = Client(app.test_client(), tokens)
+    deploy_generic(client)
+    yield client, process_engine(app), work_orders(app)
     dispose(app)
 
 
@@ -128,8 +142,8 @@ def test_authorization_matrix(matrix_client, endpoint, role):
     if "{w}" in template:
         number = orders.submit({**ORDER, "external_reference": f"W-{n}"}, "crm").number
     business_key = f"AUTH-{n}"
-    instance_id = engine.starter.start("one_department", business_key, SUBMISSION,
-                               actor="crm").instance_id
+    instance_id = engine.starter.start(GENERIC, business_key, SUBMISSION,
+                                       actor="crm").instance_id
     task_id = engine.reads.tasks(instance_id=instance_id)[0].id
     fill = {"i": instance_id, "t": task_id, "n": n, "b": business_key, "w": number}
     path = template.format(**fill)
@@ -168,7 +182,7 @@ def _send(client: Client, as_: str | None, token: str | None = None):
     headers = {"Content-Type": "application/json"}
     if as_ is not None or token is not None:
         headers["Authorization"] = f"Bearer {token or client.tokens[as_]}"
-    builder = EnvironBuilder(path="/api/v1/process-definitions/one_department/start",
+    builder = EnvironBuilder(path=f"/api/v1/process-definitions/{GENERIC}/start",
                              method="POST", headers=headers, input_stream=body,
                              content_length=len(body.getvalue()))
     return client.flask_client.open(builder), body.tell() > 0
@@ -212,11 +226,12 @@ def test_running_instance_counts_are_scoped_to_what_the_caller_may_see(database_
     app, tokens = build_app(database_url, api_clock)
     try:
         client = Client(app.test_client(), tokens)
+        deploy_generic(client)
         for n, who in enumerate(("crm", "crm", "hotline")):
             client.start(f"COUNT-{n}", as_=who)
         expected = {"crm": 2, "hotline": 1, "designer": 3, "manager": 3, "admin": 3}
         for who, count in expected.items():
-            response = client.get("/api/v1/process-definitions/one_department/versions", who)
+            response = client.get(f"/api/v1/process-definitions/{GENERIC}/versions", who)
             assert response.status_code == 200, response.get_json()
             [version] = response.get_json()
             assert version["running_instances"] == count, who

@@ -24,6 +24,7 @@ from tests.api.conftest import (
     Client,
     act,
     build_app,
+    deploy_generic,
     dispose,
     work,
 )
@@ -62,13 +63,14 @@ schema = schemathesis.openapi.from_dict(_document(), config=schemathesis.Config.
 @pytest.fixture(scope="module")
 def contract_app(module_database_url):
     """The app with something to list: work orders at several stages, a generic
-    instance and notifications."""
+    instance (of a flow that is no work order's) and notifications."""
     app, tokens = build_app(module_database_url, SimulatedClock(T0))
     client = Client(app.test_client(), tokens)
     urged = client.submit(external_reference="CONTRACT-1")["number"]
     work(client, urged, "front_desk", TO_NETWORK)
     act(client, urged, "front_desk", "urge", note="Customer called again.")
     client.submit(external_reference="CONTRACT-2")
+    deploy_generic(client)
     client.start("CONTRACT-3")
     yield app, tokens
     dispose(app)

@@ -6,11 +6,13 @@ import json
 import pytest
 
 from engine.workorders.routing import route
-from tests.api.conftest import deploy
-from tests.conftest import FORMS, PROCESSES
+from tests.api.conftest import deploy, deploy_generic
+from tests.conftest import FORMS, PROCESSES, generic_copy
 from tests.orders import SUBMISSION
 
 RELAY = (PROCESSES / "two_department_relay.bpmn").read_bytes()
+# A copy of the relay that is no work order's, which the generic start may start.
+[(GENERIC_RELAY_FILE, GENERIC_RELAY)] = generic_copy("two_department_relay").items()
 ROUTING = (PROCESSES / "routing.dmn").read_bytes()
 XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
        b"<definitions>&x;</definitions>")
@@ -21,35 +23,35 @@ def versions(client, key: str) -> list[int]:
     return [v["version"] for v in response.json]
 
 
-def relay_with_limit(dispatch_limit: str) -> bytes:
+def relay_with_limit(dispatch_limit: str, relay: bytes = RELAY) -> bytes:
     old = b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">scaled("PT15M"'
-    changed = RELAY.replace(old, old.replace(b"PT15M", dispatch_limit.encode()), 1)
-    assert changed != RELAY
+    changed = relay.replace(old, old.replace(b"PT15M", dispatch_limit.encode()), 1)
+    assert changed != relay
     return changed
 
 
 def test_a_changed_diagram_becomes_a_new_version_and_running_orders_stay(client, engine):
-    running = client.start("WO-V1", flow="two_department_relay")
-    response = deploy(client, {"two_department_relay.bpmn": relay_with_limit("PT20M")})
+    """On the generic copy of the relay (the generic start takes no work-order flow)."""
+    [key] = deploy_generic(client, "two_department_relay")
+    running = client.start("WO-V1", flow=key)
+    response = deploy(client, {GENERIC_RELAY_FILE: relay_with_limit("PT20M", GENERIC_RELAY)})
     assert response.status_code == 201, response.json
     assert response.json == {"dry_run": False, "deployed": [
-        {"kind": "process", "key": "two_department_relay", "version": 2, "created": True}]}
+        {"kind": "process", "key": key, "version": 2, "created": True}]}
 
-    listed = client.get("/api/v1/process-definitions/two_department_relay/versions",
-                        "designer").json
+    listed = client.get(f"/api/v1/process-definitions/{key}/versions", "designer").json
     assert [(v["version"], v["running_instances"]) for v in listed] == [(2, 0), (1, 1)]
     assert engine.reads.get_instance(running["id"]).definition_version == 1
-    new = client.start("WO-V2", flow="two_department_relay")
+    new = client.start("WO-V2", flow=key)
     assert new["version"] == 2
     assert new["open_tasks"][0]["stage_limit"] == "PT20M"
-    pinned = client.post("/api/v1/process-definitions/two_department_relay/start", "crm",
+    pinned = client.post(f"/api/v1/process-definitions/{key}/start", "crm",
                          json={"business_key": "WO-V3", "variables": SUBMISSION, "version": 1})
     assert pinned.json["version"] == 1 and pinned.json["open_tasks"][0]["stage_limit"] == "PT15M"
 
-    xml = client.get("/api/v1/process-definitions/two_department_relay/versions/1/bpmn",
-                     "designer")
+    xml = client.get(f"/api/v1/process-definitions/{key}/versions/1/bpmn", "designer")
     assert xml.headers["Content-Type"].startswith("application/xml")
-    assert xml.get_data() == RELAY
+    assert xml.get_data() == GENERIC_RELAY
 
 
 def test_the_same_content_again_makes_no_new_version(client):
@@ -166,11 +168,12 @@ def test_a_diagram_saved_by_the_bpmn_io_modeler_deploys_unchanged(client, engine
     assert response.status_code == 201, response.json
     assert response.json["deployed"][0]["version"] == 2
 
-    instance = client.start("WO-MODELER")
-    assert instance["version"] == 2
+    order = client.submit()  # routed to one_department
+    instance = engine.reads.get_instance(order["instance_id"])
+    assert (instance.definition_key, instance.definition_version) == ("one_department", 2)
     from tests.orders import OrderDriver
     driver = OrderDriver(engine, engine.clock)
-    task = driver.complete_until(instance["id"], "feedback")
+    task = driver.complete_until(instance.id, "feedback")
     assert task.stage_name == "Feedback to customer"
 
 

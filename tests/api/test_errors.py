@@ -11,10 +11,11 @@ from werkzeug.exceptions import BadRequest
 from api import work_orders
 from engine.store.queries import InstanceFilter
 from engine.workorders.service import WorkOrderFilter
-from tests.api.conftest import ORDER, TO_NETWORK, act, notifications, work
+from tests.api.conftest import GENERIC, ORDER, TO_NETWORK, act, notifications, work
 from tests.orders import FORM_DATA, SUBMISSION
 
-START = "/api/v1/process-definitions/one_department/start"
+# The generic start, of a flow that is no work order's (the `generic` fixture deploys it).
+START = f"/api/v1/process-definitions/{GENERIC}/start"
 
 
 def _problem(response, status: int) -> dict:
@@ -30,7 +31,7 @@ def _fields(body: dict) -> dict[str, str]:
 
 
 @pytest.fixture
-def dispatch(client):
+def dispatch(client, generic):
     client.start("WO-E1")
     return client.inbox("front_desk")["items"][0]
 
@@ -49,7 +50,7 @@ def test_malformed_json_is_400(client):
     assert "JSON" in _problem(response, 400)["detail"]
 
 
-def test_unknown_fields_and_wrong_types_are_422_per_field(client, engine):
+def test_unknown_fields_and_wrong_types_are_422_per_field(client, generic, engine):
     response = client.post(START, "crm", json={"business_key": 42, "variables": [],
                                                "colour": "red"})
     fields = _fields(_problem(response, 422))
@@ -88,15 +89,15 @@ def test_versions_beyond_any_integer_column_are_404(client, path):
     _problem(client.get(path, "designer"), 404)
 
 
-def test_start_form_violations_are_422_with_field_paths(client, engine):
+def test_start_form_violations_are_422_with_field_paths(client, generic, engine):
     body = _problem(client.post(START, "crm", json={
         "business_key": "WO-E2", "variables": {**SUBMISSION, "customer_phone": "12345"}}), 422)
     assert _fields(body) == {
         "variables.customer_phone": "must be an 11-digit mainland China mobile number"}
-    assert engine.reads.find_instance("one_department", "WO-E2") is None
+    assert engine.reads.find_instance(GENERIC, "WO-E2") is None
 
 
-def test_oversize_body_is_413(client):
+def test_oversize_body_is_413(client, generic):
     huge = {"business_key": "WO-E3", "variables": {**SUBMISSION, "content": "x" * 2_000_000}}
     _problem(client.post(START, "crm", json=huge), 413)
 
@@ -210,7 +211,7 @@ def test_instants_at_the_ends_of_the_calendar_are_422(client, value):
     assert _fields(_problem(response, 422)) == {"query.due_before": "is out of range"}
 
 
-def test_nul_characters_are_refused(client):
+def test_nul_characters_are_refused(client, generic):
     assert "NUL" in _problem(client.get("/api/v1/tasks/abc%00def", "manager"), 400)["detail"]
     _problem(client.get("/api/v1/tasks?business_key=a%00b", "manager"), 400)
     _problem(client.post(START, "crm", json={"business_key": "a\x00b",
@@ -225,8 +226,7 @@ def test_nul_characters_are_refused(client):
 
 @pytest.mark.parametrize(("path", "body"), [
     ("/api/v1/work-orders", '{"customer_phone": "13912345678", "content": "\\ud800"}'),
-    ("/api/v1/process-definitions/one_department/start",
-     '{"business_key": "S-1", "variables": {"\\udfff": 1}}'),
+    (START, '{"business_key": "S-1", "variables": {"\\udfff": 1}}'),
 ])
 def test_an_unpaired_surrogate_is_refused_before_anything_reads_it(client, path, body):
     response = client.post(path, "crm", data=body, headers={"Content-Type": "application/json"})
@@ -296,7 +296,8 @@ def test_non_finite_numbers_in_form_data_and_payloads_are_400_naming_each(client
     ("/api/v1/messages", "crm", '{"name": "n", "business_key": "b", "payload": {"n": -%s}}',
      "body.payload.n"),
 ])
-def test_an_integer_past_4300_digits_is_400_not_500(client, path, who, template, field):
+def test_an_integer_past_4300_digits_is_400_not_500(client, generic, path, who, template,
+                                                    field):
     # Python refuses to convert an integer of more than 4,300 digits (a ValueError that
     # is no JSON syntax error): every JSON endpoint used to answer 500.
     response = client.post(path, who, data=template % ("9" * 4301),

@@ -177,8 +177,9 @@ def test_a_flow_naming_a_missing_start_decision_is_refused(client):
     assert any("'no_such_table'" in e["message"] for e in response.json["errors"])
 
 
-def test_the_order_cannot_set_its_own_service_level(client):
-    response = client.post("/api/v1/process-definitions/one_department/start", "crm", json={
+def test_the_order_cannot_set_its_own_service_level(client, generic):
+    # The generic start of a copy of one_department: the same start form and decision.
+    response = client.post(f"/api/v1/process-definitions/{generic}/start", "crm", json={
         "business_key": "SL-1", "variables": {**{k: v for k, v in ORDER.items()
                                                  if k != "key_fields"},
                                               "limit_factor": 100}})

@@ -238,9 +238,10 @@ def test_only_a_transfer_moves_the_order_to_another_department(client, at_handli
     assert client.order(at_handling)["responsible_departments"] == ["network_operations"]
 
 
-def test_an_order_started_directly_has_a_supervisor_too(client, engine):
-    """The generic start fills in the Supervisor lane's department as intake does."""
-    started = client.post("/api/v1/process-definitions/one_department/start", "crm", json={
+def test_an_order_started_directly_has_a_supervisor_too(client, generic, engine):
+    """The generic start (of a copy of one_department, which has the same lanes) fills
+    in the Supervisor lane's department as intake does."""
+    started = client.post(f"/api/v1/process-definitions/{generic}/start", "crm", json={
         "business_key": "DIRECT-1", "variables": {k: v for k, v in ORDER.items()}})
     assert started.status_code == 201, started.json
     variables = engine.reads.get_instance(started.json["id"]).variables

@@ -5,6 +5,7 @@ import signal
 
 import requests
 
+from tests.api.conftest import deploy_generic_over_http
 from tests.orders import FORM_DATA, SUBMISSION
 
 
@@ -25,7 +26,9 @@ def test_a_relay_order_over_real_http(server):
             "redispatch.json": {"processing_department": departments["Processing"]}}
 
     assert http.get(base + "/readyz", timeout=10).json() == {"status": "ready"}
-    started = call("POST", "/api/v1/process-definitions/two_department_relay/start",
+    # The generic engine API, on a copy of the relay that is no work order's.
+    [relay] = deploy_generic_over_http(base, tokens["demo-designer"], "two_department_relay")
+    started = call("POST", f"/api/v1/process-definitions/{relay}/start",
                    "demo-integrator", json={
                        "business_key": "REAL-1",
                        "variables": {**SUBMISSION,

@@ -285,3 +285,43 @@ def test_intakes_racing_to_the_threshold_raise_exactly_one_alert(client):
     assert sorted(r.status_code for r in responses) == [201] * 10
     [alert] = report(client, "hotspots").get_json()["alerts"]
     assert alert["count"] == 10
+
+
+def test_a_stray_instance_is_no_work_order_in_any_report(client, generic, api_clock, engine):
+    """Issue 13: an instance started through the generic engine API (here of a copy of
+    one_department, which no routing rule names) has no work order. Its stages and
+    lapses used to count in timeliness, the on-time chart, at-risk and the KPI."""
+    number = client.submit()["number"]  # accepted by front_desk
+    client.start("STRAY-1", acceptance_department="provincial_service_desk")
+    api_clock.advance(20 * MINUTE)  # both dispatches 5 minutes past their limit
+    engine.timers.fire_due_timers("worker")
+    work(client, number, "front_desk", TO_NETWORK)
+    work(client, "STRAY-1", "provincial_service_desk", TO_NETWORK)
+    api_clock.advance(3 * 60 * MINUTE)  # both handling stages past theirs
+    engine.timers.fire_due_timers("worker")
+    stray = client.get("/api/v1/process-instances", "manager",
+                       query_string={"business_key": "STRAY-1"}).get_json()["items"][0]
+    lapses = client.get(f"/api/v1/process-instances/{stray['id']}/timeline",
+                        "manager").get_json()["events"]
+    assert {(e["type"], e["department"]) for e in lapses if e["type"].endswith("overdue")} \
+        >= {("stage_overdue", "provincial_service_desk"),
+            ("stage_overdue", "network_operations")}  # it lapsed as the order did
+
+    window = {"from": "2026-03-02", "to": "2026-03-03"}
+    by_flow = report(client, "timeliness", group_by="flow", **window).get_json()
+    assert [g["group"] for g in by_flow["groups"]] == ["one_department"]
+    assert (by_flow["total"]["orders"], by_flow["total"]["stages_completed"],
+            by_flow["total"]["breached"], by_flow["total"]["open"]) == (1, 1, 1, 1)
+    by_department = report(client, "timeliness", group_by="department", **window).get_json()
+    assert [g["group"] for g in by_department["groups"]] == ["front_desk", "network_operations"]
+    assert by_department["groups"][1]["open_overdue"] == 1
+    by_category = report(client, "timeliness", group_by="category", **window).get_json()
+    assert [g["group"] for g in by_category["groups"]] == [ORDER["category"]]
+    daily = report(client, "on-time-daily", **window).get_json()["departments"]
+    assert set(daily) == {"front_desk"}
+    at_risk = report(client, "at-risk").get_json()
+    assert [(i["business_key"], i["stage"]) for i in at_risk["items"]] == [(number, "handle")]
+    kpi = {d["department"]: d["month"]["liable_complaints"]
+           for d in report(client, "kpi", year=2026, month=3).get_json()["departments"]}
+    assert (kpi["front_desk"], kpi["network_operations"], kpi["provincial_service_desk"]) == (
+        1, 1, 0)
