@@ -50,9 +50,16 @@ DEPARTMENTS = {
 
 COMPLAINT = {
     "customer_phone": "13912345678",
-    "category": "network/no_signal/base_station",
     "content": "No mobile signal at home since Monday evening.",
     "channel": "hotline",
+}
+# A category the routing table sends to each flow, with the key fields it asks for.
+CATEGORIES = {
+    "single_dispatch": ("terminal/handset_fault/software", {"handset_model": "Mate 60"}),
+    "one_department": ("network/no_signal/base_station",
+                       {"location": "Xihu district, Hangzhou", "occurred_at": "2026-03-01"}),
+    "two_department_relay": ("network/call_drop/td",
+                             {"location": "Binjiang", "network_generation": "td_scdma"}),
 }
 
 # What each form receives in the demo; department choices come from DEPARTMENTS.
@@ -102,14 +109,15 @@ class Demo:
             self.engine.timers.fire_due_timers(WORKER)
         self.clock.set(moment)
 
-    def run_order(self, flow: str, number: int, late: bool) -> OrderResult:
+    def run_order(self, flow: str, late: bool) -> OrderResult:
+        """A complaint of `flow` submitted through intake and worked to its end."""
         departments = DEPARTMENTS[flow]
-        business_key = f"DEMO-{flow}-{number}"
-        instance_id = self.engine.starter.start(
-            flow, business_key, {**COMPLAINT, "acceptance_department":
-                                 departments["acceptance_department"]},
-            actor="hotline",
-        ).instance_id
+        category, key_fields = CATEGORIES[flow]
+        business_key = self.work_orders.submit(
+            {**COMPLAINT, "category": category, "key_fields": key_fields,
+             "acceptance_department": departments["acceptance_department"]},
+            "demo-hotline").number
+        instance_id = self.work_orders.get(business_key).instance_id
         late_stage_done = False
         while tasks := self.engine.reads.tasks(instance_id=instance_id):
             task = tasks[0]
@@ -235,8 +243,8 @@ def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
             f"database {Path(tmp) / 'demo.sqlite3'} (temporary)")
         results = []
         for flow in DEPARTMENTS:
-            for number, late in enumerate((False, True), start=1):
-                result = demo.run_order(flow, number, late)
+            for late in (False, True):
+                result = demo.run_order(flow, late)
                 demo.report_order(result, out)
                 results.append(result)
         _summary(results, out)
