@@ -51,6 +51,15 @@ class Completion:
     next_tasks: list[HumanTask]  # the instance's stages open now, in the order they opened
 
 
+@dataclass(frozen=True)
+class CheckedData:
+    """Form data checked before the lock, for the form and version it was checked for."""
+
+    form: str | None
+    definition_id: int
+    data: dict[str, Any]
+
+
 class Commands:
     """Task and message commands on running instances."""
 
@@ -97,16 +106,49 @@ class Commands:
                       department: str | None = None) -> Completion:
         """Complete an open user task with form `data` submitted by `actor`; the task
         and the instance's stages open after it."""
+        checked = self.check_completion(task_id, data, department=department)
         with self.uow.transaction() as session:
-            step = self.complete_task_in(session, task_id, data, actor, department=department)
+            step = self.complete_task_in(session, task_id, data, actor, department=department,
+                                         checked=checked)
             rows = step.open_task_rows()
             return Completion(rows[task_id], sorted(
                 (row for row in rows.values() if row.state == "open"),
                 key=lambda row: (row.created_at, row.id)))
 
+    def check_completion(self, task_id: str, data: dict[str, Any], *,
+                         department: str | None = None) -> CheckedData | None:
+        """`data` checked against the task's form (its defaults filled in) in a read-only
+        session, before any lock is taken: a designer's schema never runs while the
+        write lock is held. None when the task is not there to complete; the locked
+        path then says why."""
+        with self.uow.reading() as session:
+            human = session.get(HumanTask, task_id)
+            if human is None or human.state != "open" or (
+                    department is not None and human.department != department):
+                return None
+            form, definition_id = human.form, human.definition_id
+            schema = self._form_schema(session, definition_id, form)
+        return CheckedData(form, definition_id, self._checked(form, schema, data))
+
+    def _form_schema(self, session: Session, definition_id: int,
+                     form: str | None) -> dict[str, Any] | None:
+        if form is None:
+            return None
+        return self.pipeline.parsed(session, definition_id).forms.get(form, {})
+
+    def _checked(self, form: str | None, schema: dict[str, Any] | None,
+                 data: dict[str, Any]) -> dict[str, Any]:
+        if schema is not None:
+            data = with_defaults(schema, data)
+        check_form_data(form or "form", schema, data, self.directory)
+        return data
+
     def complete_task_in(self, session: Session, task_id: str, data: dict[str, Any],
-                         actor: str, *, department: str | None = None) -> Step:
-        """complete_task inside the caller's unit of work; the step it took."""
+                         actor: str, *, department: str | None = None,
+                         checked: CheckedData | None = None) -> Step:
+        """complete_task inside the caller's unit of work; the step it took. `checked`:
+        check_completion's answer, used when the task still has that form (else the
+        data is checked here, under the lock)."""
         now = self.clock.now()
         # Lock order everywhere: instance, then task rows. Only once both are held is
         # the task's state and assignee final (a claim may have landed meanwhile).
@@ -118,10 +160,12 @@ class Commands:
             raise TaskNotFound(task_id)
         if human.assignee is not None and human.assignee != actor:
             raise TaskClaimedByOther(task_id, human.assignee)
-        schema = step.parsed.forms.get(human.form, {}) if human.form else None
-        if schema is not None:
-            data = with_defaults(schema, data)
-        check_form_data(human.form or "form", schema, data, self.directory)
+        if checked is not None and (checked.form, checked.definition_id) == (
+                human.form, human.definition_id):
+            data = checked.data
+        else:  # not checked first, or the stage moved to another version meanwhile
+            schema = step.parsed.forms.get(human.form, {}) if human.form else None
+            data = self._checked(human.form, schema, data)
         if self.pipeline.a_timer_is_due(step):
             self.pipeline.advance(step)  # a limit that passed first is recorded first
         task = step.workflow.get_task_from_id(UUID(task_id))

@@ -66,40 +66,43 @@ class Operations:
     def transfer(self, number: str, department: str, actor: str, to_department: str,
                  reason: str) -> None:
         """Pass the order to another department, which starts with fresh clocks."""
-        with self.engine.transaction() as session:
+        with self.engine.reading() as session:
             task = self._stage_offering(session, number, department, "transfer",
                                         "transferred")
-            if to_department == department:
-                raise FormValidationError("transfer", [FieldError(
-                    "to_department", "is your own department; transfer to another one")])
-            target = lane_variable(task.lane)
-            self._complete(session, task, {"action": "transfer", target: to_department,
-                                           "reason": reason},
-                           actor, department, renamed={target: "to_department"})
+        if to_department == department:
+            raise FormValidationError("transfer", [FieldError(
+                "to_department", "is your own department; transfer to another one")])
+        target = lane_variable(task.lane)
+        self._complete(task, {"action": "transfer", target: to_department, "reason": reason},
+                       actor, department, renamed={target: "to_department"})
 
     def send_back(self, number: str, department: str, actor: str, reason: str) -> None:
         """Return the order to the department that dispatched it."""
-        with self.engine.transaction() as session:
+        with self.engine.reading() as session:
             task = self._stage_offering(session, number, department, "send_back",
                                         "sent back")
-            self._complete(session, task, {"action": "send_back", "reason": reason}, actor,
-                           department)
+        self._complete(task, {"action": "send_back", "reason": reason}, actor, department)
 
     def audit(self, number: str, department: str, actor: str, approved: bool,
               reason: str | None = None) -> None:
         """Accept the handling result, or reject it back to the processing department."""
         data = {"approved": approved, **({"reason": reason} if reason else {})}
-        with self.engine.transaction() as session:
+        with self.engine.reading() as session:
             task = self._open_stage(session, number, department, "audited",
                                     lambda schema: "approved" in schema.get("properties", {}))
-            self._complete(session, task, data, actor, department)
+        self._complete(task, data, actor, department)
 
-    def _complete(self, session: Session, task: HumanTask, data: dict[str, Any], actor: str,
-                  department: str, renamed: dict[str, str] | None = None) -> None:
-        """Complete `task`; form errors name this operation's fields, not the form's."""
+    def _complete(self, task: HumanTask, data: dict[str, Any], actor: str, department: str,
+                  renamed: dict[str, str] | None = None) -> None:
+        """Complete the stage found; form errors name this operation's fields, not the
+        form's. The data is checked before the write lock; the completion then finds
+        out under the lock whether the stage is still open (a racing move: 409)."""
+        commands = self.engine.commands
         try:
-            self.engine.commands.complete_task_in(session, task.id, data, actor,
-                                                  department=department)
+            checked = commands.check_completion(task.id, data, department=department)
+            with self.engine.transaction() as session:
+                commands.complete_task_in(session, task.id, data, actor,
+                                          department=department, checked=checked)
         except FormValidationError as err:
             renamed = renamed or {}
             raise FormValidationError(err.form, [

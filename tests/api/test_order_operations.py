@@ -261,3 +261,37 @@ def test_urges_are_spaced_and_counted(client, api_clock, app, at_handling):
     refused = act(client, at_handling, "front_desk", "urge", expect=409)
     assert "urged 20 times, the most an order takes" in refused["detail"]
     assert client.order(at_handling)["counts"]["urges"] == 20
+
+
+def test_form_data_is_checked_before_the_write_lock(client, engine, monkeypatch, at_handling):
+    """A designer's schema (patterns, formats) never runs while the order is locked: a
+    completion and a transfer check their data in a read-only session first."""
+    from contextlib import contextmanager
+
+    import engine.runtime.commands as commands
+
+    in_transaction: list[bool] = []
+    original = engine.uow.transaction
+
+    @contextmanager
+    def tracked():
+        in_transaction.append(True)
+        try:
+            with original() as session:
+                yield session
+        finally:
+            in_transaction.pop()
+
+    checked_while_locked: list[bool] = []
+    check = commands.check_form_data
+
+    def spy(*args):
+        checked_while_locked.append(bool(in_transaction))
+        return check(*args)
+
+    monkeypatch.setattr(engine.uow, "transaction", tracked)
+    monkeypatch.setattr(commands, "check_form_data", spy)
+    act(client, at_handling, "network_operations", "transfer", to_department="billing",
+        reason="A billing dispute.")
+    work(client, at_handling, "billing", stage="handle")
+    assert checked_while_locked and not any(checked_while_locked), checked_while_locked
