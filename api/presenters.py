@@ -118,7 +118,7 @@ def open_stage_view(task: HumanTask, department_due: datetime | None,
     remaining = seconds_left(task.due_at, now)
     return {
         "task_id": task.id, "stage": task.stage, "stage_name": task.stage_name,
-        "department": task.department, "assignee": task.assignee,
+        "department": task.department, "form": task.form, "assignee": task.assignee,
         "opened_at": task.created_at, "stage_limit": task.stage_limit, "due_at": task.due_at,
         "seconds_remaining": remaining, "overdue": remaining is not None and remaining < 0,
         "department_limit": task.department_limit, "department_due_at": department_due,

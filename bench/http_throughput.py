@@ -1,7 +1,7 @@
 """Full two-department relay orders through the HTTP API: 16 concurrent clients,
 gunicorn with 2 workers. Each order is driven by what the API answers, as an integrating
-system would: the start answers with the open stage, each completion with the stages
-open after it (9 requests per order; people use the inbox instead)."""
+system would: intake answers with the open stage, each completion with the stages open
+after it (9 requests per order; people use the inbox instead)."""
 from __future__ import annotations
 
 import threading
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from .common import FORM_DATA, RELAY_DEPARTMENTS, SUBMISSION, gunicorn, make_tokens, median
+from .common import FORM_DATA, RELAY_DEPARTMENTS, RELAY_INTAKE, gunicorn, make_tokens, median
 from .common import percentile as pct
 
 PRINCIPALS = {"integrator": ("integrator", None),
@@ -66,9 +66,10 @@ def _relay_order(http, base, tokens, business_key, samples: Samples) -> None:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
 
-    instance = call("POST", "/api/v1/process-definitions/two_department_relay/start",
-                    "integrator", json={"business_key": business_key, "variables": SUBMISSION})
-    open_tasks = instance["open_tasks"]
+    order = call("POST", "/api/v1/work-orders", "integrator",
+                 json={**RELAY_INTAKE, "external_reference": business_key})
+    open_tasks = [{"id": stage["task_id"], "department": stage["department"],
+                   "form": stage["form"]} for stage in order["open_stages"]]
     while open_tasks:
         task = open_tasks[0]
         started = time.perf_counter()

@@ -41,6 +41,8 @@ class OpenStageSchema(ma.Schema):
     stage = fields.String()
     stage_name = fields.String()
     department = fields.String()
+    form = fields.String(allow_none=True, metadata={
+        "description": "The stage's form (GET /api/v1/tasks/{task_id} has its schema)"})
     assignee = fields.String(allow_none=True)
     opened_at = aware_field()
     stage_limit = fields.String(allow_none=True, metadata={"description": "ISO 8601"})

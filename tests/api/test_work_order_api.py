@@ -156,8 +156,9 @@ def test_a_client_drives_an_order_from_the_answers_alone(client, api_clock):
                           key_fields={"location": "Binjiang",
                                       "network_generation": "td_scdma"})
     [stage] = order["open_stages"]
+    assert stage["form"] == "dispatch_to_relay.json"
     task = {"id": stage["task_id"], "stage": stage["stage"],
-            "department": stage["department"], "form": "dispatch_to_relay.json"}
+            "department": stage["department"], "form": stage["form"]}
     choices = {"dispatch": {"relaying_department": "service_support_group"},
                "redispatch": {"processing_department": "network_operations"}}
     seen = []
