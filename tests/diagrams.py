@@ -206,3 +206,17 @@ def staged_process(stages: list[str], key: str = "staged",
   <bpmn:escalation id="stage_overdue" name="Stage overdue" escalationCode="stage_overdue" />
 </bpmn:definitions>
 """).encode()
+
+
+# A non-interrupting timer on gateway_process's user task, for `extra=`: format it with
+# the timer element (timeDuration, timeDate, timeCycle) and its value.
+REMINDER = """<bpmn:boundaryEvent id="reminder" name="Reminder" cancelActivity="false"
+        attachedToRef="check">
+      <bpmn:outgoing>f9</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="reminder_timer">
+        <bpmn:{element} xsi:type="bpmn:tFormalExpression">{value}</bpmn:{element}>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f9" sourceRef="reminder" targetRef="reminded" />
+    <bpmn:endEvent id="reminded" name="Reminded">
+      <bpmn:incoming>f9</bpmn:incoming></bpmn:endEvent>"""

@@ -15,19 +15,7 @@ from engine.definitions.decisions import decision_source
 from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.reference.settings import Settings, SettingsInvalid
 from tests.conftest import PROCESSES, ROOT
-from tests.diagrams import FORM, HEADER, gateway_process
-
-REMINDER = """
-    <bpmn:boundaryEvent id="reminder" name="Reminder" cancelActivity="false"
-        attachedToRef="check">
-      <bpmn:outgoing>f9</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="reminder_timer">
-        <bpmn:{element} xsi:type="bpmn:tFormalExpression">{value}</bpmn:{element}>
-      </bpmn:timerEventDefinition>
-    </bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f9" sourceRef="reminder" targetRef="reminded" />
-    <bpmn:endEvent id="reminded" name="Reminded">
-      <bpmn:incoming>f9</bpmn:incoming></bpmn:endEvent>"""
+from tests.diagrams import FORM, HEADER, REMINDER, gateway_process
 
 
 def _source(bpmn: bytes) -> ProcessSource:

@@ -174,21 +174,9 @@ def _iso(delta: timedelta) -> str:
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
 
 
-REMINDER = """<bpmn:boundaryEvent id="reminder" name="Reminder" cancelActivity="false"
-        attachedToRef="check">
-      <bpmn:outgoing>f9</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="reminder_timer">
-        <bpmn:{element} xsi:type="bpmn:tFormalExpression">{value}</bpmn:{element}>
-      </bpmn:timerEventDefinition>
-    </bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f9" sourceRef="reminder" targetRef="reminded" />
-    <bpmn:endEvent id="reminded" name="Reminded">
-      <bpmn:incoming>f9</bpmn:incoming></bpmn:endEvent>"""
-
-
 def _deploy_with_reminder(engine, element: str, value: str) -> str:
     from engine.definitions.bpmn import ProcessSource
-    from tests.diagrams import FORM, gateway_process
+    from tests.diagrams import FORM, REMINDER, gateway_process
 
     bpmn = gateway_process(extra=REMINDER.format(element=element, value=value))
     engine.deployer.deploy([ProcessSource("gated", "gated.bpmn", bpmn, {"check.json": FORM})])
