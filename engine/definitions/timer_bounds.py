@@ -1,5 +1,5 @@
 """Timer expressions of a diagram within the designer limits (engine/definitions/
-limits.py), checked at deploy: a duration written in quotes ("PT2H"), or as the limit of
+limits.py), checked at deploy: an ISO 8601 duration written in quotes, or as the limit of
 `scaled(...)` / `department_time_left(...)`, lies between the shortest and the longest
 allowed; a factor written in the diagram is bounded like a service level's; a cycle
 names how many times it repeats and repeats no more often than allowed.
@@ -37,11 +37,11 @@ def duration_problems(expression: str, limits: DefinitionLimits) -> list[str]:
     name = node.func.id
     if node.keywords or not 1 <= len(node.args) <= 2:
         return [f"{name}() takes the limit in quotes and, optionally, a factor: "
-                f'{name}("PT2H", limit_factor)']
+                f'{name}("<ISO 8601 duration>", limit_factor)']
     limit = node.args[0]
     if not (isinstance(limit, ast.Constant) and isinstance(limit.value, str)):
         return [f"the limit of {name}() must be an ISO 8601 duration in quotes, e.g. "
-                f'{name}("PT2H", limit_factor)']
+                f'{name}("<ISO 8601 duration>", limit_factor)']
     problems = _duration_problems(limit.value, limits, read_by_spiff=False)
     if len(node.args) == 2 and (problem := _factor_problem(node.args[1], limits)):
         problems.append(f"{name}(): {problem}")
@@ -50,7 +50,8 @@ def duration_problems(expression: str, limits: DefinitionLimits) -> list[str]:
 
 def cycle_problems(expression: str, limits: DefinitionLimits) -> list[str]:
     """What is wrong with a timeCycle expression: it must be a quoted ISO 8601 repeating
-    interval with a number of repetitions, "R3/PT10M" (or with a start or end date)."""
+    interval with a number of repetitions, "R<n>/<duration>" (or with a start or end
+    date)."""
     node = _parsed(expression)
     if node is None:
         return []  # not an expression at all: reported by the expression check

@@ -126,9 +126,14 @@ class Commands:
             if human is None or human.state != "open" or (
                     department is not None and human.department != department):
                 return None
-            form, definition_id = human.form, human.definition_id
-            schema = self._form_schema(session, definition_id, form)
-        return CheckedData(form, definition_id, self._checked(form, schema, data))
+            return self.check_task_data(session, human, data)
+
+    def check_task_data(self, session: Session, human: HumanTask,
+                        data: dict[str, Any]) -> CheckedData:
+        """check_completion for a task row the caller has read (in `session`)."""
+        schema = self._form_schema(session, human.definition_id, human.form)
+        return CheckedData(human.form, human.definition_id,
+                           self._checked(human.form, schema, data))
 
     def _form_schema(self, session: Session, definition_id: int,
                      form: str | None) -> dict[str, Any] | None:

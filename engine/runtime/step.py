@@ -79,17 +79,19 @@ class Step:
 
     def pending_timer_rows(self) -> list[Timer]:
         """The instance's pending timer rows, soonest first."""
-        if self._timer_rows is None:
-            self._timer_rows = list(self.session.scalars(select(Timer).where(
-                Timer.instance_id == self.instance.id, Timer.state == "pending")))
-        return sorted((row for row in self._timer_rows if row.state == "pending"),
+        return sorted((row for row in self._timer_row_list() if row.state == "pending"),
                       key=lambda row: (row.due_at, row.id))
 
     def add_timer_row(self, row: Timer) -> None:
         self.session.add(row)
-        self.pending_timer_rows()
-        assert self._timer_rows is not None
-        self._timer_rows.append(row)
+        self._timer_row_list().append(row)
+
+    def _timer_row_list(self) -> list[Timer]:
+        """The timer rows pending when read, plus those added since (states as now)."""
+        if self._timer_rows is None:
+            self._timer_rows = list(self.session.scalars(select(Timer).where(
+                Timer.instance_id == self.instance.id, Timer.state == "pending")))
+        return self._timer_rows
 
     def observe(self) -> None:
         self.stages = open_stages(self.workflow)

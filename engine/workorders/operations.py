@@ -4,6 +4,8 @@ urge is the message the urge sub-process waits for), checked against the order's
 and carried out in one unit of work."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from engine.definitions.forms import FieldError, FormValidationError
 from engine.errors import Forbidden
 from engine.process_engine import ProcessEngine
 from engine.reference.settings import Settings
+from engine.runtime.commands import CheckedData
 from engine.runtime.reads import tasks_of
 from engine.runtime.sandbox import lane_variable
 from engine.runtime.step import Step
@@ -69,19 +72,23 @@ class Operations:
         with self.engine.reading() as session:
             task = self._stage_offering(session, number, department, "transfer",
                                         "transferred")
-        if to_department == department:
-            raise FormValidationError("transfer", [FieldError(
-                "to_department", "is your own department; transfer to another one")])
-        target = lane_variable(task.lane)
-        self._complete(task, {"action": "transfer", target: to_department, "reason": reason},
-                       actor, department, renamed={target: "to_department"})
+            if to_department == department:
+                raise FormValidationError("transfer", [FieldError(
+                    "to_department", "is your own department; transfer to another one")])
+            target = lane_variable(task.lane)
+            data = {"action": "transfer", target: to_department, "reason": reason}
+            renamed = {target: "to_department"}
+            checked = self._check(session, task, data, renamed)
+        self._complete(task, data, actor, department, checked, renamed)
 
     def send_back(self, number: str, department: str, actor: str, reason: str) -> None:
         """Return the order to the department that dispatched it."""
+        data = {"action": "send_back", "reason": reason}
         with self.engine.reading() as session:
             task = self._stage_offering(session, number, department, "send_back",
                                         "sent back")
-        self._complete(task, {"action": "send_back", "reason": reason}, actor, department)
+            checked = self._check(session, task, data)
+        self._complete(task, data, actor, department, checked)
 
     def audit(self, number: str, department: str, actor: str, approved: bool,
               reason: str | None = None) -> None:
@@ -90,24 +97,22 @@ class Operations:
         with self.engine.reading() as session:
             task = self._open_stage(session, number, department, "audited",
                                     lambda schema: "approved" in schema.get("properties", {}))
-        self._complete(task, data, actor, department)
+            checked = self._check(session, task, data)
+        self._complete(task, data, actor, department, checked)
+
+    def _check(self, session: Session, task: HumanTask, data: dict[str, Any],
+               renamed: dict[str, str] | None = None) -> CheckedData:
+        """The operation's data checked against the stage's form before any lock."""
+        with _operation_fields(renamed):
+            return self.engine.commands.check_task_data(session, task, data)
 
     def _complete(self, task: HumanTask, data: dict[str, Any], actor: str, department: str,
-                  renamed: dict[str, str] | None = None) -> None:
-        """Complete the stage found; form errors name this operation's fields, not the
-        form's. The data is checked before the write lock; the completion then finds
-        out under the lock whether the stage is still open (a racing move: 409)."""
-        commands = self.engine.commands
-        try:
-            checked = commands.check_completion(task.id, data, department=department)
-            with self.engine.transaction() as session:
-                commands.complete_task_in(session, task.id, data, actor,
-                                          department=department, checked=checked)
-        except FormValidationError as err:
-            renamed = renamed or {}
-            raise FormValidationError(err.form, [
-                FieldError(renamed.get(e.field, e.field), e.message) for e in err.errors
-            ]) from None
+                  checked: CheckedData, renamed: dict[str, str] | None = None) -> None:
+        """Complete the stage found; under the lock the completion finds out whether it
+        is still open (a racing move: 409)."""
+        with _operation_fields(renamed), self.engine.transaction() as session:
+            self.engine.commands.complete_task_in(session, task.id, data, actor,
+                                                  department=department, checked=checked)
 
     def _stage_offering(self, session: Session, number: str, department: str, action: str,
                         done: str) -> HumanTask:
@@ -129,3 +134,15 @@ def _order(session: Session, number: str) -> WorkOrder:
     if order is None:
         raise WorkOrderNotFound(number)
     return order
+
+
+@contextmanager
+def _operation_fields(renamed: dict[str, str] | None) -> Iterator[None]:
+    """Form errors named by this operation's fields (to_department), not the form's."""
+    try:
+        yield
+    except FormValidationError as err:
+        renamed = renamed or {}
+        raise FormValidationError(err.form, [
+            FieldError(renamed.get(e.field, e.field), e.message) for e in err.errors
+        ]) from None
