@@ -161,3 +161,29 @@ def test_disabling_an_account_or_taking_its_department_ends_its_sessions(client)
     client.call("PATCH", "/api/v1/staff/E8", "admin", json={"disabled": True})
     assert client.get("/api/v1/tasks", "E8").status_code == 401
     log_in(client, "E8", expect=401)
+
+
+def test_flask_staff_creates_lists_resets_and_disables_accounts(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["staff", "create", "A1", "--name", "First admin",
+                                 "--role", "admin"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert log_in(client, "A1")["role"] == "admin"
+    result = runner.invoke(args=["staff", "create", "H1", "--name", "Handler",
+                                 "--role", "handler", "--department", "nowhere",
+                                 "--password", PASSWORD])
+    assert result.exit_code != 0 and "departments.0" in result.output
+    result = runner.invoke(args=["staff", "create", "H1", "--name", "Handler",
+                                 "--role", "handler", "--department", "front_desk",
+                                 "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(args=["staff", "list"]).output.splitlines()
+    assert [line.split()[0] for line in listed] == ["A1", "H1"]
+    result = runner.invoke(args=["staff", "set-password", "H1", "--password",
+                                 "another long password"])
+    assert result.exit_code == 0, result.output
+    log_in(client, "H1", expect=401)
+    log_in(client, "H1", "another long password")
+    assert runner.invoke(args=["staff", "disable", "H1"]).exit_code == 0
+    assert client.get("/api/v1/tasks", "H1").status_code == 401
+    assert "disabled" in runner.invoke(args=["staff", "list"]).output
