@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from engine.people.accounts import OTHER_ROLES, STAFF_ROLES
 
 from .common import aware_field, key_field
+from .reports import ReportWindowArgs
 
 _DEPARTMENTS_DOC = {"description": "Department ids, from GET /api/v1/departments"}
 
@@ -86,3 +87,27 @@ class SessionSchema(ma.Schema):
 class PasswordChangeSchema(ma.Schema):
     current_password = _password(required=True)
     new_password = _password(required=True)
+
+
+class HandlerFiguresSchema(ma.Schema):
+    staff_id = fields.String(required=True)
+    name = fields.String(required=True)
+    departments = fields.List(fields.String(), required=True)
+    orders = fields.Integer(required=True, metadata={"description": "Orders they worked on"})
+    stages = fields.Integer(required=True, metadata={"description": "Stages they completed"})
+    on_time = fields.Integer(required=True)
+    with_limit = fields.Integer(required=True)
+    on_time_rate = fields.Float(allow_none=True, metadata={
+        "description": "on_time / with_limit (stages completed by their due time)"})
+    median_handling_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Median of a stage's opening to its completion"})
+
+
+class HandlerReportSchema(ma.Schema):
+    from_ = aware_field(data_key="from", attribute="from", required=True)
+    to = aware_field(required=True)
+    handlers = fields.List(fields.Nested(HandlerFiguresSchema), required=True)
+
+
+class HandlerReportArgs(ReportWindowArgs):
+    department = key_field(metadata={"description": "Only stages of this department"})

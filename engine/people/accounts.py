@@ -127,14 +127,6 @@ class Accounts:
                 if (department is None or person.works_in(department))
                 and (role is None or person.has_role(role))]
 
-    def names(self, staff_ids: set[str]) -> dict[str, str]:
-        """Names of those of `staff_ids` that are staff (timeline actors may be tokens)."""
-        if not staff_ids:
-            return {}
-        with self.engine.reading() as session:
-            return dict(session.execute(select(Staff.staff_id, Staff.name).where(
-                Staff.staff_id.in_(sorted(staff_ids)))).tuples())
-
     def _problems(self, fields: dict[str, Any], *, new: bool) -> list[FieldError]:
         errors = []
         if new and not STAFF_ID.fullmatch(str(fields.get("staff_id", ""))):

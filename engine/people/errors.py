@@ -1,7 +1,7 @@
 """What the people layer refuses, as the engine's kinds of error."""
 from __future__ import annotations
 
-from engine.errors import Conflict, EngineError, Forbidden, NotFound
+from engine.errors import Conflict, EngineError, Forbidden, NotFound, Unprocessable
 
 
 class StaffNotFound(NotFound):
@@ -32,3 +32,13 @@ class NotASupervisor(Forbidden):
     def __init__(self, department: str) -> None:
         super().__init__(f"only a supervisor of {department!r} (a staff member with the "
                          "supervisor role there) assigns its stages")
+
+
+class AssigneeInvalid(Unprocessable):
+    """The staff member named to take a stage cannot take it; `field` names the request
+    field that named them."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field}: {message}")
