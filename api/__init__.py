@@ -16,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
+from engine.people.accounts import Accounts
+from engine.people.settings import PeopleSettings
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
@@ -36,7 +38,8 @@ from .schema_version import SchemaOutOfDate, ensure_schema_current
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1/"
-PUBLIC_PATHS = {f"{API_PREFIX}openapi.json"}
+# The OpenAPI document, and a person's login (POST /sessions) which gives a token.
+PUBLIC_PATHS = {f"{API_PREFIX}openapi.json", f"{API_PREFIX}sessions"}
 
 __all__ = ["SchemaOutOfDate", "create_app", "prepare_database", "process_engine",
            "work_orders"]
@@ -93,6 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
     app.extensions["reports"] = Reports(engine, categories, settings)
+    accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
+    app.extensions["accounts"] = accounts
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -106,7 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # it is read or parsed. auth.requires checks the role, then the body.
         check_request_line(request)
         if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_PATHS:
-            auth.authenticate(engine.reading)
+            auth.authenticate(engine.reading, accounts, engine.clock.now())
 
     register_commands(app)
     return app

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
+from engine.people.accounts import SESSION_PREFIX, Accounts
 from engine.store.models import Base
 
 from .guards import check_json_body
@@ -45,10 +46,16 @@ class Principal:
     name: str
     role: str
     department: str | None
+    # A person logged in (engine/people): their staff id (also `name`) and staff roles.
+    staff_id: str | None = None
+    staff_roles: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def is_staff(self, role: str) -> bool:
+        return role in self.staff_roles
 
 
 def hash_token(token: str) -> str:
@@ -78,14 +85,30 @@ def principal_for(session: Session, token: str) -> Principal | None:
     return Principal(row.name, row.role, row.department)
 
 
-def authenticate(reading: Callable[[], AbstractContextManager[Session]]) -> None:
-    """before_request hook: set g.principal from the Authorization header or answer 401."""
+def staff_principal_for(session: Session, token: str, accounts: Accounts,
+                        now: datetime) -> Principal | None:
+    """The person a login token (engine/people) speaks for, while it lives."""
+    found = accounts.session_for(session, token, now)
+    if found is None:
+        return None
+    return Principal(found.staff.staff_id, found.role, found.department,
+                     staff_id=found.staff.staff_id, staff_roles=tuple(found.staff.roles))
+
+
+def authenticate(reading: Callable[[], AbstractContextManager[Session]],
+                 accounts: Accounts | None = None, now: datetime | None = None) -> None:
+    """before_request hook: set g.principal from the Authorization header or answer 401.
+    A token is an API token (integrators, departments, ...) or a person's login."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = None
     if scheme.lower() == "bearer" and token.strip():
+        token = token.strip()
         with reading() as session:
-            principal = principal_for(session, token.strip())
+            if token.startswith(SESSION_PREFIX) and accounts is not None and now is not None:
+                principal = staff_principal_for(session, token, accounts, now)
+            else:
+                principal = principal_for(session, token)
     if principal is None:
         raise Unauthorized(
             description="A valid bearer token is required (Authorization: Bearer <token>).",
@@ -114,3 +137,14 @@ def requires(*roles: str):
         wrapper.allowed_roles = roles  # type: ignore[attr-defined]
         return wrapper
     return decorate
+
+
+def public(view):
+    """An endpoint anyone may call without a token (a login); its body is checked as
+    every other body is."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        check_json_body(request)
+        return view(*args, **kwargs)
+    wrapper.allowed_roles = ("anyone",)  # type: ignore[attr-defined]
+    return wrapper

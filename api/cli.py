@@ -19,11 +19,12 @@ from engine.workorders.demo import run_demo
 
 from .auth import ROLES, ApiToken, create_token
 from .report_cli import report_group
+from .staff_cli import staff_group
 
 
 def register_commands(app: Flask) -> None:
     for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
-                    report_group, repair_command):
+                    report_group, repair_command, staff_group):
         app.cli.add_command(command)
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from engine import ProcessEngine
+from engine.people.departments import with_department_choices
+from engine.people.models import Staff
 from engine.reference.categories import Categories
 from engine.store.models import (
     HumanTask,
@@ -40,7 +42,8 @@ def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
         "state": task.state,
         "assignee": task.assignee,
         "form": task.form,
-        "form_schema": engine.catalog.form_schema(task.definition_id, task.form),
+        "form_schema": with_department_choices(
+            engine.catalog.form_schema(task.definition_id, task.form), engine.directory),
         "instructions": task.instructions,
         "stage_limit": task.stage_limit,
         "created_at": task.created_at,
@@ -206,3 +209,11 @@ def notification_view(notification: Notification) -> dict[str, Any]:
         "detail": notification.detail, "created_at": notification.created_at,
         "read_at": notification.read_at, "read_by": notification.read_by,
     }
+
+
+def staff_view(staff: Staff) -> dict[str, Any]:
+    """A staff account, never its password hash."""
+    return {"staff_id": staff.staff_id, "name": staff.name, "departments": staff.departments,
+            "roles": staff.roles, "email": staff.email, "phone": staff.phone,
+            "disabled": staff.disabled_at is not None, "locked_until": staff.locked_until,
+            "created_at": staff.created_at, "password_changed_at": staff.password_changed_at}

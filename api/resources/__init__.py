@@ -5,12 +5,15 @@ from . import (
     categories,
     decisions,
     definitions,
+    departments,
     deployments,
     health,
     instances,
     messages,
     notifications,
     reports,
+    sessions,
+    staff,
     tasks,
     work_orders,
 )
@@ -18,6 +21,6 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions):
+                   messages, tasks, deployments, decisions, departments, staff, sessions):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(health.blp)

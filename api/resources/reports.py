@@ -9,9 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from engine.people.figures import handlers_report
 from engine.reports.window import WindowInvalid
 
-from ..auth import requires
+from ..auth import current_principal, requires
 from ..csv_export import csv_response, wants
 from ..presenters import page_view
 from ..schemas.reports import (
@@ -26,6 +27,7 @@ from ..schemas.reports import (
     TimelinessArgs,
     TimelinessReportSchema,
 )
+from ..schemas.staff import HandlerReportArgs, HandlerReportSchema
 from .common import confined_department, reports
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
@@ -168,3 +170,29 @@ def _kpi_row(department: dict) -> dict:
             "year_formula": year["formula"]}
 
 
+
+
+HANDLER_COLUMNS = ["staff_id", "name", "departments", "orders", "stages", "on_time",
+                   "with_limit", "on_time_rate", "median_handling_seconds"]
+
+
+@blp.route("/handlers")
+class Handlers(MethodView):
+    @requires("manager", "department")
+    @blp.arguments(HandlerReportArgs, location="query", unknown=RAISE)
+    @blp.response(200, HandlerReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
+    def get(self, args):
+        """Per handler (人均生产能力): orders and stages handled, on-time rate, median
+        handling time; a department's supervisor sees its own department's people"""
+        principal = current_principal()
+        if principal.role == "department" and not principal.is_staff("supervisor"):
+            abort(403, description="a department's figures per person are for its "
+                                   "supervisors and managers")
+        department = confined_department(args.get("department"), "handlers")
+        start, end = _window(args)
+        rows = handlers_report(reports().engine, start, end, department)
+        if wants("csv", args):
+            return csv_response([{**row, "departments": " ".join(row["departments"])}
+                                 for row in rows], HANDLER_COLUMNS, "handlers")
+        return {"from": start, "to": end, "handlers": rows}

@@ -11,12 +11,14 @@ from engine.store.queries import TaskFilter
 from ..auth import current_principal, requires
 from ..presenters import page_view, task_view
 from ..schemas.tasks import (
+    AssignSchema,
     CompleteTaskSchema,
     CompletionSchema,
     TaskPageSchema,
     TaskQueryArgs,
     TaskSchema,
 )
+from .assignments import assign, assign_on_completion
 from .common import confined_department, engine, own_department
 
 blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")
@@ -30,9 +32,11 @@ class Tasks(MethodView):
     def get(self, args):
         """Inbox: open tasks, soonest due first (departments see only their own)"""
         department = confined_department(args.get("department"), "tasks")
+        assignee, unassigned, mine_or_none = _whose(args)
         where = TaskFilter(
-            state=args["state"], department=department, assignee=args.get("assignee"),
-            unassigned=args.get("unassigned"), overdue=args.get("overdue"),
+            state=args["state"], department=department, assignee=assignee,
+            unassigned=unassigned, assignee_or_unassigned=mine_or_none,
+            overdue=args.get("overdue"),
             due_before=args.get("due_before"), business_key=args.get("business_key"),
             process_key=args.get("process_key"),
         )
@@ -79,12 +83,37 @@ class Complete(MethodView):
     @blp.response(200, CompletionSchema)
     def post(self, body, task_id):
         """Complete a task with its form data (422 lists each invalid field); the answer
-        has the stages of the instance open now, so a client can go on from it"""
-        done = engine().commands.complete_task(task_id, body["data"],
-                                               current_principal().name,
-                                               department=own_department())
+        has the stages of the instance open now, so a client can go on from it.
+        `next_assignee` gives the stage it opens to a named handler"""
+        if body.get("next_assignee"):
+            done = assign_on_completion(task_id, body["data"], body["next_assignee"])
+        else:
+            done = engine().commands.complete_task(task_id, body["data"],
+                                                   current_principal().name,
+                                                   department=own_department())
         return {**task_view(done.task, engine()),
                 "next_tasks": [task_view(task, engine()) for task in done.next_tasks]}
+
+
+@blp.route("/<string:task_id>/assign")
+class Assign(MethodView):
+    @requires("department")
+    @blp.arguments(AssignSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, body, task_id):
+        """Assign (or reassign) an open stage to a handler of its department: a
+        supervisor of that department (or an administrator) does it"""
+        return task_view(assign(task_id, body["staff_id"]), engine())
+
+
+def _whose(args) -> tuple[str | None, bool | None, str | None]:
+    """(assignee, unassigned, assignee-or-unassigned) of the inbox asked for: `mine`
+    is the caller's own stages, with `unassigned` also those nobody has."""
+    if not args.get("mine"):
+        return args.get("assignee"), args.get("unassigned"), None
+    if args.get("unassigned"):
+        return None, None, current_principal().name
+    return current_principal().name, None, None
 
 
 def _visible_task(task_id: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field
+from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field, key_field
 
 
 class TaskSchema(ma.Schema):
@@ -46,6 +46,9 @@ class TaskQueryArgs(PageArgs):
     department = Key
     assignee = Key
     unassigned = fields.Boolean()
+    mine = fields.Boolean(metadata={
+        "description": "true: the caller's own stages; with unassigned=true also the "
+                       "department's stages nobody has (a handler's inbox)"})
     overdue = fields.Boolean()
     due_before = UtcDateTime(format="iso")
     business_key = Key
@@ -57,3 +60,12 @@ class TaskQueryArgs(PageArgs):
 class CompleteTaskSchema(ma.Schema):
     data = fields.Dict(keys=fields.String(), required=True,
                        metadata={"description": "Form data, checked against form_schema"})
+    next_assignee = key_field(metadata={
+        "description": "A staff id (GET /api/v1/staff): the handler who takes the stage "
+                       "this completion opens in their department (a dispatch to a named "
+                       "handler)"})
+
+
+class AssignSchema(ma.Schema):
+    staff_id = key_field(required=True, metadata={
+        "description": "A handler of the stage's department (GET /api/v1/staff?department=)"})

@@ -44,6 +44,8 @@ class TaskFilter:
     business_key: str | None = None
     process_key: str | None = None
     instance_id: str | None = None
+    # This assignee's tasks and those nobody has (a person's inbox).
+    assignee_or_unassigned: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def search_tasks(
     if where.unassigned is not None:
         query = query.where(HumanTask.assignee.is_(None) if where.unassigned
                             else HumanTask.assignee.is_not(None))
+    if where.assignee_or_unassigned is not None:
+        query = query.where((HumanTask.assignee == where.assignee_or_unassigned)
+                            | HumanTask.assignee.is_(None))
     if where.overdue is True:
         query = query.where(HumanTask.due_at < now)
     elif where.overdue is False:

@@ -20,6 +20,7 @@ from tests.api.conftest import (
     deploy_generic,
     dispose,
 )
+from tests.api.people import PASSWORD, hire, log_in
 from tests.conftest import T0
 from tests.orders import SUBMISSION
 
@@ -74,6 +75,16 @@ ENDPOINTS = {
     "list decisions": ("GET", "/api/v1/decisions", None),
     "evaluate decision": ("POST", "/api/v1/decisions/routing/evaluate",
                           {"inputs": {"business": "billing", "phenomenon": "x", "cause": "y"}}),
+    # People (issue 15).
+    "list departments": ("GET", "/api/v1/departments", None),
+    "list staff": ("GET", "/api/v1/staff", None),
+    "create staff": ("POST", "/api/v1/staff", {"staff_id": "M{n}", "name": "x",
+                                               "roles": ["manager"], "password": PASSWORD}),
+    "own account": ("GET", "/api/v1/staff/me", None),
+    "assign": ("POST", "/api/v1/tasks/{t}/assign", {"staff_id": "P-handler"}),
+    "handlers report": ("GET", "/api/v1/reports/handlers", None),
+    "log in": ("POST", "/api/v1/sessions", {"staff_id": "nobody", "password": "x"}),
+    "log out": ("DELETE", "/api/v1/sessions/current", None),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -117,6 +128,45 @@ MATRIX = {
     "migrate (dry run)": (403, 403, 403, 403, 200, 403, 200, 401),
     "list decisions":    (403, 403, 200, 200, 200, 200, 200, 401),
     "evaluate decision": (403, 403, 403, 403, 200, 200, 200, 401),
+    "list departments":  (200, 200, 200, 200, 200, 200, 200, 401),
+    "list staff":        (200, 200, 403, 403, 403, 200, 200, 401),
+    "create staff":      (403, 403, 403, 403, 403, 403, 201, 401),
+    "own account":       (403, 403, 403, 403, 403, 403, 403, 401),
+    "assign":            (403, 404, 403, 403, 403, 403, 200, 401),
+    "handlers report":   (403, 403, 403, 403, 403, 200, 200, 401),
+    "log in":            (401, 401, 401, 401, 401, 401, 401, 401),
+    "log out":           (204, 204, 204, 204, 204, 204, 204, 401),
+}
+
+# People logged in (staff accounts): a handler and a supervisor of front_desk (the
+# department of the task and order under test), a handler and supervisor of billing,
+# and staff acting as manager and as admin.
+PEOPLE = {
+    "P-handler": (["handler"], ["front_desk"]),
+    "P-supervisor": (["supervisor"], ["front_desk"]),
+    "P-other": (["handler", "supervisor"], ["billing"]),
+    "P-manager": (["manager"], []),
+    "P-admin": (["admin"], []),
+}
+PEOPLE_MATRIX = {
+    #                    handler super  other  manager admin
+    "list tasks":        (200, 200, 200, 200, 200),
+    "read task":         (200, 200, 404, 200, 200),
+    "claim":             (200, 200, 404, 403, 200),
+    "unclaim":           (200, 200, 404, 403, 200),
+    "complete":          (422, 422, 404, 403, 422),
+    "assign":            (403, 200, 404, 403, 200),
+    "read work order":   (200, 200, 404, 200, 200),
+    "read instance":     (200, 200, 404, 200, 200),
+    "urge":              (409, 409, 404, 403, 403),
+    "submit work order": (201, 201, 403, 403, 201),
+    "list staff":        (200, 200, 200, 200, 200),
+    "create staff":      (403, 403, 403, 403, 201),
+    "own account":       (200, 200, 200, 200, 200),
+    "list departments":  (200, 200, 200, 200, 200),
+    "handlers report":   (403, 200, 200, 200, 200),
+    "timeliness report": (403, 403, 403, 200, 200),
+    "deploy (no files)": (403, 403, 403, 403, 400),
 }
 
 _counter = itertools.count()
@@ -128,6 +178,9 @@ def matrix_client(module_database_url):
     assert set(PRINCIPALS) <= set(tokens)
     client = Client(app.test_client(), tokens)
     deploy_generic(client)
+    for staff_id, (roles, departments) in PEOPLE.items():
+        hire(client, staff_id, roles, departments)
+        log_in(client, staff_id)
     yield client, process_engine(app), work_orders(app)
     dispose(app)
 
@@ -135,6 +188,18 @@ def matrix_client(module_database_url):
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 @pytest.mark.parametrize("role", ROLES)
 def test_authorization_matrix(matrix_client, endpoint, role):
+    _check(matrix_client, endpoint, role, MATRIX[endpoint][ROLES.index(role)])
+
+
+@pytest.mark.parametrize("endpoint", list(PEOPLE_MATRIX))
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_authorization_matrix_of_people(matrix_client, endpoint, who):
+    """A handler acts on its department's stages (and its own assignments: see
+    test_assignment.py); a supervisor assigns within its department only."""
+    _check(matrix_client, endpoint, who, PEOPLE_MATRIX[endpoint][list(PEOPLE).index(who)])
+
+
+def _check(matrix_client, endpoint: str, role: str | None, expected: int) -> None:
     client, engine, orders = matrix_client
     n = next(_counter)
     method, template, body = ENDPOINTS[endpoint]
@@ -152,7 +217,6 @@ def test_authorization_matrix(matrix_client, endpoint, role):
 
     response = client.call(method, path, role, json=body)
 
-    expected = MATRIX[endpoint][ROLES.index(role)]
     assert response.status_code == expected, (endpoint, role, response.get_json())
     if expected >= 400:
         assert response.headers["Content-Type"] == "application/problem+json"

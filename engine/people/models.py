@@ -1,0 +1,51 @@
+"""Tables of people: staff accounts and their login sessions."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.models import Base
+
+
+class Staff(Base):
+    """A person: staff id (工号), departments, roles, contact details, password hash."""
+
+    __tablename__ = "staff"
+
+    staff_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    departments: Mapped[list[Any]] = mapped_column(JSON)  # department ids
+    roles: Mapped[list[Any]] = mapped_column(JSON)  # handler, supervisor, manager, ...
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+    def works_in(self, department: str) -> bool:
+        return department in self.departments
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class StaffSession(Base):
+    """A login: a short-lived bearer token (only its SHA-256 kept), acting for one
+    department or in one role."""
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_staff", "staff_id", "revoked_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.staff_id"))
+    role: Mapped[str] = mapped_column(String(20))  # the principal role it acts in
+    department: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,78 @@
+"""The rules of people's accounts (data/people.json): session lifetime, lockout,
+password length. Each value is checked at load and an error names the file and field."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from engine.reference.data_files import DataFileInvalid, read_json
+from engine.runtime.sandbox import parse_duration
+
+
+class PeopleSettingsInvalid(DataFileInvalid):
+    """data/people.json is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class PeopleSettings:
+    session_lifetime: timedelta = timedelta(hours=1)
+    lockout_failures: int = 5
+    lockout_duration: timedelta = timedelta(minutes=15)
+    password_min_length: int = 10
+
+    @classmethod
+    def load(cls, path: Path) -> PeopleSettings:
+        """The file's settings; all defaults when there is no such file."""
+        if not path.exists():
+            return cls()
+        return cls.from_document(read_json(path, PeopleSettingsInvalid), str(path))
+
+    @classmethod
+    def from_document(cls, document: Any, source: str = "people") -> PeopleSettings:
+        if not isinstance(document, dict):
+            raise PeopleSettingsInvalid(f"{source}: expected a JSON object")
+        defaults = cls()
+        read = _Reader(source, document)
+        return cls(
+            session_lifetime=read.duration("sessions", "lifetime", defaults.session_lifetime),
+            lockout_failures=read.whole("lockout", "failures", defaults.lockout_failures, 1),
+            lockout_duration=read.duration("lockout", "duration", defaults.lockout_duration),
+            password_min_length=read.whole("passwords", "min_length",
+                                           defaults.password_min_length, 8),
+        )
+
+
+class _Reader:
+    def __init__(self, source: str, document: dict[str, Any]) -> None:
+        self.source = source
+        self.document = document
+
+    def _value(self, section: str, key: str) -> Any:
+        part = self.document.get(section, {})
+        if not isinstance(part, dict):
+            raise PeopleSettingsInvalid(f"{self.source}: {section}: expected an object")
+        return part.get(key)
+
+    def duration(self, section: str, key: str, default: timedelta) -> timedelta:
+        value = self._value(section, key)
+        if value is None:
+            return default
+        try:
+            duration = parse_duration(str(value))
+        except (ValueError, ArithmeticError):
+            duration = timedelta(0)
+        if duration <= timedelta(0):
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: {value!r} is not "
+                                        "a positive ISO 8601 duration such as PT1H")
+        return duration
+
+    def whole(self, section: str, key: str, default: int, least: int) -> int:
+        value = self._value(section, key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: {value!r} is not "
+                                        f"a whole number >= {least}")
+        return value

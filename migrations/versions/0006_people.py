@@ -1,0 +1,55 @@
+"""People: staff accounts and their login sessions
+
+Revision ID: 0006_people
+Revises: 0005
+Create Date: 2026-11-30 03:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0006_people'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('staff',
+    sa.Column('staff_id', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('departments', sa.JSON(), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('staff_id')
+    )
+    op.create_table('staff_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.String(length=40), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.staff_id'], ),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_sessions_staff', ['staff_id', 'revoked_at'],
+                              unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_sessions_staff')
+    op.drop_table('staff_sessions')
+    op.drop_table('staff')
