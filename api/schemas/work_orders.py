@@ -18,7 +18,7 @@ class WorkOrderSubmissionSchema(ma.Schema):
     only what the columns hold. Every invalid field is listed."""
 
     customer_phone = _text(20, required=True, metadata={"description": "11-digit mobile"})
-    category = key_field(required=True, metadata={"description": "business/phenomenon/cause"})
+    category = key_field(required=True, metadata={"description": "business/phenomenon/cause[/...]"})
     content = _text(100_000, required=True, metadata={"description": "Up to 4000 "
                                                                        "characters"})
     channel = _text(50, required=True,
