@@ -23,7 +23,7 @@ from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
 from engine.store.database import configure_sqlite, engine_options, normalize_database_url
-from engine.workorders.routing import ROUTING_TABLE
+from engine.workorders.routing import ROUTING_TABLE, routing_inputs
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
@@ -140,12 +140,11 @@ def work_orders(app: Flask) -> WorkOrders:
 
 
 def _routes_every_category(categories: Categories) -> DecisionExpectation:
-    """A routing table is deployed only if it sends every category of the tree to a flow
-    that is deployed (or deployed with it)."""
+    """A routing table is deployed only if it sends every category of the tree (at any
+    depth, with no context known) to a flow that is deployed (or deployed with it)."""
     return DecisionExpectation(
         ROUTING_TABLE, noun="categories", process_outputs=("flow",),
-        cases=tuple((category.path, dict(zip(("business", "phenomenon", "cause"),
-                                             category.path.split("/"), strict=True)))
+        cases=tuple((category.path, routing_inputs(category.path))
                     for category in categories))
 
 

@@ -9,6 +9,7 @@ from engine import ProcessEngine
 from engine.people.departments import with_department_choices
 from engine.people.models import Staff
 from engine.reference.categories import Categories
+from engine.reference.outcome_settings import UpgradeSettings
 from engine.store.models import (
     HumanTask,
     Notification,
@@ -21,6 +22,7 @@ from engine.store.queries import Page
 from engine.workorders.service import OrderDetail, OrderSummary
 
 from .log_masking import mask_phone_numbers
+from .outcome_views import outcome_flags, outcome_view
 
 
 def seconds_left(due: datetime | None, now: datetime) -> float | None:
@@ -170,13 +172,19 @@ def _work_order_view(summary: OrderSummary, now: datetime) -> dict[str, Any]:
         "responsible_departments": sorted({t.department for t in summary.open_tasks}),
         "overdue": any(stage["overdue"] for stage in stages),
         "open_stages": stages,
+        **outcome_flags(order),
     }
 
 
 def work_order_detail_view(detail: OrderDetail, categories: Categories, now: datetime, *,
-                           told_only: bool = False) -> dict[str, Any]:
-    """The whole order; `told_only` as for work_order_view."""
-    view = _work_order_detail_view(detail, categories, now)
+                           told_only: bool = False,
+                           causes: UpgradeSettings | None = None,
+                           visible: Callable[[Any], bool] = lambda order: True,
+                           ) -> dict[str, Any]:
+    """The whole order; `told_only` as for work_order_view (nor does such a department
+    see the customer's other orders); `visible` picks the recent orders shown."""
+    view = {**_work_order_detail_view(detail, categories, now),
+            **outcome_view(detail, causes, visible if not told_only else lambda order: False)}
     return without_phone(view, detail.order.customer_phone) if told_only else view
 
 

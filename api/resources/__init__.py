@@ -11,6 +11,7 @@ from . import (
     instances,
     messages,
     notifications,
+    outcomes,
     reports,
     sessions,
     staff,
@@ -23,4 +24,5 @@ def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
                    messages, tasks, deployments, decisions, departments, staff, sessions):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
+    api.register_blueprint(outcomes.blp, url_prefix="/api/v1/work-orders")
     api.register_blueprint(health.blp)

@@ -158,11 +158,27 @@ def _acting_on(number: str):
 
 
 def _detail(order: WorkOrderRow):
-    """The order as it is now (it was read before the action: its own row never
-    changes after intake, only its instance, stages and timeline do)."""
+    """The order as it is now (it was read before the action: its own row changes
+    after intake only by an escalation or a first-contact record, which read it
+    again)."""
+    return detail_of(order)
+
+
+def detail_of(order: WorkOrderRow):
     detail = work_orders().describe(order)
     return work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
-                                  told_only=bool(_told_only([order])))
+                                  told_only=bool(_told_only([order])),
+                                  causes=work_orders().settings.outcomes.upgrades,
+                                  visible=_visible_to_caller)
+
+
+def _visible_to_caller(order: WorkOrderRow) -> bool:
+    """Whether the caller may see `order` (the customer's other orders in a view)."""
+    principal = current_principal()
+    if principal.role == "integrator":
+        return order.submitted_by == principal.name
+    own = own_department()
+    return own is None or work_orders().involves(order, own)
 
 
 def _told_only(orders: list[WorkOrderRow]) -> set[str]:

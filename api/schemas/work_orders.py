@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field, key_field
 from .instances import TimelineEventSchema
+from .outcomes import RepeatSchema, UpgradeSchema
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -18,7 +19,7 @@ class WorkOrderSubmissionSchema(ma.Schema):
     only what the columns hold. Every invalid field is listed."""
 
     customer_phone = _text(20, required=True, metadata={"description": "11-digit mobile"})
-    category = key_field(required=True, metadata={"description": "business/phenomenon/cause"})
+    category = key_field(required=True, metadata={"description": "business/phenomenon/cause[/...]"})
     content = _text(100_000, required=True, metadata={"description": "Up to 4000 "
                                                                        "characters"})
     channel = _text(50, required=True,
@@ -81,6 +82,11 @@ class WorkOrderSchema(ma.Schema):
         "description": "Departments holding an open stage now"})
     overdue = fields.Boolean(metadata={"description": "An open stage is past its limit"})
     open_stages = fields.List(fields.Nested(OpenStageSchema))
+    repeat_count = fields.Integer(metadata={"description": "Earlier orders of the customer "
+                                                           "within the repeat window"})
+    upgraded = fields.Boolean(metadata={"description": "An upgraded complaint (升级投诉)"})
+    first_contact = fields.Boolean(metadata={"description": "Resolved on the spot at intake"})
+    city = fields.String(allow_none=True, metadata={"description": "Customer's home city"})
 
 
 class StageDurationSchema(ma.Schema):
@@ -126,6 +132,8 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     escalations = fields.List(fields.Nested(TimelineEventSchema),
                               metadata={"description": "Ladder rungs that fired"})
     timeline = fields.List(fields.Nested(TimelineEventSchema))
+    repeat = fields.Nested(RepeatSchema)
+    upgrade = fields.Nested(UpgradeSchema)
 
 
 class WorkOrderPageSchema(PageSchema):

@@ -1,8 +1,12 @@
-"""The complaint category tree (data/categories.json): business > phenomenon > cause.
+"""The complaint category tree (data/categories.json): business > phenomenon > cause,
+and below a cause as many levels as the tree needs.
 
-A category is written "business/phenomenon/cause". Each cause names the key
-information its template requires; those fields are JSON Schemas in the file's
-`fields` catalogue, so the checks a designer writes there are the checks intake runs.
+A category is a path of ids from a business to a leaf, written
+"business/phenomenon/cause[/...]". The first three levels are the recording rule
+(业务+现象+原因) and always there; a node below lists its own under "children". Each
+leaf names the key information its template requires; those fields are JSON Schemas
+in the file's `fields` catalogue, so the checks a designer writes there are the checks
+intake runs.
 """
 from __future__ import annotations
 
@@ -18,7 +22,12 @@ from engine.definitions.forms import schema_problem
 from engine.reference.data_files import DataFileInvalid, read_json
 
 CATEGORY_ID = re.compile(r"^[a-z0-9_]{1,60}$")
-LEVELS = (("businesses", "phenomena"), ("phenomena", "causes"), ("causes", None))
+# The list holding each level's nodes: named for the recording rule's three levels
+# (or "children" there too), "children" below.
+LEVEL_NAMES = ("businesses", "phenomena", "causes")
+CHILDREN = "children"
+MIN_DEPTH = len(LEVEL_NAMES)
+MAX_PATH_LENGTH = 200  # a category is stored and submitted in at most this many characters
 
 
 class CategoriesInvalid(DataFileInvalid):
@@ -27,9 +36,13 @@ class CategoriesInvalid(DataFileInvalid):
 
 @dataclass(frozen=True)
 class Category:
-    path: str  # business/phenomenon/cause
-    names: tuple[str, str, str]
+    path: str  # business/phenomenon/cause[/...]
+    names: tuple[str, ...]  # one per level
     key_fields: tuple[str, ...]
+
+    @property
+    def depth(self) -> int:
+        return len(self.names)
 
 
 def is_under(path: str, prefix: str) -> bool:
@@ -88,9 +101,24 @@ class Categories:
         return self.document["businesses"]
 
 
+def _children(node: dict, depth: int, where: str, source: str) -> Any:
+    """The node's list of children (None for a leaf): under its level's name or
+    "children"; the recording rule's levels must have them."""
+    named = LEVEL_NAMES[depth + 1] if depth + 1 < MIN_DEPTH else None
+    given = [key for key in (named, CHILDREN) if key is not None and key in node]
+    if len(given) > 1:
+        raise CategoriesInvalid(f"{source}: {where}: list its children under {named!r} "
+                                f"or {CHILDREN!r}, not both")
+    if given:
+        return node[given[0]]
+    if named is not None:  # a business or a phenomenon cannot be a leaf
+        raise CategoriesInvalid(f"{source}: {where} needs a non-empty list of {named}")
+    return None
+
+
 def _walk(nodes: Any, depth: int, ids: tuple, names: tuple, fields: dict,
           leaves: dict[str, Category], source: str) -> None:
-    level, children = LEVELS[depth]
+    level = LEVEL_NAMES[depth] if depth < MIN_DEPTH else CHILDREN
     if not isinstance(nodes, list) or not nodes:
         raise CategoriesInvalid(f"{source}: {'/'.join(ids) or 'the tree'} needs a non-empty "
                                 f"list of {level}")
@@ -102,10 +130,14 @@ def _walk(nodes: Any, depth: int, ids: tuple, names: tuple, fields: dict,
             raise CategoriesInvalid(f"{source}: {where}: an id is 1-60 of a-z, 0-9, '_'")
         if node_id in seen:
             raise CategoriesInvalid(f"{source}: {where} appears twice")
+        if len(where) > MAX_PATH_LENGTH:
+            raise CategoriesInvalid(f"{source}: {where[:80]}...: a category path is at most "
+                                    f"{MAX_PATH_LENGTH} characters (use shorter ids)")
         seen.add(node_id)
         name = str(node.get("name") or node_id)
+        children = _children(node, depth, where, source)
         if children is not None:
-            _walk(node.get(children), depth + 1, (*ids, node_id), (*names, name), fields,
+            _walk(children, depth + 1, (*ids, node_id), (*names, name), fields,
                   leaves, source)
             continue
         key_fields = node.get("key_fields") or []

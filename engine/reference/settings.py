@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.definitions.limits import DefinitionLimits
 from engine.reference.categories import is_under
 from engine.reference.data_files import DataFileInvalid, read_json
+from engine.reference.outcome_settings import OutcomeSettings, read_outcomes
 from engine.runtime.sandbox import parse_duration
 
 RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
@@ -75,6 +76,7 @@ class Settings:
     assessment: AssessmentSettings = field(default_factory=AssessmentSettings)
     hotspots: tuple[HotspotRule, ...] = ()
     definitions: DefinitionLimits = field(default_factory=DefinitionLimits)
+    outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -116,6 +118,7 @@ class Settings:
                                        "assessment")),
             reader.rules(reader.section(document, "hotspots").get("rules", [])),
             reader.limits(reader.section(document, "definitions")),
+            read_outcomes(reader, document),
         )
 
     def problems(self, categories: Any, directory: Any) -> list[str]:

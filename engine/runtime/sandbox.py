@@ -35,6 +35,14 @@ def _number_sum(values: Any) -> float:
     return sum(values)
 
 
+def _under(path: Any, prefix: Any) -> bool:
+    """Whether `path` is `prefix` or lies below it, levels separated by "/" (a rule on a
+    tree of any depth: under(?, "network/no_signal"))."""
+    if not isinstance(path, str) or not isinstance(prefix, str) or not prefix:
+        return False
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
 # Functions a diagram may call, besides the task-bound ones added per evaluation.
 SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len,
@@ -50,6 +58,7 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "any": any,
     "all": all,
     "sorted": sorted,
+    "under": _under,
 }
 TASK_FUNCTIONS = ("department_time_left", "scaled", "count_events")
 ALLOWED_CALLS = frozenset(SAFE_FUNCTIONS) | frozenset(TASK_FUNCTIONS)

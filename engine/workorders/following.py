@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import under
+from engine.reference.settings import Settings
 from engine.runtime.limits import OVERDUE_CODES
 from engine.runtime.sandbox import parse_duration
 from engine.store.models import HumanTask, Notification, ProcessInstance, TimelineEvent
 from engine.store.queries import Page, paginate
 from engine.workorders.errors import WorkOrderNotFound
-from engine.workorders.models import WorkOrder
+from engine.workorders.liability import judgments_of
+from engine.workorders.models import LiabilityJudgment, WorkOrder
+from engine.workorders.repeats import earlier_orders
 
 # The timeline entries of an urge and a transfer (escalations the diagrams throw).
 URGED, TRANSFERRED = "urged", "transferred"
@@ -62,6 +65,10 @@ class OrderSummary:
 class OrderDetail(OrderSummary):
     timeline: list[TimelineEvent] = field(default_factory=list)
     stages: list[HumanTask] = field(default_factory=list)  # every stage, in order
+    # The customer's orders within the repeat window before this one, newest first.
+    # (order, "open" | "closed")
+    recent_orders: list[tuple[WorkOrder, str]] = field(default_factory=list)
+    judgments: list[LiabilityJudgment] = field(default_factory=list)  # oldest first
 
     def durations(self, now: datetime) -> dict[str, list[dict[str, Any]]]:
         """How long each stage and each department (per lane) held the order, against
@@ -106,6 +113,7 @@ class OrderDetail(OrderSummary):
 
 class Following:
     engine: ProcessEngine
+    settings: Settings
 
     def get(self, number: str) -> WorkOrder:
         with self.engine.reading() as session:
@@ -147,8 +155,17 @@ class Following:
             stages = list(session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == order.instance_id)
                 .order_by(HumanTask.created_at, HumanTask.id)))
+            recent = earlier_orders(session, self.settings.outcomes.repeats,
+                                    order.customer_phone, order.category, order.submitted_at,
+                                    exclude=order.number)
+            running = set(session.scalars(select(ProcessInstance.id).where(
+                ProcessInstance.id.in_([o.instance_id for o in recent]),
+                ProcessInstance.status == "running")))
+            judgments = judgments_of(session, order.number) if order.upgraded else []
         return OrderDetail(summary.order, summary.instance, summary.open_tasks,
-                           summary.department_due, timeline, stages)
+                           summary.department_due, timeline, stages,
+                           [(o, "open" if o.instance_id in running else "closed")
+                            for o in recent], judgments)
 
     def search(self, where: WorkOrderFilter, page: int = 1, per_page: int = 20) -> Page:
         """Orders matching `where`, newest first, each with its open stages."""

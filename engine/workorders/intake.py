@@ -21,7 +21,9 @@ from engine.store.models import ProcessInstance
 from engine.workorders.errors import NoRoute, ReferenceReused
 from engine.workorders.hotspots import check_hotspots
 from engine.workorders.models import WorkOrder, WorkOrderCounter
+from engine.workorders.repeats import find_repeats, record_repeat
 from engine.workorders.routing import route
+from engine.workorders.upgrades import UPGRADED, upgrade_order
 
 # What intake records of a submission besides its fields of the work_orders table.
 SUBMISSION_FIELDS = ("customer_phone", "category", "content", "channel",
@@ -52,8 +54,14 @@ class Intake:
             return SubmitResult(prior, created=False)
         prepared = self._route_and_check(submission)
         number = self._next_number()
+        now = self.engine.clock.now()
+        variables = prepared.variables
         try:
             with self.engine.transaction() as session:
+                repeats = find_repeats(session, self.settings.outcomes.repeats,
+                                       variables["customer_phone"], variables["category"], now)
+                prepared = PreparedStart(prepared.key, prepared.version,
+                                         {**variables, "repeat_count": repeats.count})
                 started = self.engine.starter.start_prepared_in(session, prepared, number,
                                                                 actor=submitted_by)
                 instance = session.get(ProcessInstance, started.instance_id)
@@ -61,10 +69,15 @@ class Intake:
                     number=number, instance_id=started.instance_id, flow=prepared.key,
                     submitted_by=submitted_by, external_reference=reference,
                     idempotency_key=idempotency_key, fingerprint=fingerprint,
-                    **_order_columns(prepared.variables, self.engine.clock.now()))
+                    **_order_columns(variables, now))
                 session.add(order)
                 session.flush()
-                self._check_hotspots(session, order, instance, prepared.variables)
+                record_repeat(session, order, instance, repeats, self.settings.outcomes.repeats,
+                              self.engine.directory, now, submitted_by)
+                if variables.get(UPGRADED):
+                    upgrade_order(self.engine, self.settings, session, order, instance,
+                                  variables["channel"], reference, submitted_by, now)
+                self._check_hotspots(session, order, instance, variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.
             prior = self._prior(submitted_by, idempotency_key, reference, fingerprint)
@@ -86,6 +99,9 @@ class Intake:
         errors: list[FieldError] = []
         variables = {k: submission[k] for k in SUBMISSION_FIELDS if k in submission}
         variables.setdefault("key_fields", {})
+        # An upgrade channel (data/settings.json) makes an upgraded complaint, whose
+        # service level the start decision reads.
+        variables[UPGRADED] = submission.get("channel") in self.settings.outcomes.upgrades.channels
         category = self.categories.get(submission.get("category", ""))
         found: dict[str, Any] = {}
         prepared: PreparedStart | None = None

@@ -16,13 +16,15 @@ from engine.workorders.following import (
     WorkOrderFilter,
 )
 from engine.workorders.intake import Intake, SubmitResult
+from engine.workorders.liability import Liability
 from engine.workorders.operations import URGE_MESSAGE, Operations
+from engine.workorders.upgrades import Upgrades
 
 __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetail",
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations):
+class WorkOrders(Intake, Following, Operations, Upgrades, Liability):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,

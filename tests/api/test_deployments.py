@@ -129,7 +129,8 @@ def test_routing_follows_the_newest_table(client, engine):
     assert evaluated.json["outputs"]["processing_department"] == "billing"
     listed = client.get("/api/v1/decisions", "designer").json
     assert [(d["key"], d["version"], d["versions"]) for d in listed] == [
-        ("escalation_ladder", 1, 1), ("routing", 2, 2), ("service_levels", 1, 1)]
+        ("escalation_ladder", 1, 1), ("routing", 2, 2), ("service_levels", 1, 1),
+        ("upgrade_service", 1, 1)]
 
 
 @pytest.mark.parametrize("category", ["astrology/horoscope/late", "billing", "a//b"])
@@ -378,5 +379,5 @@ def test_a_service_level_factor_of_1e300_is_refused(client):
     [problem] = _problems(deploy(client, {"service_levels.dmn": levels.replace(
         b"<text>12</text>", b"<text>1e300</text>")}))
     assert problem["file"] == "service_levels.dmn"
-    assert "rule 3, output 'limit_factor'" in problem["message"]
+    assert "rule 4, output 'limit_factor'" in problem["message"]
     assert "at most 100" in problem["message"]
