@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_outcomes'
-down_revision = '0005'
+down_revision = '0006_people'
 branch_labels = None
 depends_on = None
 
