@@ -65,6 +65,17 @@ class WorkingDuration:
     def scaled(self, factor: float) -> WorkingDuration:
         return WorkingDuration(self.days * factor, self.time * factor)
 
+    def isoformat(self) -> str:
+        """Days as days (P1D, P0.5D), then the time ("P1DT2H")."""
+        seconds = round(self.time.total_seconds())
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        time_part = "".join(f"{value}{unit}" for value, unit in
+                            ((hours, "H"), (minutes, "M"), (seconds, "S")) if value)
+        days = f"{self.days:g}D" if self.days else ""
+        return f"P{days}{'T' + time_part if time_part else ''}" if days or time_part \
+            else "PT0S"
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:

@@ -4,7 +4,7 @@ and removals. Checked at load; every error names the file and the field."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from engine.reference.data_files import DataFileInvalid, read_json
+from engine.reference.directory import Directory
 from engine.working_time import MINUTES_PER_DAY, Segment, WorkingCalendar, always_open
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -186,3 +187,18 @@ def calendar_problems(calendars: Calendars, named: dict[str, str | None]) -> lis
     return [f"{who}: calendar {name!r} is not in the calendars file"
             for who, name in named.items() if name is not None and name not in calendars]
 
+
+
+def calendar_resolver(calendars: Calendars,
+                      directory: Directory | None) -> Callable[[str], WorkingCalendar]:
+    """A department's working calendar: the one the directory names for it, else the
+    calendars' default. Raises CalendarsInvalid when a department names an unknown one."""
+    if directory is not None and (problems := calendar_problems(
+            calendars, {department.id: department.calendar for department in directory})):
+        raise CalendarsInvalid("departments: " + "; ".join(problems))
+
+    def calendar_of(department: str) -> WorkingCalendar:
+        entry = directory.get(department) if directory is not None else None
+        return calendars.get(entry.calendar if entry is not None else None)
+
+    return calendar_of

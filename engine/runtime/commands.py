@@ -38,6 +38,7 @@ from engine.runtime.pipeline import Pipeline
 from engine.runtime.sandbox import add_department_seconds
 from engine.runtime.serialization import restore_workflow
 from engine.runtime.step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso, summary
+from engine.runtime.working_limits import add_working_seconds
 from engine.store.models import HumanTask, ProcessInstance
 from engine.store.unit_of_work import UnitsOfWork
 
@@ -178,6 +179,10 @@ class Commands:
             raise TaskNotOpen(task_id, "completed")
         add_department_seconds(step.workflow, task.task_spec.lane, human.department,
                                (now - human.created_at).total_seconds())
+        if self.pipeline.calendar_of is not None:  # for totals that count working time
+            calendar = self.pipeline.calendar_of(human.department)
+            add_working_seconds(step.workflow, task.task_spec.lane, human.department,
+                                calendar.working_between(human.created_at, now).total_seconds())
         reason = data.get(REASON_FIELD)
         step.acting = Acting(actor, human.department, human.stage,
                              reason if isinstance(reason, str) else None)

@@ -26,16 +26,19 @@ from engine.runtime.sandbox import RestrictedScriptEngine
 from engine.runtime.serialization import dump_workflow, restore_workflow
 from engine.runtime.step import Step
 from engine.runtime.thrown_events import record_thrown_events
+from engine.runtime.working_limits import CalendarOf
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
 class Pipeline:
     """Loads, advances and saves instances on the shared, cached specs."""
 
-    def __init__(self, specs: SpecCache, directory: Directory | None) -> None:
+    def __init__(self, specs: SpecCache, directory: Directory | None,
+                 calendar_of: CalendarOf | None = None) -> None:
         self.specs = specs
-        self.script_engine = RestrictedScriptEngine()
-        self.ladder = Ladder(specs, directory)
+        self.script_engine = RestrictedScriptEngine(calendar_of)
+        self.calendar_of = calendar_of
+        self.ladder = Ladder(specs, directory, calendar_of)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""

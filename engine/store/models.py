@@ -132,6 +132,9 @@ class HumanTask(Base):
     stage_limit: Mapped[str | None] = mapped_column(String(50))  # ISO 8601, as it applied
     # The department total in force for this stage's department (ISO 8601), if any.
     department_limit: Mapped[str | None] = mapped_column(String(50))
+    # "working" when a limit counts its department's working calendar; None: elapsed.
+    stage_clock: Mapped[str | None] = mapped_column(String(10))
+    department_clock: Mapped[str | None] = mapped_column(String(10))
     assignee: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     created_at: Mapped[datetime]
