@@ -19,6 +19,7 @@ from engine.definitions.expectations import DecisionExpectation
 from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
+from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
 from engine.store.database import configure_sqlite, engine_options, normalize_database_url
@@ -94,7 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
-    app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
+    app.extensions["work_orders"] = WorkOrders(
+        engine, categories, settings, PauseReasons.load(data_dir / "pause_reasons.json"))
     app.extensions["reports"] = Reports(engine, categories, settings)
 
     api = ProblemApi(app)

@@ -175,3 +175,38 @@ def test_a_department_naming_an_unknown_calendar_is_refused(calendars):
         {"id": "billing", "calendar": "moon_office"}]})
     with pytest.raises(CalendarsInvalid, match="billing: calendar 'moon_office'"):
         calendar_resolver(calendars, directory)
+
+
+def _pausing(orders: OrderDriver, instance_id: str, task_id: str, resume: bool) -> None:
+    engine = orders.engine
+    with engine.transaction() as session:
+        step = engine.commands.lock(session, instance_id)
+        human = step.open_task_rows()[task_id]
+        if resume:
+            engine.pipeline.pausing.resume(step, human, actor="network_ops", how="hand")
+        else:
+            engine.pipeline.pausing.pause(step, human, actor="network_ops",
+                                          reason="waiting_for_customer")
+        engine.pipeline.advance(step)
+        engine.pipeline.save(step)
+
+
+def test_a_pause_moves_working_limits_by_the_paused_working_time(working):
+    orders, clock = working
+    instance_id = orders.start("one_department")
+    handle = orders.complete_until(instance_id, "handle")  # Friday 16:45, due Tue 09:45
+    _pausing(orders, instance_id, handle.id, resume=False)
+    orders.tick(at(2026, 4, 7, 9, 0) - clock.now())  # Tuesday 09:00: nothing passed
+    assert orders.events(instance_id, "stage_overdue", "escalated") == []
+    _pausing(orders, instance_id, handle.id, resume=True)
+    # Paused 45 min on Friday and 30 min on Tuesday: every moment moves 1 h 15 of
+    # working time on.
+    assert orders.open_task(instance_id).due_at == at(2026, 4, 7, 11, 0)
+    rungs = _rungs(orders, instance_id)
+    assert rungs[("warning", "stage")] == at(2026, 4, 7, 10, 30)
+    assert rungs[("management", "stage")] == at(2026, 4, 7, 14, 30)  # over lunch
+    assert rungs[("breach", "department")] == at(2026, 4, 7, 12, 0)  # 10:45 + 1 h 15
+    orders.tick(at(2026, 4, 7, 11, 0) - clock.now() - SECOND)
+    assert orders.events(instance_id, "stage_overdue") == []
+    orders.tick(2 * SECOND)
+    assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["handle"]
