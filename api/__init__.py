@@ -18,8 +18,10 @@ from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
 from engine.people.settings import PeopleSettings
+from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
+from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
 from engine.store.database import configure_sqlite, engine_options, normalize_database_url
@@ -81,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
+    calendars = Calendars.load(data_dir / "calendars.json")
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -90,11 +93,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                directory=directory,
                                start_defaults=supervisor_default(directory),
                                definition_limits=settings.definitions,
-                               decision_expectations=(_routes_every_category(categories),))
+                               decision_expectations=(_routes_every_category(categories),),
+                               calendars=calendars)
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
-    app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
+    app.extensions["work_orders"] = WorkOrders(
+        engine, categories, settings, PauseReasons.load(data_dir / "pause_reasons.json"))
     app.extensions["reports"] = Reports(engine, categories, settings)
     accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
     app.extensions["accounts"] = accounts

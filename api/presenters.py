@@ -31,7 +31,7 @@ def seconds_left(due: datetime | None, now: datetime) -> float | None:
 
 
 def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
-    remaining = seconds_left(task.due_at, engine.clock.now())
+    remaining = seconds_left(task.due_at, task.paused_at or engine.clock.now())
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -48,6 +48,8 @@ def task_view(task: HumanTask, engine: ProcessEngine) -> dict[str, Any]:
             engine.catalog.form_schema(task.definition_id, task.form), engine.directory),
         "instructions": task.instructions,
         "stage_limit": task.stage_limit,
+        "stage_clock": task.stage_clock or "elapsed",
+        "paused_since": task.paused_at,
         "created_at": task.created_at,
         "due_at": task.due_at,
         "seconds_remaining": remaining if task.state == "open" else None,
@@ -120,7 +122,7 @@ def page_view(page: Page, item_view: Callable[[Any], dict[str, Any]]) -> dict[st
 
 def open_stage_view(task: HumanTask, department_due: datetime | None,
                     now: datetime) -> dict[str, Any]:
-    remaining = seconds_left(task.due_at, now)
+    remaining = seconds_left(task.due_at, task.paused_at or now)  # still while paused
     return {
         "task_id": task.id, "stage": task.stage, "stage_name": task.stage_name,
         "department": task.department, "form": task.form, "assignee": task.assignee,
@@ -128,6 +130,9 @@ def open_stage_view(task: HumanTask, department_due: datetime | None,
         "seconds_remaining": remaining, "overdue": remaining is not None and remaining < 0,
         "department_limit": task.department_limit, "department_due_at": department_due,
         "department_seconds_remaining": seconds_left(department_due, now),
+        "stage_clock": task.stage_clock or "elapsed",
+        "department_clock": task.department_clock or "elapsed",
+        "paused_since": task.paused_at,
     }
 
 

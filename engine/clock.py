@@ -71,6 +71,11 @@ class _ClockDatetime(datetime):
 _spiff_timer.datetime = _ClockDatetime
 
 
+def current_time() -> datetime:
+    """"Now" as SpiffWorkflow's timers see it: the active clock's, or the system's."""
+    return _ClockDatetime.now(UTC)
+
+
 @contextmanager
 def spiff_time(clock: Clock) -> Iterator[None]:
     """Run SpiffWorkflow code (timer due times and firing) on `clock`."""

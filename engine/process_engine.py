@@ -21,6 +21,7 @@ from engine.definitions.deployer import Deployer
 from engine.definitions.expectations import DecisionExpectation
 from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.definitions.versions import SpecCache
+from engine.reference.calendars import Calendars, calendar_resolver
 from engine.reference.directory import Directory
 from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
@@ -45,6 +46,7 @@ class ProcessEngine:
         start_defaults: StartDefaults | None = None,
         definition_limits: DefinitionLimits = DEFAULT_LIMITS,
         decision_expectations: tuple[DecisionExpectation, ...] = (),
+        calendars: Calendars | None = None,
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
@@ -53,7 +55,11 @@ class ProcessEngine:
         # are told of breaches; without it, any id goes and management is told.
         self.directory = directory
         self.uow = UnitsOfWork(session_factory)
-        self.pipeline = Pipeline(self.specs, directory)
+        # Working calendars, for limits a diagram counts in working time (without them
+        # such a limit fails when its stage opens).
+        self.calendars = calendars
+        self.calendar_of = calendar_resolver(calendars, directory) if calendars else None
+        self.pipeline = Pipeline(self.specs, directory, self.calendar_of)
         self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
                                  definition_limits, decision_expectations)
         self.catalog = Catalog(self.uow, self.pipeline)

@@ -14,6 +14,8 @@ from ..auth import current_principal, requires
 from ..presenters import page_view, work_order_detail_view, work_order_view
 from ..schemas.work_orders import (
     AuditSchema,
+    PauseSchema,
+    ResumeSchema,
     SendBackSchema,
     TransferSchema,
     UrgeSchema,
@@ -144,6 +146,35 @@ class Audit(MethodView):
         order, department = _acting_on(number)
         work_orders().audit(order.number, department, current_principal().name,
                             body["approved"], body["reason"])
+        return _detail(order)
+
+
+@blp.route("/<string:number>/pause")
+class Pause(MethodView):
+    @requires("department")
+    @blp.arguments(PauseSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Pause (挂起) the clock of your open stage, with a reason and optionally when it
+        resumes by itself; capped per order by its service level (409 past the cap)"""
+        order, department = _acting_on(number)
+        work_orders().pause(order.number, department, current_principal().name,
+                            body["reason"], body["note"], body["resume_at"])
+        return _detail(order)
+
+
+@blp.route("/<string:number>/resume")
+class Resume(MethodView):
+    @requires("department", "integrator")
+    @blp.arguments(ResumeSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """Resume a paused stage: a department its own, by hand; an integrator every
+        paused stage of its order, as the customer's reply arrives"""
+        g.form_data_field = "body"
+        order = visible_work_order(number)
+        work_orders().resume(order.number, current_principal().name, own_department(),
+                             body["note"])
         return _detail(order)
 
 

@@ -22,6 +22,8 @@ class TaskSchema(ma.Schema):
     form_schema = fields.Dict(allow_none=True, metadata={"description": "JSON Schema"})
     instructions = fields.String(allow_none=True)
     stage_limit = fields.String(allow_none=True, metadata={"description": "ISO 8601 duration"})
+    stage_clock = fields.String(metadata={"description": "elapsed|working"})
+    paused_since = aware_field(allow_none=True, metadata={"description": "Paused (挂起) since"})
     created_at = aware_field()
     due_at = aware_field(allow_none=True)
     seconds_remaining = fields.Float(allow_none=True,

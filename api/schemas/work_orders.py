@@ -55,6 +55,12 @@ class OpenStageSchema(ma.Schema):
                                      metadata={"description": "The department's total"})
     department_due_at = aware_field(allow_none=True)
     department_seconds_remaining = fields.Float(allow_none=True)
+    stage_clock = fields.String(metadata={"description": "elapsed|working: which clock the "
+                                                         "stage limit counts"})
+    department_clock = fields.String(metadata={"description": "elapsed|working"})
+    paused_since = aware_field(allow_none=True, metadata={
+        "description": "The stage's clock is paused (挂起) since then; its times left "
+                       "stand still"})
 
 
 class WorkOrderCountsSchema(ma.Schema):
@@ -97,8 +103,13 @@ class StageDurationSchema(ma.Schema):
     state = fields.String()
     opened_at = aware_field()
     completed_at = aware_field(allow_none=True)
-    held_seconds = fields.Float(metadata={"description": "Up to now while open"})
+    held_seconds = fields.Float(metadata={"description": "Up to now while open, net of "
+                                                         "pauses"})
+    paused_seconds = fields.Float(metadata={"description": "Time its clock stood still"})
+    paused_since = aware_field(allow_none=True, metadata={"description": "Paused now"})
     limit = fields.String(allow_none=True, metadata={"description": "As it applied"})
+    limit_clock = fields.String(metadata={"description": "elapsed|working (its "
+                                                         "department's calendar)"})
     due_at = aware_field(allow_none=True)
     within_limit = fields.Boolean(allow_none=True)
 
@@ -171,3 +182,15 @@ class SendBackSchema(ma.Schema):
 class AuditSchema(ma.Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default=None, metadata={"description": "Required to reject"})
+
+
+class PauseSchema(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "A code of data/pause_reasons.json"})
+    note = fields.String(validate=validate.Length(max=2000), load_default=None)
+    resume_at = UtcDateTime(format="iso", load_default=None, metadata={
+        "description": "Resumes by itself then (optional)"})
+
+
+class ResumeSchema(ma.Schema):
+    note = fields.String(validate=validate.Length(max=2000), load_default=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import math
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +36,7 @@ from engine.reference.directory import Directory
 from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import AUDIENCES
-from engine.runtime.sandbox import LANE_SUFFIX
+from engine.runtime.sandbox import LANE_SUFFIX, parse_duration
 from engine.store.models import DecisionDefinition
 from engine.store.queries import latest_definitions
 
@@ -100,10 +101,13 @@ def _decision_problems(decision: ParsedDecision, directory: Directory | None,
     for number, outputs in rule_outputs(decision):
         for name, value in outputs.items():
             where = f"rule {number}, output {name!r}"
-            if name == "max_reassignments" and (isinstance(value, bool) or not isinstance(
-                    value, int) or value < 0):
+            if name in ("max_reassignments", "max_pauses") and (
+                    isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 problems.append(f"{where}: must be a whole number of 0 or more, "
                                 f"not {value!r}")
+            elif name == "max_pause_time" and not _is_duration(value):
+                problems.append(f"{where}: must be an ISO 8601 duration in quotes, such as "
+                                f"\"P3D\", not {value!r}")
             elif name.endswith("_department") and value is not None and directory is not None \
                     and value not in directory:
                 problems.append(f"{where}: {value!r} is not a department in the directory")
@@ -230,3 +234,10 @@ def _deployed(session: Session, key: str) -> ParsedDecision | None:
 def _output_names(decision: ParsedDecision) -> set[Any]:
     table = decision.engine.decision_table
     return {output.name for output in table.outputs}
+
+
+def _is_duration(value: object) -> bool:
+    try:
+        return isinstance(value, str) and parse_duration(value) >= timedelta(0)
+    except (ValueError, ArithmeticError):
+        return False

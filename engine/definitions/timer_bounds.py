@@ -1,6 +1,7 @@
 """Timer expressions of a diagram within the designer limits (engine/definitions/
 limits.py), checked at deploy: an ISO 8601 duration written in quotes, or as the limit of
-`scaled(...)` / `department_time_left(...)`, lies between the shortest and the longest
+`scaled(...)` / `department_time_left(...)` (whose optional third argument, "working"
+or "elapsed", says which clock it counts), lies between the shortest and the longest
 allowed; a factor written in the diagram is bounded like a service level's; a cycle
 names how many times it repeats and repeats no more often than allowed.
 
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.definitions.limits import DefinitionLimits
 from engine.runtime.limits import LIMIT_FUNCTIONS
 from engine.runtime.sandbox import format_duration, parse_duration
+from engine.runtime.working_limits import CLOCKS
 
 # The names a factor may be read from: set by the start decision, whose values are
 # bounded when that table is deployed (engine/definitions/cross_checks.py).
@@ -35,15 +37,19 @@ def duration_problems(expression: str, limits: DefinitionLimits) -> list[str]:
             and node.func.id in LIMIT_FUNCTIONS):
         return []
     name = node.func.id
-    if node.keywords or not 1 <= len(node.args) <= 2:
-        return [f"{name}() takes the limit in quotes and, optionally, a factor: "
-                f'{name}("<ISO 8601 duration>", limit_factor)']
+    if node.keywords or not 1 <= len(node.args) <= 3:
+        return [f"{name}() takes the limit in quotes and, optionally, a factor and the "
+                f'clock it counts: {name}("<ISO 8601 duration>", limit_factor, "working")']
+    if len(node.args) == 3 and not (isinstance(node.args[2], ast.Constant)
+                                    and node.args[2].value in CLOCKS):
+        return [f"{name}(): the third argument says which clock the limit counts, "
+                f"{' or '.join(repr(clock) for clock in CLOCKS)} (in quotes)"]
     limit = node.args[0]
     if not (isinstance(limit, ast.Constant) and isinstance(limit.value, str)):
         return [f"the limit of {name}() must be an ISO 8601 duration in quotes, e.g. "
                 f'{name}("<ISO 8601 duration>", limit_factor)']
     problems = _duration_problems(limit.value, limits, read_by_spiff=False)
-    if len(node.args) == 2 and (problem := _factor_problem(node.args[1], limits)):
+    if len(node.args) >= 2 and (problem := _factor_problem(node.args[1], limits)):
         problems.append(f"{name}(): {problem}")
     return problems
 

@@ -28,6 +28,7 @@ class Department:
     # Its own assessment figures, where they differ from data/settings.json's.
     deduction_value: Decimal | None = None
     ceiling: int | None = None
+    calendar: str | None = None  # its working calendar (data/calendars.json); None: default
 
 
 class Directory:
@@ -50,9 +51,12 @@ class Directory:
                 raise DirectoryInvalid(f"{where}: needs an id of letters, digits, '_', '.', '-'")
             supervisor = entry.get("supervisor")
             value, ceiling = _assessment(entry.get("assessment") or {}, where)
+            calendar = entry.get("calendar")
+            if calendar is not None and not isinstance(calendar, str):
+                raise DirectoryInvalid(f"{where}: calendar must be a calendar id")
             departments.append(Department(entry["id"], str(entry.get("name") or entry["id"]),
                                           tuple(entry.get("roles") or ()), supervisor,
-                                          value, ceiling))
+                                          value, ceiling, calendar))
         directory = cls(departments)
         if len(directory._by_id) != len(departments):
             raise DirectoryInvalid(f"{source}: a department id appears twice")

@@ -38,6 +38,7 @@ from engine.runtime.pipeline import Pipeline
 from engine.runtime.sandbox import add_department_seconds
 from engine.runtime.serialization import restore_workflow
 from engine.runtime.step import SYSTEM_ACTOR, Acting, Step, append_timeline, iso, summary
+from engine.runtime.working_limits import add_working_seconds
 from engine.store.models import HumanTask, ProcessInstance
 from engine.store.unit_of_work import UnitsOfWork
 
@@ -176,8 +177,15 @@ class Commands:
         task = step.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen(task_id, "completed")
-        add_department_seconds(step.workflow, task.task_spec.lane, human.department,
-                               (now - human.created_at).total_seconds())
+        if human.paused_at is not None:  # completing a paused stage ends its pause
+            self.pipeline.pausing.resume(step, human, actor=actor, how="completed")
+        held = (now - human.created_at).total_seconds() - human.paused_seconds
+        add_department_seconds(step.workflow, task.task_spec.lane, human.department, held)
+        if self.pipeline.calendar_of is not None:  # for totals that count working time
+            calendar = self.pipeline.calendar_of(human.department)
+            worked = calendar.working_between(human.created_at, now).total_seconds()
+            add_working_seconds(step.workflow, task.task_spec.lane, human.department,
+                                worked - human.paused_working_seconds)
         reason = data.get(REASON_FIELD)
         step.acting = Acting(actor, human.department, human.stage,
                              reason if isinstance(reason, str) else None)
@@ -190,6 +198,7 @@ class Commands:
                     department=human.department, detail={
                         "data": summary(data),
                         "duration_seconds": (now - human.created_at).total_seconds(),
+                        "paused_seconds": human.paused_seconds,
                         "limit": human.stage_limit,
                         "due_at": iso(human.due_at),
                         "overdue": human.due_at is not None and now > human.due_at,

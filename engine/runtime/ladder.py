@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -14,11 +15,17 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
-from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of
+from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of, working_rung_due
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import Audience, lane_departments, notify, recipients
 from engine.runtime.sandbox import department_seconds_used, parse_duration
 from engine.runtime.step import Step, iso
+from engine.runtime.working_limits import (
+    WORKING,
+    CalendarOf,
+    working_seconds_used,
+    working_span,
+)
 from engine.store.models import DecisionDefinition, HumanTask, Timer
 
 log = logging.getLogger(__name__)
@@ -31,9 +38,11 @@ NEWEST_LADDER_SECONDS = 5.0
 class Ladder:
     """Keeps each instance's rung rows in step with its open stages."""
 
-    def __init__(self, specs: SpecCache, directory: Directory | None) -> None:
+    def __init__(self, specs: SpecCache, directory: Directory | None,
+                 calendar_of: CalendarOf | None = None) -> None:
         self.specs = specs
         self.directory = directory
+        self.calendar_of = calendar_of
         self._cache: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
         self._newest: tuple[int | None, int, float] | None = None  # id, deploys, when
 
@@ -60,15 +69,30 @@ class Ladder:
                 limit = human.stage_limit if kind == "stage" else human.department_limit
                 if limit is None:
                     continue
-                used = timedelta(0)
-                if kind == "department":
-                    used = timedelta(seconds=department_seconds_used(
-                        step.workflow, human.lane, human.department))
+                moments = self._moments(step, human, kind, limit)
                 for rung in ladder.get(kind, []):
-                    due = rung_due(rung, human.created_at, parse_duration(limit), used)
+                    due = moments(rung)
                     if due is not None:
                         step.add_timer_row(_rung_timer(step.instance.id, human, kind, limit,
                                                      rung, due))
+
+    def _moments(self, step: Step, human: HumanTask, kind: str,
+                 limit: str) -> Callable[[Rung], datetime | None]:
+        """When each rung of a `kind` limit falls for the stage `human`: a share of the
+        limit in elapsed time, or in its department's working time for a working limit."""
+        working = (human.stage_clock if kind == "stage" else human.department_clock) == WORKING
+        if working and self.calendar_of is not None:
+            calendar = self.calendar_of(human.department)
+            span = working_span(calendar, human.created_at, limit)
+            used = timedelta(seconds=working_seconds_used(step.workflow, human.lane,
+                                                          human.department)
+                             if kind == "department" else 0)
+            return lambda rung: working_rung_due(rung, calendar, human.created_at, span, used)
+        used = timedelta(0)
+        if kind == "department":
+            used = timedelta(seconds=department_seconds_used(
+                step.workflow, human.lane, human.department))
+        return lambda rung: rung_due(rung, human.created_at, parse_duration(limit), used)
 
     def _fire(self, step: Step, row: Timer) -> None:
         human = None

@@ -15,6 +15,7 @@ from typing import Any
 from engine.definitions.decisions import ParsedDecision, evaluate_decision
 from engine.errors import NoDecision
 from engine.runtime.limits import LIMIT_KINDS
+from engine.working_time import WorkingCalendar
 
 LADDER_KEY = "escalation_ladder"
 MAX_PERCENT = 10_000
@@ -74,3 +75,11 @@ def rung_due(rung: Rung, opened_at: datetime, limit: timedelta,
     before this stage opened (the rung fired then, during an earlier stage)."""
     due = opened_at + limit * (rung.percent / 100) - used
     return due if due > opened_at else None
+
+
+def working_rung_due(rung: Rung, calendar: WorkingCalendar, opened_at: datetime,
+                     span: timedelta, used: timedelta = timedelta(0)) -> datetime | None:
+    """rung_due in working time: the rung falls at its share of the limit's working
+    `span`, less the working time `used` in earlier stages, counted on `calendar`."""
+    left = span * (rung.percent / 100) - used
+    return calendar.add_time(opened_at, left) if left > timedelta(0) else None

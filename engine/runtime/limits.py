@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions.forms import FORM_PROPERTY
 from engine.runtime.sandbox import department_of, format_duration, parse_duration
+from engine.runtime.working_limits import ELAPSED, WORKING, clock_of
 
 # Escalation codes the diagrams throw when a limit passes, and the timer kind each means.
 OVERDUE_CODES = {"stage_overdue": "stage", "department_overdue": "department"}
@@ -47,6 +48,13 @@ class WaitingTimer:
     stage_task: Task | None
 
     @cached_property
+    def clock(self) -> str:
+        """elapsed, or working when the limit counts its department's working time."""
+        definition = self.task.task_spec.event_definition
+        return clock_of(getattr(definition, "expression", None)) if isinstance(
+            definition, DurationTimerEventDefinition) else ELAPSED
+
+    @cached_property
     def limit(self) -> str | None:
         """The limit this timer enforces (see applied_limit); worked out once."""
         return applied_limit(self.task)
@@ -61,6 +69,8 @@ def applied_limit(timer: Task) -> str | None:
         return None
     try:
         value = timer.workflow.script_engine.evaluate_budget(timer, definition.expression)
+        if clock_of(definition.expression) == WORKING:
+            return str(value)  # working days stay days: P1D is not PT24H
         return format_duration(parse_duration(value))
     except Exception:  # the timer itself evaluated; its limit is only for display
         return limit_text(definition.expression)

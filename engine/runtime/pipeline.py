@@ -21,21 +21,26 @@ from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
 from engine.runtime.history import prune_finished_history
 from engine.runtime.ladder import RUNG, Ladder
+from engine.runtime.pausing import RESUME, Pausing
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
 from engine.runtime.sandbox import RestrictedScriptEngine
 from engine.runtime.serialization import dump_workflow, restore_workflow
 from engine.runtime.step import Step
 from engine.runtime.thrown_events import record_thrown_events
+from engine.runtime.working_limits import CalendarOf
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
 
 
 class Pipeline:
     """Loads, advances and saves instances on the shared, cached specs."""
 
-    def __init__(self, specs: SpecCache, directory: Directory | None) -> None:
+    def __init__(self, specs: SpecCache, directory: Directory | None,
+                 calendar_of: CalendarOf | None = None) -> None:
         self.specs = specs
-        self.script_engine = RestrictedScriptEngine()
-        self.ladder = Ladder(specs, directory)
+        self.script_engine = RestrictedScriptEngine(calendar_of)
+        self.calendar_of = calendar_of
+        self.ladder = Ladder(specs, directory, calendar_of)
+        self.pausing = Pausing(calendar_of)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""
@@ -72,6 +77,10 @@ class Pipeline:
     def advance(self, step: Step) -> None:
         """Fire timers due by now, run automatic steps, and bring the records in line."""
 
+        if any(row.kind == RESUME and row.due_at < step.now
+               for row in step.pending_timer_rows()):
+            self.pausing.resume_due(step, step.timer_actor)  # before the timers it moves
+
         def run_engine() -> None:
             step.workflow.refresh_timers()
             step.workflow.do_engine_steps(did_complete_task=step.note_completed)
@@ -80,7 +89,7 @@ class Pipeline:
         step.observe()  # the one walk of the task tree the records below read
         sync_human_tasks(step)
         pending = step.pending_timer_rows()
-        sync_timers(step, [row for row in pending if row.kind != RUNG])
+        sync_timers(step, [row for row in pending if row.kind not in (RUNG, RESUME)])
         record_thrown_events(step)
         self.ladder.sync(step, [row for row in pending if row.kind == RUNG])
         record_end(step)

@@ -8,9 +8,11 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from engine.runtime.limits import WaitingTimer
 from engine.runtime.sandbox import department_of
 from engine.runtime.serialization import to_json_safe
 from engine.runtime.step import Step, iso
+from engine.runtime.working_limits import WORKING
 from engine.store.models import HumanTask, Timer
 
 
@@ -44,6 +46,7 @@ def sync_human_tasks(step: Step) -> None:
             stage_name=stage.stage_name, lane=stage.lane, department=stage.department,
             form=stage.form, instructions=stage.instructions, stage_limit=limit,
             department_limit=department_timer.limit if department_timer else None,
+            stage_clock=_clock(timer), department_clock=_clock(department_timer),
             state="open", created_at=step.now, due_at=timer.due_at if timer else None,
         )
         step.add_task_row(row)
@@ -52,6 +55,10 @@ def sync_human_tasks(step: Step) -> None:
                     detail={"form": stage.form, "limit": limit,
                             "due_at": iso(timer.due_at) if timer else None,
                             "department_limit": row.department_limit})
+
+
+def _clock(timer: WaitingTimer | None) -> str | None:
+    return WORKING if timer is not None and timer.clock == WORKING else None
 
 
 def sync_timers(step: Step, rows: list[Timer]) -> None:

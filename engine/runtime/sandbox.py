@@ -19,6 +19,18 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.clock import current_time
+from engine.runtime.working_limits import (
+    ELAPSED,
+    WORKING,
+    CalendarOf,
+    as_timer_duration,
+    clock_name,
+    working_due,
+    working_seconds_used,
+)
+from engine.working_time import WorkingCalendar, WorkingDuration
+
 
 def _scalar_str(value: Any) -> str:
     """str() of a scalar only: str() of a container can inflate it many times over."""
@@ -242,13 +254,28 @@ def note_thrown(workflow: Any, code: str) -> None:
     counts[code] = counts.get(code, 0) + 1
 
 
-def _task_functions(task: Any, *, budget_only: bool = False) -> dict[str, Callable[..., Any]]:
+def _task_functions(task: Any, calendar_of: CalendarOf | None = None, *,
+                    budget_only: bool = False) -> dict[str, Callable[..., Any]]:
     """Functions bound to the task an expression is evaluated for. With `budget_only`,
     department_time_left gives the whole (scaled) budget: what the limit *is*, rather
-    than what is left of it."""
+    than what is left of it. A limit whose last argument is "working" counts the working
+    calendar of the department holding the stage (engine/runtime/working_limits.py)."""
 
-    def department_time_left(limit: str, factor: Any = 1) -> str:
+    def calendar() -> WorkingCalendar:
+        if calendar_of is None:
+            raise ValueError("this engine has no working calendars: a limit counting "
+                             "\"working\" time cannot be set")
+        return calendar_of(department_of(task))
+
+    def department_time_left(limit: str, factor: Any = 1, clock: str = ELAPSED) -> str:
         """The rest of the department's total limit, as a timer duration."""
+        if clock_name(clock) == WORKING:
+            if budget_only:
+                return WorkingDuration.parse(limit).scaled(float(factor)).isoformat()
+            used = working_seconds_used(task.workflow, task.task_spec.lane, department_of(task))
+            now = current_time()
+            due = working_due(calendar(), now, limit, factor, timedelta(seconds=used))
+            return format_duration(as_timer_duration(now, due))
         budget = scaled_duration(limit, factor)
         if budget_only:
             return format_duration(budget)
@@ -256,7 +283,13 @@ def _task_functions(task: Any, *, budget_only: bool = False) -> dict[str, Callab
         used = department_seconds_used(task.workflow, task.task_spec.lane, department)
         return format_duration(budget - timedelta(seconds=used))
 
-    def scaled(limit: str, factor: Any = 1) -> str:
+    def scaled(limit: str, factor: Any = 1, clock: str = ELAPSED) -> str:
+        if clock_name(clock) == WORKING:
+            if budget_only:
+                return WorkingDuration.parse(limit).scaled(float(factor)).isoformat()
+            now = current_time()
+            return format_duration(as_timer_duration(now, working_due(calendar(), now,
+                                                                      limit, factor)))
         return format_duration(scaled_duration(limit, factor))
 
     def count_events(*codes: str) -> int:
@@ -300,10 +333,13 @@ class _RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow script engine that only evaluates allow-listed expressions."""
+    """SpiffWorkflow script engine that only evaluates allow-listed expressions.
+    `calendar_of` gives a department's working calendar, for limits that count working
+    time (without it such a limit fails when its timer is set)."""
 
-    def __init__(self) -> None:
+    def __init__(self, calendar_of: CalendarOf | None = None) -> None:
         super().__init__(environment=_RestrictedEnvironment())
+        self.calendar_of = calendar_of
 
     def validate(self, expression: str) -> None:
         # SpiffWorkflow's DMN engine tells `"billing"` (compare with ==) from `> 5` (a
@@ -312,12 +348,13 @@ class RestrictedScriptEngine(PythonScriptEngine):
         check_expression(expression)
 
     def evaluate(self, task, expression, external_context=None):
-        context = {**_task_functions(task), **(external_context or {})}
+        context = {**_task_functions(task, self.calendar_of), **(external_context or {})}
         return self._evaluate(task, expression, context)
 
     def evaluate_budget(self, task, expression):
         """Evaluate a timer expression for the limit it states, not the time left."""
-        return self._evaluate(task, expression, _task_functions(task, budget_only=True))
+        return self._evaluate(task, expression,
+                              _task_functions(task, self.calendar_of, budget_only=True))
 
     def _evaluate(self, task, expression, context):
         try:

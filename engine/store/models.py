@@ -132,6 +132,14 @@ class HumanTask(Base):
     stage_limit: Mapped[str | None] = mapped_column(String(50))  # ISO 8601, as it applied
     # The department total in force for this stage's department (ISO 8601), if any.
     department_limit: Mapped[str | None] = mapped_column(String(50))
+    # "working" when a limit counts its department's working calendar; None: elapsed.
+    stage_clock: Mapped[str | None] = mapped_column(String(10))
+    department_clock: Mapped[str | None] = mapped_column(String(10))
+    # The stage's clock is stopped since paused_at (None: running); the time it stood
+    # still in earlier pauses, elapsed and in its department's working time.
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    paused_working_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
     assignee: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
     created_at: Mapped[datetime]
@@ -171,6 +179,32 @@ class Timer(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+
+
+class StagePause(Base):
+    """A stage's clock stopped (挂起) and, once resumed, for how long: its limits, its
+    department's total and its ladder rungs moved on by that time."""
+
+    __tablename__ = "stage_pauses"
+    __table_args__ = (Index("ix_stage_pauses_instance", "instance_id", "paused_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    stage: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime]
+    paused_by: Mapped[str] = mapped_column(String(200))
+    resume_at: Mapped[datetime | None]  # resumes by itself then, unless resumed before
+    # The due times it stopped, by timer id (ISO 8601), restored moved on resume.
+    stopped: Mapped[dict[str, Any]]
+    resumed_at: Mapped[datetime | None]
+    resumed_by: Mapped[str | None] = mapped_column(String(200))
+    resumed_how: Mapped[str | None] = mapped_column(String(20))  # hand|time|message|completed
+    paused_seconds: Mapped[float | None]
+    paused_working_seconds: Mapped[float | None]
 
 
 class TimelineEvent(Base):

@@ -17,6 +17,7 @@ from typing import Any
 from engine.clock import SimulatedClock
 from engine.errors import NotFound
 from engine.process_engine import ProcessEngine
+from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings
@@ -95,7 +96,8 @@ class Demo:
         directory = Directory.load(data_dir / "departments.json")
         self.engine = ProcessEngine(make_session_factory(self.database), self.clock,
                                     directory=directory,
-                                    start_defaults=supervisor_default(directory))
+                                    start_defaults=supervisor_default(directory),
+                                    calendars=Calendars.load(data_dir / "calendars.json"))
         self.engine.deployer.deploy_directory(processes_dir, forms_dir)
         self.categories = Categories.load(data_dir / "categories.json")
         self.settings = Settings.load(data_dir / "settings.json")

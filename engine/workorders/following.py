@@ -10,12 +10,19 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
+from engine.clock import utc
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import under
 from engine.reference.settings import Settings
 from engine.runtime.limits import OVERDUE_CODES
 from engine.runtime.sandbox import parse_duration
-from engine.store.models import HumanTask, Notification, ProcessInstance, TimelineEvent
+from engine.store.models import (
+    HumanTask,
+    Notification,
+    ProcessInstance,
+    TimelineEvent,
+    Timer,
+)
 from engine.store.queries import Page, paginate
 from engine.workorders.errors import WorkOrderNotFound
 from engine.workorders.liability import judgments_of
@@ -54,7 +61,8 @@ class OrderSummary:
     order: WorkOrder
     instance: ProcessInstance
     open_tasks: list[HumanTask]
-    department_due: dict[str, datetime]  # open task id -> when its department total runs out
+    # open task id -> when its department total runs out (None while paused)
+    department_due: dict[str, datetime | None]
 
     @property
     def status(self) -> str:
@@ -79,12 +87,17 @@ class OrderDetail(OrderSummary):
             if task.state == "cancelled":
                 continue
             end = task.completed_at or now
-            held = (end - task.created_at).total_seconds()
+            paused = task.paused_seconds + (
+                (end - task.paused_at).total_seconds() if task.paused_at else 0.0)
+            held = (end - task.created_at).total_seconds() - paused  # net of pauses
             stages.append({
                 "stage": task.stage, "stage_name": task.stage_name, "lane": task.lane,
                 "department": task.department, "state": task.state,
                 "opened_at": task.created_at, "completed_at": task.completed_at,
-                "held_seconds": held, "limit": task.stage_limit, "due_at": task.due_at,
+                "held_seconds": held, "paused_seconds": paused,
+                "paused_since": task.paused_at,
+                "limit": task.stage_limit, "limit_clock": task.stage_clock or "elapsed",
+                "due_at": task.due_at,
                 "within_limit": None if task.due_at is None else end <= task.due_at})
             total = departments.setdefault((task.lane, task.department), {
                 "lane": task.lane, "department": task.department, "held_seconds": 0.0,
@@ -196,17 +209,28 @@ class Following:
             if closed is None:  # a completed stage always has its time; nothing to add
                 continue
             held[(instance_id, lane, department)] += closed - opened
+        # The department timers as they wait (working time, pauses): what is due.
+        waiting = {task_id: due for task_id, due in session.execute(
+            select(Timer.task_id, Timer.due_at).where(
+                Timer.instance_id.in_(ids), Timer.kind == "department",
+                Timer.state == "pending"))}
         return [OrderSummary(order, instances[order.instance_id], tasks[order.instance_id],
-                             {t.id: _department_due(t, held) for t in tasks[order.instance_id]
-                              if t.department_limit})
+                             {t.id: _department_due(t, held, waiting)
+                              for t in tasks[order.instance_id] if t.department_limit})
                 for order in orders]
 
 
-def _department_due(task: HumanTask, held: dict[tuple, timedelta]) -> datetime:
-    """When the department's total for this order runs out in this stage: its limit
-    less what its earlier stages in the lane took (past, once it has run out)."""
+def _department_due(task: HumanTask, held: dict[tuple, timedelta],
+                    waiting: dict[str | None, datetime]) -> datetime | None:
+    """When the department's total for this order runs out in this stage: its timer's
+    moment while it waits (None while the stage is paused), else its limit less what its
+    earlier stages in the lane took (past, once it has run out)."""
     if task.department_limit is None:  # callers pass only stages with a department limit
         raise ValueError(f"stage {task.id} has no department limit")
+    if task.paused_at is not None:
+        return None
+    if task.id in waiting:
+        return utc(waiting[task.id])
     used = held[(task.instance_id, task.lane, task.department)]
     return task.created_at + parse_duration(task.department_limit) - used
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
+from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings
 from engine.workorders.confinement import Confinement
 from engine.workorders.following import (
@@ -18,18 +19,21 @@ from engine.workorders.following import (
 from engine.workorders.intake import Intake, SubmitResult
 from engine.workorders.liability import Liability
 from engine.workorders.operations import URGE_MESSAGE, Operations
+from engine.workorders.pauses import Pauses
 from engine.workorders.upgrades import Upgrades
 
 __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetail",
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations, Upgrades, Liability):
+class WorkOrders(Intake, Following, Operations, Pauses, Upgrades, Liability):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None,
+                 pause_reasons: PauseReasons | None = None) -> None:
         self.engine = engine
+        self.pause_reasons = pause_reasons  # without them no stage can be paused
         self.categories = categories
         self.settings = settings or Settings()
         # What the generic engine API may not reach (its endpoints ask this).
