@@ -16,6 +16,8 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
+from engine.integrations.service import Integrations
+from engine.integrations.settings import IntegrationSettings, flag
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
@@ -56,6 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        # Webhook endpoints on this machine / on private networks (SSRF guard).
+        WEBHOOKS_ALLOW_LOOPBACK=flag(os.environ.get("WEBHOOKS_ALLOW_LOOPBACK")),
+        WEBHOOKS_ALLOW_PRIVATE=flag(os.environ.get("WEBHOOKS_ALLOW_PRIVATE")),
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -78,6 +83,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
+    integration_settings = IntegrationSettings.load(
+        data_dir / "integrations.json", allow_loopback=app.config["WEBHOOKS_ALLOW_LOOPBACK"],
+        allow_private=app.config["WEBHOOKS_ALLOW_PRIVATE"])
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -87,12 +95,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                directory=directory,
                                start_defaults=supervisor_default(directory),
                                definition_limits=settings.definitions,
-                               decision_expectations=(_routes_every_category(categories),))
+                               decision_expectations=(_routes_every_category(categories),),
+                               timer_retry=integration_settings.timer_retry)
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
     app.extensions["reports"] = Reports(engine, categories, settings)
+    app.extensions["integrations"] = Integrations(
+        engine, integration_settings, departments={d.id for d in directory},
+        flows=lambda: {definition.key for definition, _ in engine.catalog.definitions()})
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

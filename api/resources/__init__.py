@@ -6,11 +6,14 @@ from . import (
     decisions,
     definitions,
     deployments,
+    events,
     health,
+    incidents,
     instances,
     messages,
     notifications,
     reports,
+    subscriptions,
     tasks,
     work_orders,
 )
@@ -18,6 +21,7 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions):
+                   messages, tasks, deployments, decisions, subscriptions, events,
+                   incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(health.blp)

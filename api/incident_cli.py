@@ -1,0 +1,58 @@
+"""`flask incidents list|retry|resolve`: timers and webhook deliveries that failed too
+often, for operators at a terminal (the same as /api/v1/incidents)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from engine.errors import EngineError
+
+
+@click.group("incidents")
+def incidents_group() -> None:
+    """List, retry and resolve incidents (failed timers and deliveries)."""
+
+
+def _incidents():
+    return current_app.extensions["process_engine"].incidents
+
+
+@incidents_group.command("list")
+@click.option("--state", default="open", show_default=True,
+              type=click.Choice(["open", "retried", "resolved", "all"]))
+@with_appcontext
+def incidents_list(state: str) -> None:
+    """Incidents, newest first."""
+    page = _incidents().search(None if state == "all" else state, None, 1, 1000)
+    for incident in page.items:
+        click.echo(f"{incident.id:>5}  {incident.kind:<8} {incident.state:<8} "
+                   f"{incident.business_key or '-':<22} {incident.subject_id:<36} "
+                   f"{incident.attempts:>3}x  {incident.last_error}")
+    click.echo(f"{page.total} incident(s)")
+
+
+@incidents_group.command("retry")
+@click.argument("incident_id", type=int)
+@click.option("--by", default="operator", show_default=True, help="Who retries it.")
+@with_appcontext
+def incidents_retry(incident_id: int, by: str) -> None:
+    """Put the failed timer or delivery back in the queue."""
+    try:
+        _incidents().retry(incident_id, by)
+    except EngineError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"incident {incident_id} retried")
+
+
+@incidents_group.command("resolve")
+@click.argument("incident_id", type=int)
+@click.option("--by", default="operator", show_default=True, help="Who resolves it.")
+@with_appcontext
+def incidents_resolve(incident_id: int, by: str) -> None:
+    """Acknowledge the incident; nothing is retried."""
+    try:
+        _incidents().resolve(incident_id, by)
+    except EngineError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"incident {incident_id} resolved")

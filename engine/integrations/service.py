@@ -1,0 +1,160 @@
+"""The integrations facade for the API, the CLI and the workers: subscriptions, the
+event feed, and one round of delivery (fan out the outbox, claim, send, record)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock, SystemClock
+from engine.integrations import delivery, subscriptions
+from engine.integrations.dispatch import dispatch_batch
+from engine.integrations.events import EventFilter, feed
+from engine.integrations.models import Delivery, Subscription
+from engine.integrations.settings import IntegrationSettings
+from engine.integrations.subscriptions import Caller, NewSubscription
+from engine.process_engine import ProcessEngine
+from engine.store.models import Incident, OutboxEvent
+
+DISPATCH_BATCH = 500
+
+
+class Integrations:
+    def __init__(self, engine: ProcessEngine, settings: IntegrationSettings,
+                 flows: Callable[[], set[str]], departments: set[str] | None,
+                 signing_clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._flows = flows
+        self._departments = departments
+        # Receivers check webhook-timestamp against their own wall clock (Standard
+        # Webhooks: within 5 minutes), so it is the real time of sending even where
+        # the engine runs on a simulated clock.
+        self.signing_clock = signing_clock or SystemClock()
+        engine.incidents.register(delivery.DELIVERY, _retry_delivery)
+
+    # Subscriptions
+
+    def subscribe(self, request: NewSubscription, caller: Caller) -> tuple[Subscription, str]:
+        subscriptions.check_new(request, flows=self._flows(), departments=self._departments,
+                                allow_loopback=self.settings.allow_loopback,
+                                allow_private=self.settings.allow_private)
+        with self.engine.transaction() as session:
+            return subscriptions.create(session, request, caller, self.engine.clock.now(),
+                                        self.settings.webhooks.max_per_owner)
+
+    def subscriptions(self, caller: Caller) -> list[Subscription]:
+        with self.engine.reading() as session:
+            return subscriptions.listed(session, caller)
+
+    def subscription(self, subscription_id: str, caller: Caller) -> Subscription:
+        with self.engine.reading() as session:
+            return subscriptions.visible(session, subscription_id, caller)
+
+    def unsubscribe(self, subscription_id: str, caller: Caller) -> None:
+        with self.engine.transaction() as session:
+            subscriptions.delete(session, subscription_id, caller, self.engine.clock.now())
+
+    def enable(self, subscription_id: str, caller: Caller) -> Subscription:
+        with self.engine.transaction() as session:
+            return subscriptions.enable(session, subscription_id, caller)
+
+    def redeliver(self, subscription_id: str, caller: Caller, first: int, last: int) -> int:
+        with self.engine.transaction() as session:
+            return subscriptions.redeliver(session, subscription_id, caller, first, last,
+                                           self.engine.clock.now())
+
+    def deliveries(self, subscription_id: str, caller: Caller, state: str | None,
+                   limit: int) -> list[Delivery]:
+        """The subscription's latest deliveries (`state=dead`: its dead letter)."""
+        with self.engine.reading() as session:
+            subscriptions.visible(session, subscription_id, caller)
+            query = select(Delivery).where(Delivery.subscription_id == subscription_id)
+            if state is not None:
+                query = query.where(Delivery.state == state)
+            return list(session.scalars(query.order_by(Delivery.event_id.desc()).limit(limit)))
+
+    # The feed
+
+    def events(self, where: EventFilter, after: int, limit: int
+               ) -> tuple[list[dict[str, Any]], bool]:
+        with self.engine.reading() as session:
+            return feed(session, where, after, limit)
+
+    # Delivery
+
+    def dispatch(self) -> int:
+        """Fan out every undispatched outbox event; returns how many."""
+        total = 0
+        while True:
+            with self.engine.transaction() as session:
+                done = dispatch_batch(session, self.engine.clock.now(), DISPATCH_BATCH)
+            total += done
+            if done < DISPATCH_BATCH:
+                return total
+
+    def claim(self, worker_id: str, busy: frozenset[str] = frozenset()
+              ) -> dict[str, list[delivery.Claimed]]:
+        with self.engine.transaction() as session:
+            return delivery.claim(session, worker_id, self.engine.clock.now(), self.settings,
+                                  busy=busy)
+
+    def send_group(self, group: list[delivery.Claimed]) -> list[str]:
+        """Send one subscription's claimed messages in order; stops at the first that
+        fails (the later ones of its order must wait for it: their leases run out).
+        Returns the states recorded."""
+        states = []
+        for claimed in group:
+            outcome = delivery.send(claimed, self.settings, self.signing_clock.now())
+            with self.engine.transaction() as session:
+                state = delivery.record(session, claimed, outcome, self.engine.clock.now(),
+                                        self.settings)
+            states.append(state)
+            if not outcome.delivered:
+                self._release_rest(group[len(states):])
+                break
+        return states
+
+    def _release_rest(self, rest: list[delivery.Claimed]) -> None:
+        if not rest:
+            return
+        with self.engine.transaction() as session:
+            for claimed in rest:
+                row = session.get(Delivery, claimed.delivery_id, with_for_update=True)
+                if row is not None and row.state == "pending":
+                    row.lease_owner = row.lease_expires_at = None
+
+    def deliver_round(self, worker_id: str, executor: Executor,
+                      busy: frozenset[str] = frozenset()) -> dict[str, Future]:
+        """Dispatch, claim and start sending each subscription's group on `executor`;
+        returns the futures by subscription (a slow endpoint holds only its own)."""
+        self.dispatch()
+        groups = self.claim(worker_id, busy)
+        return {subscription_id: executor.submit(self.send_group, group)
+                for subscription_id, group in groups.items()}
+
+    # Figures
+
+    def backlog(self) -> dict[str, int]:
+        """Undispatched outbox events, pending and dead deliveries, open incidents."""
+        with self.engine.reading() as session:
+            def count(query) -> int:
+                return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            return {
+                "outbox_undispatched": count(select(OutboxEvent.id).where(
+                    OutboxEvent.dispatched_at.is_(None))),
+                "deliveries_pending": count(select(Delivery.id).where(
+                    Delivery.state == "pending")),
+                "deliveries_dead": count(select(Delivery.id).where(Delivery.state == "dead")),
+                "incidents_open": count(select(Incident.id).where(Incident.state == "open")),
+            }
+
+
+def _retry_delivery(session: Session, incident: Incident, now: datetime) -> None:
+    row = session.get(Delivery, int(incident.subject_id), with_for_update=True)
+    if row is not None and row.state == "dead":
+        subscriptions.requeue(row, now)
