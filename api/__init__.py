@@ -27,7 +27,7 @@ from engine.workorders.routing import ROUTING_TABLE
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
-from . import auth
+from . import auth, metrics, request_log
 from .cli import register_commands
 from .extensions import ProblemApi, db
 from .guards import StrictJSONProvider, check_request_line
@@ -111,6 +111,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.options["security"] = [{"bearer": []}]
     register_blueprints(api)
     register_error_handlers(app)
+    request_log.install(app)
+    metrics.install(app)
+    request_log.configure_logging(os.environ.get("LOG_FORMAT"))
 
     @app.before_request
     def guard_and_authenticate():

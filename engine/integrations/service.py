@@ -7,18 +7,19 @@ from concurrent.futures import Executor, Future
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, SystemClock
 from engine.integrations import delivery, subscriptions
 from engine.integrations.dispatch import dispatch_batch
 from engine.integrations.events import EventFilter, feed
+from engine.integrations.figures import Figures, read_figures
 from engine.integrations.models import Delivery, Subscription
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.subscriptions import Caller, NewSubscription
 from engine.process_engine import ProcessEngine
-from engine.store.models import Incident, OutboxEvent
+from engine.store.models import Incident
 
 DISPATCH_BATCH = 500
 
@@ -139,19 +140,9 @@ class Integrations:
 
     # Figures
 
-    def backlog(self) -> dict[str, int]:
-        """Undispatched outbox events, pending and dead deliveries, open incidents."""
+    def figures(self) -> Figures:
         with self.engine.reading() as session:
-            def count(query) -> int:
-                return session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            return {
-                "outbox_undispatched": count(select(OutboxEvent.id).where(
-                    OutboxEvent.dispatched_at.is_(None))),
-                "deliveries_pending": count(select(Delivery.id).where(
-                    Delivery.state == "pending")),
-                "deliveries_dead": count(select(Delivery.id).where(Delivery.state == "dead")),
-                "incidents_open": count(select(Incident.id).where(Incident.state == "open")),
-            }
+            return read_figures(session, self.engine.clock.now())
 
 
 def _retry_delivery(session: Session, incident: Incident, now: datetime) -> None:

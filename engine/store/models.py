@@ -197,6 +197,7 @@ class TimelineEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime]
     detail: Mapped[dict[str, Any]]
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the request that caused it
 
 
 class OutboxEvent(Base):

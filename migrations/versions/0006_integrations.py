@@ -1,4 +1,4 @@
-"""Webhook subscriptions and deliveries, incidents, failed-timer counts
+"""Webhook subscriptions and deliveries, incidents, failed-timer counts, request ids
 
 Revision ID: 0006_integrations
 Revises: 0005
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('request_id', sa.String(length=64), nullable=True))
+
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0',
                                       nullable=False))
@@ -109,3 +112,5 @@ def downgrade():
         batch_op.drop_column('suspended')
         batch_op.drop_column('last_error')
         batch_op.drop_column('attempts')
+    with op.batch_alter_table('timeline_events', schema=None) as batch_op:
+        batch_op.drop_column('request_id')
