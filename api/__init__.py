@@ -16,8 +16,6 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
-from engine.integrations.service import Integrations
-from engine.integrations.settings import IntegrationSettings, flag
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
@@ -27,7 +25,7 @@ from engine.workorders.routing import ROUTING_TABLE
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
-from . import auth, metrics, request_log
+from . import auth, integrations_setup, metrics, request_log
 from .cli import register_commands
 from .extensions import ProblemApi, db
 from .guards import StrictJSONProvider, check_request_line
@@ -58,9 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
-        # Webhook endpoints on this machine / on private networks (SSRF guard).
-        WEBHOOKS_ALLOW_LOOPBACK=flag(os.environ.get("WEBHOOKS_ALLOW_LOOPBACK")),
-        WEBHOOKS_ALLOW_PRIVATE=flag(os.environ.get("WEBHOOKS_ALLOW_PRIVATE")),
+        # Webhook SSRF allowances, SMTP and the SMS gateway (api/integrations_setup.py).
+        **integrations_setup.environment_config(),
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -83,9 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
-    integration_settings = IntegrationSettings.load(
-        data_dir / "integrations.json", allow_loopback=app.config["WEBHOOKS_ALLOW_LOOPBACK"],
-        allow_private=app.config["WEBHOOKS_ALLOW_PRIVATE"])
+    integration_settings = integrations_setup.load_settings(app.config, data_dir)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -102,9 +97,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
     app.extensions["reports"] = Reports(engine, categories, settings)
-    app.extensions["integrations"] = Integrations(
-        engine, integration_settings, departments={d.id for d in directory},
-        flows=lambda: {definition.key for definition, _ in engine.catalog.definitions()})
+    app.extensions["integrations"] = integrations_setup.build(
+        engine, integration_settings, app.config, data_dir, directory,
+        app.extensions["reports"])
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -14,14 +14,14 @@ from engine.store.models import OutboxEvent
 from engine.workorders.models import WorkOrder
 
 
-def dispatch_batch(session: Session, now: datetime, batch_size: int) -> int:
+def dispatch_batch(session: Session, now: datetime, batch_size: int) -> list[OutboxEvent]:
     """Fan out up to `batch_size` undispatched outbox events, oldest first (locked and
-    skipped by other workers on PostgreSQL). Returns how many were dispatched."""
+    skipped by other workers on PostgreSQL). Returns those dispatched."""
     events = session.scalars(
         select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
         .order_by(OutboxEvent.id).limit(batch_size).with_for_update(skip_locked=True)).all()
     if not events:
-        return 0
+        return []
     orders = {order.instance_id: order for order in session.scalars(select(WorkOrder).where(
         WorkOrder.instance_id.in_({event.instance_id for event in events})))}
     subscriptions = session.scalars(select(Subscription).where(
@@ -36,4 +36,4 @@ def dispatch_batch(session: Session, now: datetime, batch_size: int) -> int:
                 session.add(Delivery(subscription_id=subscription.id, event_id=event.id,
                                      instance_id=event.instance_id, state="pending",
                                      attempts=0, next_attempt_at=now, created_at=now))
-    return len(events)
+    return list(events)

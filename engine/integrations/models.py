@@ -63,3 +63,31 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class OutgoingMessage(Base):
+    """An e-mail or SMS to a department's (or management's) address: a notification,
+    or the daily digest. Queued once (dedupe_key), retried like a webhook."""
+
+    __tablename__ = "outgoing_messages"
+    __table_args__ = (Index("ix_outgoing_messages_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # email | sms
+    kind: Mapped[str] = mapped_column(String(20))  # notification | digest
+    recipient: Mapped[str] = mapped_column(String(200))  # a department id, or management
+    address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[int | None] = mapped_column(Integer)  # the outbox event, if any
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

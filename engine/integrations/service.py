@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,32 +12,55 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, SystemClock
-from engine.integrations import delivery, subscriptions
+from engine.integrations import delivery, messaging, subscriptions
+from engine.integrations.channels import Channel
+from engine.integrations.contacts import Contacts
 from engine.integrations.dispatch import dispatch_batch
 from engine.integrations.events import EventFilter, feed
 from engine.integrations.figures import Figures, read_figures
-from engine.integrations.models import Delivery, Subscription
+from engine.integrations.models import Delivery, OutgoingMessage, Subscription
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.subscriptions import Caller, NewSubscription
 from engine.process_engine import ProcessEngine
+from engine.reference.directory import MANAGEMENT, Directory
 from engine.store.models import Incident
 
 DISPATCH_BATCH = 500
 
 
+@dataclass
+class People:
+    """Whom e-mail and SMS reach, and how (channels by name: email, sms)."""
+
+    contacts: Contacts = field(default_factory=Contacts)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    directory: Directory | None = None
+    # The stages at risk now, as the at-risk report gives them (for the digest).
+    at_risk: Callable[[], list[dict[str, Any]]] = lambda: []
+
+    def name_of(self, department: str) -> str:
+        found = self.directory.get(department) if self.directory else None
+        return found.name if found is not None else department
+
+    def supervisor_of(self, department: str) -> str:
+        return self.directory.supervisor_of(department) if self.directory else MANAGEMENT
+
+
 class Integrations:
     def __init__(self, engine: ProcessEngine, settings: IntegrationSettings,
                  flows: Callable[[], set[str]], departments: set[str] | None,
-                 signing_clock: Clock | None = None) -> None:
+                 signing_clock: Clock | None = None, people: People | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self._flows = flows
         self._departments = departments
+        self.people = people or People()
         # Receivers check webhook-timestamp against their own wall clock (Standard
         # Webhooks: within 5 minutes), so it is the real time of sending even where
         # the engine runs on a simulated clock.
         self.signing_clock = signing_clock or SystemClock()
         engine.incidents.register(delivery.DELIVERY, _retry_delivery)
+        engine.incidents.register(messaging.MESSAGE, messaging.retry_message)
 
     # Subscriptions
 
@@ -89,14 +113,52 @@ class Integrations:
     # Delivery
 
     def dispatch(self) -> int:
-        """Fan out every undispatched outbox event; returns how many."""
+        """Fan out every undispatched outbox event to the subscriptions and, for a
+        notification, to its recipient's addresses; returns how many."""
         total = 0
+        people = self.people
         while True:
+            now = self.engine.clock.now()
             with self.engine.transaction() as session:
-                done = dispatch_batch(session, self.engine.clock.now(), DISPATCH_BATCH)
-            total += done
-            if done < DISPATCH_BATCH:
+                events = dispatch_batch(session, now, DISPATCH_BATCH)
+                messaging.queue_notifications(session, events, people.contacts,
+                                              people.channels, self.settings.messages,
+                                              people.name_of, now)
+            total += len(events)
+            if len(events) < DISPATCH_BATCH:
                 return total
+
+    def queue_digest(self) -> int:
+        """Queue today's digest if its time has come and it is not queued yet."""
+        now = self.engine.clock.now()
+        day = messaging.digest_day(now, self.settings.messages)
+        if day is None or not self.people.channels:
+            return 0
+        with self.engine.reading() as session:
+            if session.scalar(select(OutgoingMessage.id).where(
+                    OutgoingMessage.kind == "digest",
+                    OutgoingMessage.dedupe_key.startswith(f"d:{day}:")).limit(1)):
+                return 0
+        stages = self.people.at_risk()
+        try:
+            with self.engine.transaction() as session:
+                return messaging.queue_digest(session, day, stages, self.people.contacts,
+                                              self.people.channels, self.people.name_of,
+                                              self.people.supervisor_of, now)
+        except messaging.DigestRace:
+            return 0
+
+    def send_messages(self, channel_name: str, claimed: list[messaging.ClaimedMessage]
+                      ) -> list[str]:
+        channel = self.people.channels[channel_name]
+        states = []
+        for message in claimed:
+            error = messaging.send_message(channel, message)
+            with self.engine.transaction() as session:
+                states.append(messaging.record_message(
+                    session, message.id, error, self.engine.clock.now(),
+                    self.settings.webhooks.retry))
+        return states
 
     def claim(self, worker_id: str, busy: frozenset[str] = frozenset()
               ) -> dict[str, list[delivery.Claimed]]:
@@ -134,9 +196,21 @@ class Integrations:
         """Dispatch, claim and start sending each subscription's group on `executor`;
         returns the futures by subscription (a slow endpoint holds only its own)."""
         self.dispatch()
+        self.queue_digest()
         groups = self.claim(worker_id, busy)
-        return {subscription_id: executor.submit(self.send_group, group)
-                for subscription_id, group in groups.items()}
+        started = {subscription_id: executor.submit(self.send_group, group)
+                   for subscription_id, group in groups.items()}
+        now = self.engine.clock.now()
+        for name in self.people.channels:
+            key = f"channel:{name}"
+            if key in busy:
+                continue
+            with self.engine.transaction() as session:
+                claimed = messaging.claim_messages(session, name, worker_id, now,
+                                                   now + self.settings.webhooks.lease, 50)
+            if claimed:
+                started[key] = executor.submit(self.send_messages, name, claimed)
+        return started
 
     # Figures
 

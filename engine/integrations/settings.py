@@ -3,10 +3,12 @@ timer is retried. Every value has a default; each error names the file and the f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.integrations.messaging import MessageSettings
 from engine.reference.data_files import DataFileInvalid, read_json
 from engine.runtime.incidents import RetryPolicy
 from engine.runtime.sandbox import parse_duration
@@ -31,6 +33,7 @@ class WebhookSettings:
 class IntegrationSettings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     timer_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    messages: MessageSettings = field(default_factory=MessageSettings)
     # Deployment choices, not business data: from the environment / app config.
     allow_loopback: bool = False
     allow_private: bool = False
@@ -61,6 +64,7 @@ class IntegrationSettings:
                 max_per_owner=reader.whole(hooks, "webhooks", "max_per_owner",
                                            defaults.max_per_owner)),
             reader.retry(timers, "timers", RetryPolicy()),
+            reader.messages(reader.section(document, "messages")),
             allow_loopback=allow_loopback, allow_private=allow_private)
 
 
@@ -103,6 +107,31 @@ class _Reader:
         if policy.max_delay < policy.first_delay:
             raise self.fail(f"{where}.max_retry", "is shorter than first_retry")
         return policy
+
+
+    def messages(self, section: dict) -> MessageSettings:
+        where = "messages"
+        try:
+            zone = ZoneInfo(str(section.get("time_zone", "UTC")))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(f"{where}.time_zone", f"{section.get('time_zone')!r} is not a "
+                                                  "time zone") from None
+        digest_at: time | None = None
+        if section.get("digest_at") is not None:
+            try:
+                digest_at = time.fromisoformat(str(section["digest_at"]))
+            except ValueError:
+                raise self.fail(f"{where}.digest_at", f"{section['digest_at']!r} is not a "
+                                                      "time of day such as 08:00") from None
+        names = section.get("event_names", {})
+        if not isinstance(names, dict) or not all(
+                isinstance(v, dict) and all(isinstance(t, str) for t in v.values())
+                for v in names.values()):
+            raise self.fail(f"{where}.event_names", 'expected {"event": {"zh": ..., "en": ...}}')
+        management = section.get("management", {})
+        if not isinstance(management, dict):
+            raise self.fail(f"{where}.management", "expected an object")
+        return MessageSettings(names, zone, digest_at, management)
 
 
 def flag(value: Any) -> bool:

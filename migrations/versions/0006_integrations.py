@@ -1,4 +1,4 @@
-"""Webhook subscriptions and deliveries, incidents, failed-timer counts, request ids
+"""Webhook subscriptions and deliveries, incidents, outgoing e-mail and SMS, failed-timer counts, request ids
 
 Revision ID: 0006_integrations
 Revises: 0005
@@ -94,8 +94,37 @@ def upgrade():
         batch_op.create_index('ix_webhook_deliveries_due', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_webhook_deliveries_order', ['subscription_id', 'instance_id', 'state', 'event_id'], unique=False)
 
+    op.create_table('outgoing_messages',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('dedupe_key', sa.String(length=300), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('business_key', sa.String(length=200), nullable=True),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lease_owner', sa.String(length=200), nullable=True),
+    sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key')
+    )
+    with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outgoing_messages_due', ['state', 'next_attempt_at'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('outgoing_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outgoing_messages_due')
+    op.drop_table('outgoing_messages')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_deliveries_order')
         batch_op.drop_index('ix_webhook_deliveries_due')
