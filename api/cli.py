@@ -24,13 +24,14 @@ from engine.runtime.worker import (
 from engine.workorders.demo import run_demo
 
 from .auth import ROLES, ApiToken, create_token
-from .incident_cli import incidents_group
+from .operations_cli import archive_command, incidents_group
 from .report_cli import report_group
 
 
 def register_commands(app: Flask) -> None:
     for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
-                    report_group, repair_command, incidents_group):
+                    report_group, repair_command, incidents_group,
+                    archive_command):
         app.cli.add_command(command)
 
 

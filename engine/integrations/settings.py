@@ -34,6 +34,7 @@ class IntegrationSettings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     timer_retry: RetryPolicy = field(default_factory=RetryPolicy)
     messages: MessageSettings = field(default_factory=MessageSettings)
+    archive_after: timedelta = timedelta(days=365)  # closed orders, by `flask archive`
     # Deployment choices, not business data: from the environment / app config.
     allow_loopback: bool = False
     allow_private: bool = False
@@ -65,6 +66,8 @@ class IntegrationSettings:
                                            defaults.max_per_owner)),
             reader.retry(timers, "timers", RetryPolicy()),
             reader.messages(reader.section(document, "messages")),
+            reader.duration(reader.section(document, "retention"), "retention",
+                            "archive_after", timedelta(days=365)),
             allow_loopback=allow_loopback, allow_private=allow_private)
 
 
