@@ -3,7 +3,9 @@ in report_cli.py)."""
 from __future__ import annotations
 
 import json
+import logging
 import signal
+import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.integrations.worker import DeliveryWorker
 from engine.runtime.worker import (
+    EMBEDDED,
     default_worker_id,
     embedded_worker_id,
     run_embedded_worker,
@@ -93,8 +96,16 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
 
 def _delivery_thread(worker_id: str, stop: threading.Event) -> threading.Thread:
     """Webhook delivery beside the timers, in a thread of its own: a slow endpoint
-    never holds a timer up."""
-    worker = DeliveryWorker(current_app.extensions["integrations"], worker_id)
+    never holds a timer up. The embedded one first takes back what an earlier embedded
+    server of this host left leased (as the timers do)."""
+    integrations = current_app.extensions["integrations"]
+    worker = DeliveryWorker(integrations, worker_id)
+    if worker_id == embedded_worker_id():
+        try:
+            integrations.release_leases(owner_prefix=f"{socket.gethostname()}:",
+                                        owner_suffix=f":{EMBEDDED}:deliveries")
+        except Exception:  # the worker's loop retries the database; leases run out
+            logging.getLogger(__name__).exception("could not release delivery leases")
     return threading.Thread(target=worker.run, args=(stop,), name="webhook-worker",
                             daemon=True)
 

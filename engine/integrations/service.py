@@ -6,9 +6,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, SystemClock
@@ -211,6 +211,22 @@ class Integrations:
             if claimed:
                 started[key] = executor.submit(self.send_messages, name, claimed)
         return started
+
+    def release_leases(self, *, owner_prefix: str, owner_suffix: str) -> int:
+        """Give back the leases of pending deliveries and messages held by a worker
+        known to be gone (see runtime/worker.reclaim_embedded_leases); returns how many."""
+        released = 0
+        with self.engine.transaction() as session:
+            for model in (Delivery, OutgoingMessage):
+                result = session.execute(
+                    update(model).where(
+                        model.state == "pending", model.lease_owner.is_not(None),
+                        model.lease_owner.startswith(owner_prefix, autoescape=True),
+                        model.lease_owner.endswith(owner_suffix, autoescape=True))
+                    .values(lease_owner=None, lease_expires_at=None)
+                    .execution_options(synchronize_session=False))
+                released += cast("CursorResult[Any]", result).rowcount
+        return released
 
     # Figures
 

@@ -55,3 +55,27 @@ def test_a_worker_killed_mid_delivery_leads_to_redelivery_not_loss(
         if worker is not None and worker.poll() is None:
             worker.kill()
         receiver.close()
+
+
+def test_a_restarted_server_takes_back_its_embedded_delivery_leases(client, app, engine):
+    import socket
+
+    integrations = allow_loopback(app)
+    receiver = Receiver().start()
+    try:
+        subscribe(client, receiver.url, ["order_submitted"])
+        client.submit()
+        integrations.dispatch()
+        gone = f"{socket.gethostname()}:999999:serve:deliveries"  # a killed `flask serve`
+        other = "elsewhere:1:serve:deliveries"
+        integrations.claim(gone)
+        assert deliver_all(integrations) == 0  # leased: nothing is due
+        released = integrations.release_leases(owner_prefix=f"{socket.gethostname()}:",
+                                               owner_suffix=":serve:deliveries")
+        assert released == 1
+        integrations.claim(other)  # another host's lease is left to run out
+        assert integrations.release_leases(owner_prefix=f"{socket.gethostname()}:",
+                                           owner_suffix=":serve:deliveries") == 0
+        assert receiver.received == []
+    finally:
+        receiver.close()
