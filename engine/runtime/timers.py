@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from engine.clock import Clock
+from engine.errors import Conflict
 from engine.runtime.incidents import RetryPolicy, record_timer_failure
 from engine.runtime.pipeline import Pipeline
 from engine.store.models import Timer
@@ -43,6 +44,10 @@ class TimerFiring:
                     self.pipeline.advance(step)
                     self.pipeline.save(step)
                     fired += step.timers_fired
+            except Conflict as err:
+                # The order was busy (someone else's step won the lock): not a failure
+                # of the timer; the lease runs out and it is tried again.
+                log.info("timers of instance %s wait: %s", instance_id, err)
             except Exception as err:
                 log.exception("firing timers of instance %s failed", instance_id)
                 self._count_failure(instance_id, worker_id, now, err)
