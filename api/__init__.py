@@ -29,7 +29,7 @@ from engine.workorders.routing import ROUTING_TABLE, routing_inputs
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
-from . import auth
+from . import auth, integrations_setup, metrics, request_log
 from .cli import register_commands
 from .extensions import ProblemApi, db
 from .guards import StrictJSONProvider, check_request_line
@@ -61,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        # Webhook SSRF allowances, SMTP and the SMS gateway (api/integrations_setup.py).
+        **integrations_setup.environment_config(),
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -84,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
     calendars = Calendars.load(data_dir / "calendars.json")
+    integration_settings = integrations_setup.load_settings(app.config, data_dir)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -94,7 +97,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                start_defaults=supervisor_default(directory),
                                definition_limits=settings.definitions,
                                decision_expectations=(_routes_every_category(categories),),
-                               calendars=calendars)
+                               calendars=calendars,
+                               timer_retry=integration_settings.timer_retry)
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
@@ -103,12 +107,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["reports"] = Reports(engine, categories, settings)
     accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
     app.extensions["accounts"] = accounts
+    app.extensions["integrations"] = integrations_setup.build(
+        engine, integration_settings, app.config, data_dir, directory,
+        app.extensions["reports"])
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     register_blueprints(api)
     register_error_handlers(app)
+    request_log.install(app)
+    metrics.install(app)
+    request_log.configure_logging(os.environ.get("LOG_FORMAT"))
 
     @app.before_request
     def guard_and_authenticate():

@@ -3,7 +3,9 @@ in report_cli.py)."""
 from __future__ import annotations
 
 import json
+import logging
 import signal
+import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -14,17 +16,26 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.runtime.worker import default_worker_id, run_embedded_worker, run_worker
+from engine.integrations.worker import DeliveryWorker
+from engine.runtime.worker import (
+    EMBEDDED,
+    default_worker_id,
+    embedded_worker_id,
+    run_embedded_worker,
+    run_worker,
+)
 from engine.workorders.demo import run_demo
 
 from .auth import ROLES, ApiToken, create_token
+from .operations_cli import archive_command, incidents_group
 from .report_cli import report_group
 from .staff_cli import staff_group
 
 
 def register_commands(app: Flask) -> None:
     for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
-                    report_group, repair_command, staff_group):
+                    report_group, repair_command, staff_group, incidents_group,
+                    archive_command):
         app.cli.add_command(command)
 
 
@@ -61,8 +72,10 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
     stop = threading.Event()
     worker = threading.Thread(target=run_embedded_worker, args=(_engine(), stop),
                               name="timer-worker", daemon=True)
+    deliveries = _delivery_thread(embedded_worker_id(), stop)
     if timer_worker:
         worker.start()
+        deliveries.start()
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="workorders")  # binds the port now
     click.echo(f"serving http://{host}:{port}/api/v1 (OpenAPI at /api/v1/openapi.json); "
@@ -77,7 +90,25 @@ def serve_command(host: str, port: int, threads: int, timer_worker: bool) -> Non
         stop.set()
         if worker.is_alive():
             worker.join(timeout=30)
+        if deliveries.is_alive():
+            deliveries.join(timeout=30)
         click.echo("stopped")
+
+
+def _delivery_thread(worker_id: str, stop: threading.Event) -> threading.Thread:
+    """Webhook delivery beside the timers, in a thread of its own: a slow endpoint
+    never holds a timer up. The embedded one first takes back what an earlier embedded
+    server of this host left leased (as the timers do)."""
+    integrations = current_app.extensions["integrations"]
+    worker = DeliveryWorker(integrations, worker_id)
+    if worker_id == embedded_worker_id():
+        try:
+            integrations.release_leases(owner_prefix=f"{socket.gethostname()}:",
+                                        owner_suffix=f":{EMBEDDED}:deliveries")
+        except Exception:  # the worker's loop retries the database; leases run out
+            logging.getLogger(__name__).exception("could not release delivery leases")
+    return threading.Thread(target=worker.run, args=(stop,), name="webhook-worker",
+                            daemon=True)
 
 
 def _interrupt(signum, _frame):
@@ -119,10 +150,13 @@ def _print_first_run_tokens() -> None:
               help="How long claimed timers stay this worker's; if it dies, another "
                    "worker takes them after this.")
 @click.option("--worker-id", default=None, help="Name used for timer leases.")
+@click.option("--deliveries/--no-deliveries", default=True, show_default=True,
+              help="Also deliver webhooks (in a thread of their own).")
 @with_appcontext
 def worker_command(interval: float, batch_size: int, lease_seconds: int,
-                   worker_id: str | None) -> None:
-    """Fire due timers on the configured database until Ctrl-C or SIGTERM."""
+                   worker_id: str | None, deliveries: bool) -> None:
+    """Fire due timers (and deliver webhooks) on the configured database until Ctrl-C
+    or SIGTERM."""
     _prepare(deploy=False)
     stop = threading.Event()
 
@@ -133,9 +167,14 @@ def worker_command(interval: float, batch_size: int, lease_seconds: int,
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     worker_id = worker_id or default_worker_id()
+    delivery = _delivery_thread(worker_id, stop)
+    if deliveries:
+        delivery.start()
     click.echo(f"timer worker {worker_id} running; Ctrl-C to stop")
     total = run_worker(_engine(), stop, interval_seconds=interval, batch_size=batch_size,
                        lease=timedelta(seconds=lease_seconds), worker_id=worker_id)
+    if delivery.is_alive():
+        delivery.join(timeout=30)
     click.echo(f"worker stopped; {total} timers fired")
 
 

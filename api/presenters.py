@@ -96,7 +96,7 @@ def timeline_view(instance_id: str, events: list[TimelineEvent]) -> dict[str, An
 def timeline_event_view(event: TimelineEvent) -> dict[str, Any]:
     return {"id": event.id, "type": event.type, "stage": event.stage,
             "department": event.department, "actor": event.actor, "at": event.at,
-            "detail": event.detail}
+            "detail": event.detail, "request_id": event.request_id}
 
 
 def definition_view(

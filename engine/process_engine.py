@@ -25,6 +25,7 @@ from engine.reference.calendars import Calendars, calendar_resolver
 from engine.reference.directory import Directory
 from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
+from engine.runtime.incidents import Incidents, RetryPolicy
 from engine.runtime.migration import Migrator
 from engine.runtime.pipeline import Pipeline
 from engine.runtime.reads import Reads
@@ -47,6 +48,7 @@ class ProcessEngine:
         definition_limits: DefinitionLimits = DEFAULT_LIMITS,
         decision_expectations: tuple[DecisionExpectation, ...] = (),
         calendars: Calendars | None = None,
+        timer_retry: RetryPolicy | None = None,
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
@@ -65,7 +67,8 @@ class ProcessEngine:
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
         self.commands = Commands(self.uow, self.pipeline, self.clock, directory)
-        self.timers = TimerFiring(self.uow, self.pipeline, self.clock)
+        self.timers = TimerFiring(self.uow, self.pipeline, self.clock, timer_retry)
+        self.incidents = Incidents(self.uow, self.clock)
         self.migrator = Migrator(self.uow, self.pipeline, self.clock)
         self.repairs = Repairs(self.uow, self.pipeline, self.clock)
         self.reads = Reads(self.uow, self.clock)

@@ -159,8 +159,13 @@ def test_overdue_events_are_queued_for_notification(orders, engine):
     with engine.sessions() as session:
         outbox = session.scalars(select(OutboxEvent).where(
             OutboxEvent.instance_id == instance_id).order_by(OutboxEvent.id)).all()
-    assert [(o.type, o.payload["stage"], o.payload["department"]) for o in outbox
-            if o.type != "notification"] == [("stage_overdue", "dispatch", "front_desk")]
+    assert [(o.type, o.payload.get("stage"), o.payload.get("department"),
+             o.payload.get("rung")) for o in outbox if o.type != "notification"] == [
+        ("instance_started", None, None, None),
+        ("stage_opened", "dispatch", "front_desk", None),
+        ("stage_overdue", "dispatch", "front_desk", None),
+        ("escalated", "dispatch", "front_desk", "warning"),
+        ("escalated", "dispatch", "front_desk", "breach")]
     # The ladder's notifications are queued with it (no directory: management is the
     # supervisor of everyone).
     assert [(o.payload["event"], o.payload["recipient"]) for o in outbox

@@ -7,7 +7,9 @@ from . import (
     definitions,
     departments,
     deployments,
+    events,
     health,
+    incidents,
     instances,
     messages,
     notifications,
@@ -15,6 +17,7 @@ from . import (
     reports,
     sessions,
     staff,
+    subscriptions,
     tasks,
     work_orders,
 )
@@ -22,7 +25,8 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions, departments, staff, sessions):
+                   messages, tasks, deployments, decisions, departments, staff, sessions,
+                   subscriptions, events, incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(outcomes.blp, url_prefix="/api/v1/work-orders")
     api.register_blueprint(health.blp)

@@ -53,6 +53,8 @@ class TimelineEventSchema(ma.Schema):
     actor = fields.String(allow_none=True)
     at = aware_field()
     detail = fields.Dict()
+    request_id = fields.String(allow_none=True, metadata={
+        "description": "The X-Request-Id of the request that caused it (none: a worker)"})
 
 
 class TimelineSchema(ma.Schema):

@@ -109,6 +109,7 @@ class Ladder:
         detail["notified"] = told
         step.record("escalated", actor=step.timer_actor, stage=row.stage,
                     department=department, detail=detail)
+        step.publish("escalated", stage=row.stage, department=department, **detail)
         share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
         notify(step.session, step.instance, told, event=row.element_id, now=step.now,
                stage=row.stage, department=department, detail=detail,

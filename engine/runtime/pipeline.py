@@ -50,6 +50,8 @@ class Pipeline:
         return self._restored(session, instance, now)
 
     def _restored(self, session: Session, instance: ProcessInstance, now: datetime) -> Step:
+        if not instance.state:  # archived (workorders/retention.py): nothing can run
+            raise InstanceFailed(f"instance {instance.id} is archived")
         parsed = self.parsed(session, instance.definition_id)
         workflow = restore_workflow(instance.state, parsed.spec, parsed.subprocess_specs)
         # The script engine is not serialized: attach the restricted one on every load.

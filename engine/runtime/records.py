@@ -51,10 +51,14 @@ def sync_human_tasks(step: Step) -> None:
         )
         step.add_task_row(row)
         step.opened.append(row)
+        opened = {"form": stage.form, "limit": limit,
+                  "due_at": iso(timer.due_at) if timer else None,
+                  "department_limit": row.department_limit}
         step.record("task_ready", stage=stage.stage, department=stage.department,
-                    detail={"form": stage.form, "limit": limit,
-                            "due_at": iso(timer.due_at) if timer else None,
-                            "department_limit": row.department_limit})
+                    detail=opened)
+        step.publish("stage_opened", stage=stage.stage, department=stage.department,
+                     stage_name=stage.stage_name, lane=stage.lane, task_id=task_id,
+                     **opened)
 
 
 def _clock(timer: WaitingTimer | None) -> str | None:

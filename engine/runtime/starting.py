@@ -140,6 +140,8 @@ class Starter:
         step.record("started", actor=actor, detail={
             "definition_version": definition.version, "data": summary(variables),
         })
+        step.publish("instance_started", definition_version=definition.version,
+                     started_by=actor)
         self.pipeline.advance(step)
         self.pipeline.save(step)
         return StartResult(instance.id, created=True)

@@ -11,6 +11,7 @@ from SpiffWorkflow.task import Task
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.context import current_request_id
 from engine.definitions.bpmn import ParsedProcess
 from engine.runtime.limits import (
     LIMIT_KINDS,
@@ -157,7 +158,7 @@ def timeline_row(instance_id: str, event_type: str, at: datetime, *, actor: str 
                  detail: dict[str, Any] | None) -> dict[str, Any]:
     return {"instance_id": instance_id, "type": event_type, "stage": stage,
             "department": department, "actor": actor or SYSTEM_ACTOR, "at": at,
-            "detail": to_json_safe(detail or {})}
+            "detail": to_json_safe(detail or {}), "request_id": current_request_id()}
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from engine.clock import Clock
+from engine.errors import Conflict
+from engine.runtime.incidents import RetryPolicy, record_timer_failure
 from engine.runtime.pipeline import Pipeline
 from engine.store.models import Timer
 from engine.store.queries import due_timers
@@ -17,10 +19,12 @@ log = logging.getLogger(__name__)
 
 
 class TimerFiring:
-    def __init__(self, uow: UnitsOfWork, pipeline: Pipeline, clock: Clock) -> None:
+    def __init__(self, uow: UnitsOfWork, pipeline: Pipeline, clock: Clock,
+                 retry: RetryPolicy | None = None) -> None:
         self.uow = uow
         self.pipeline = pipeline
         self.clock = clock
+        self.retry = retry or RetryPolicy()
 
     def fire_due_timers(
         self, worker_id: str, batch_size: int = 100, lease: timedelta = timedelta(minutes=5)
@@ -40,10 +44,28 @@ class TimerFiring:
                     self.pipeline.advance(step)
                     self.pipeline.save(step)
                     fired += step.timers_fired
-            except Exception:
-                # Leave the lease in place: the timers are retried when it expires.
+            except Conflict as err:
+                # The order was busy (someone else's step won the lock): not a failure
+                # of the timer; the lease runs out and it is tried again.
+                log.info("timers of instance %s wait: %s", instance_id, err)
+            except Exception as err:
                 log.exception("firing timers of instance %s failed", instance_id)
+                self._count_failure(instance_id, worker_id, now, err)
         return fired
+
+    def _count_failure(self, instance_id: str, worker_id: str, now: datetime,
+                       error: Exception) -> None:
+        """Count the failed attempt and put the next one off; after the last, an
+        incident. Should even that fail, the lease runs out and the timers come back."""
+        try:
+            with self.uow.transaction() as session:
+                suspended = record_timer_failure(session, instance_id, worker_id, now,
+                                                 error, self.retry)
+            if suspended:
+                log.error("timers of instance %s failed %d times: incident opened",
+                          instance_id, self.retry.max_attempts)
+        except Exception:
+            log.exception("could not record the failure of instance %s", instance_id)
 
     def _claim_due_timers(
         self, worker_id: str, now: datetime, batch_size: int, lease: timedelta
@@ -73,5 +95,7 @@ class TimerFiring:
         """When the earliest pending timer is due, or None if none is pending."""
         with self.uow.reading() as session:
             return session.scalar(
-                select(Timer.due_at).where(Timer.state == "pending").order_by(Timer.due_at).limit(1)
+                select(Timer.due_at).where(Timer.state == "pending",
+                                           Timer.suspended.is_(False))
+                .order_by(Timer.due_at).limit(1)
             )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from engine.clock import utc
 
@@ -179,6 +181,11 @@ class Timer(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+    # Failed firings (runtime/incidents.py): how many in a row, the last error, and
+    # whether they became an incident (then no worker picks the timer up until a retry).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StagePause(Base):
@@ -224,6 +231,7 @@ class TimelineEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime]
     detail: Mapped[dict[str, Any]]
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the request that caused it
 
 
 class OutboxEvent(Base):
@@ -259,3 +267,23 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     read_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Incident(Base):
+    """Something a worker failed to do N times in a row (a timer to fire, a message to
+    deliver): no longer retried on its own; an operator retries or resolves it."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_open", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # timer | delivery
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)  # the timer or delivery
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))  # open | retried | resolved
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(200))

@@ -127,7 +127,7 @@ def due_timers(now: datetime, limit: int) -> Select:
     for this transaction and skipped by others (SKIP LOCKED on PostgreSQL)."""
     return (
         select(Timer)
-        .where(Timer.state == "pending", Timer.due_at < now,
+        .where(Timer.state == "pending", Timer.due_at < now, Timer.suspended.is_(False),
                (Timer.lease_expires_at.is_(None)) | (Timer.lease_expires_at < now))
         .order_by(Timer.due_at)
         .limit(limit)
