@@ -25,7 +25,7 @@ from engine.workorders.routing import ROUTING_TABLE
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
-from . import auth
+from . import auth, console
 from .cli import register_commands
 from .extensions import ProblemApi, db
 from .guards import StrictJSONProvider, check_request_line
@@ -98,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     register_blueprints(api)
+    app.register_blueprint(console.bp)  # the web console, /console
     register_error_handlers(app)
 
     @app.before_request

@@ -1,0 +1,110 @@
+// Managers' reports as tables: timeliness, at risk, KPI, hotspots; a window picker and
+// the CSV of what is shown (downloaded with the token in a header, never in a URL).
+
+import { h, clear, status, table } from './dom.js';
+import { getJson, request } from './http.js';
+import { localName, t } from './i18n.js';
+import { departmentName, principal } from './session.js';
+
+const REPORTS = {
+  timeliness: { label: 'reports.timeliness', window: true, path: '/api/v1/reports/timeliness' },
+  'at-risk': { label: 'reports.atrisk', window: false, path: '/api/v1/reports/at-risk' },
+  kpi: { label: 'reports.kpi', month: true, path: '/api/v1/reports/kpi' },
+  hotspots: { label: 'reports.hotspots', window: true, path: '/api/v1/reports/hotspots' },
+};
+
+export async function showReports(main) {
+  const names = principal().role === 'department' ? ['at-risk'] : Object.keys(REPORTS);
+  let current = names[0];
+  const today = new Date();
+  const monthAgo = new Date(today.getTime() - 30 * 86400000);
+  const iso = (date) => date.toISOString().slice(0, 10);
+  const inputs = {
+    from: h('input', { id: 'report-from', type: 'date', value: iso(monthAgo) }),
+    to: h('input', { id: 'report-to', type: 'date', value: iso(new Date(today.getTime() + 86400000)) }),
+    year: h('input', { id: 'report-year', type: 'number', min: 2000, max: 2199, value: today.getUTCFullYear() }),
+    month: h('input', { id: 'report-month', type: 'number', min: 1, max: 12, value: today.getUTCMonth() + 1 }),
+    groupBy: h('select', { id: 'report-group' }, ['department', 'stage', 'flow', 'category'].map((g) => h('option', { value: g }, g))),
+  };
+  const tabs = h('div', { role: 'tablist', class: 'tabs' });
+  const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } });
+  const output = h('div', { id: 'report-output', role: 'tabpanel', 'aria-live': 'polite' });
+  main.append(h('section', { class: 'reports' }, h('h2', {}, t('reports.title')), tabs, controls, output));
+
+  function query() {
+    const report = REPORTS[current];
+    if (report.month) return { year: inputs.year.value, month: inputs.month.value };
+    const q = report.window ? { from: inputs.from.value, to: inputs.to.value } : {};
+    if (current === 'timeliness') q.group_by = inputs.groupBy.value;
+    return q;
+  }
+
+  function renderControls() {
+    tabs.replaceChildren(...names.map((name) => h('button', {
+      type: 'button', role: 'tab', id: `tab-${name}`, 'aria-selected': String(name === current),
+      onclick: () => { current = name; renderControls(); load(); },
+    }, t(REPORTS[name].label))));
+    const report = REPORTS[current];
+    const field = (key, label) => h('div', { class: 'control' }, h('label', { for: inputs[key].id }, t(label)), inputs[key]);
+    controls.replaceChildren(
+      report.window ? [field('from', 'reports.from'), field('to', 'reports.to')] : null,
+      report.month ? [field('year', 'reports.year'), field('month', 'reports.month')] : null,
+      current === 'timeliness' ? field('groupBy', 'reports.groupby') : null,
+      h('button', { type: 'submit' }, t('reports.show')),
+      h('button', { type: 'button', id: 'download-csv', onclick: download }, t('reports.csv')));
+  }
+
+  async function load() {
+    clear(output).append(status(t('loading')));
+    try {
+      const data = await getJson(REPORTS[current].path, query());
+      clear(output).append(renderReport(current, data));
+    } catch (error) {
+      clear(output).append(status(error.message, 'error'));
+    }
+  }
+
+  async function download() {
+    try {
+      const response = await request('GET', REPORTS[current].path, { query: { ...query(), format: 'csv' }, accept: 'text/csv' });
+      const blob = await response.blob();
+      const link = h('a', { href: URL.createObjectURL(blob), download: `${current}.csv` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (error) {
+      clear(output).append(status(error.message, 'error'));
+    }
+  }
+
+  renderControls();
+  await load();
+  return null;
+}
+
+// Any report: its list of rows as a table of its scalar columns.
+function renderReport(name, data) {
+  const rows = rowsOf(data);
+  if (!rows.length) return status(t('reports.empty'));
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
+    .filter((key) => rows.some((row) => row[key] === null || typeof row[key] !== 'object'));
+  return table(columns.map((key) => ({ label: key, value: (row) => cell(key, row[key]) })), rows,
+    { caption: `${name}` });
+}
+
+function rowsOf(data) {
+  if (Array.isArray(data)) return data;
+  for (const key of ['items', 'rows', 'groups', 'departments', 'alerts']) {
+    if (Array.isArray(data?.[key])) return data[key];
+  }
+  const list = Object.values(data || {}).find(Array.isArray);
+  return list || [];
+}
+
+function cell(key, value) {
+  if (value === null || value === undefined) return '—';
+  if (key === 'department' || key.endsWith('_department')) return localName(departmentName(value));
+  if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(3);
+  return String(value);
+}
