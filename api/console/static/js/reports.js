@@ -1,7 +1,7 @@
 // Managers' reports as tables: timeliness, at risk, KPI, hotspots; a window picker and
 // the CSV of what is shown (downloaded with the token in a header, never in a URL).
 
-import { h, clear, status, table } from './dom.js';
+import { h, append, clear, status, table } from './dom.js';
 import { getJson, request } from './http.js';
 import { localName, t } from './i18n.js';
 import { departmentName, principal } from './session.js';
@@ -46,12 +46,12 @@ export async function showReports(main) {
     }, t(REPORTS[name].label))));
     const report = REPORTS[current];
     const field = (key, label) => h('div', { class: 'control' }, h('label', { for: inputs[key].id }, t(label)), inputs[key]);
-    controls.replaceChildren(
+    append(clear(controls), [
       report.window ? [field('from', 'reports.from'), field('to', 'reports.to')] : null,
       report.month ? [field('year', 'reports.year'), field('month', 'reports.month')] : null,
       current === 'timeliness' ? field('groupBy', 'reports.groupby') : null,
       h('button', { type: 'submit' }, t('reports.show')),
-      h('button', { type: 'button', id: 'download-csv', onclick: download }, t('reports.csv')));
+      h('button', { type: 'button', id: 'download-csv', onclick: download }, t('reports.csv'))]);
   }
 
   async function load() {
