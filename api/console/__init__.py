@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, current_app, g, request, send_from_directory
 
 from engine.definitions.forms import FieldError, FormValidationError
 from engine.process_engine import ProcessEngine
@@ -90,6 +90,7 @@ def diagram(number: str) -> Response:
 def intake_form() -> dict:
     """The start form of the flow a category routes to, to build the intake form from."""
     category = request.args.get("category", "")
+    g.form_data_field = "query"  # the error names the query parameter
     if current_app.extensions["work_orders"].categories.get(category) is None:
         raise FormValidationError("intake form", [FieldError(
             "category", "is not a category of the tree (GET /api/v1/categories)")])
