@@ -54,17 +54,40 @@ def test_a_department_takes_an_order_through_its_stage_form(live, page):
     assert page.problems == []
 
 
-def test_an_order_turns_red_in_the_inbox_when_its_stage_goes_overdue(live, page):
-    number = live.submit()["number"]
+def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(live, page):
+    normal = live.submit()["number"]
+    urgent = live.submit(urgency="urgent")["number"]  # a quarter of every limit
     sign_in(page, live, "front_desk")
-    row = page.locator(f'tr[data-order="{number}"]')
-    row.wait_for()
-    assert "overdue" not in (row.get_attribute("class") or "")
-    assert not row.locator(".countdown").inner_text().startswith("overdue")
+    rows = page.locator("tr[data-order]")
+    rows.nth(1).wait_for()
+    # Soonest due first: the urgent order's dispatch is due in 3m45s, the other's in 15m.
+    assert [rows.nth(i).get_attribute("data-order") for i in range(2)] == [urgent, normal]
+    assert rows.nth(0).locator("td").nth(2).inner_text() == "urgent"
 
-    live.clock.advance(timedelta(hours=1))  # the dispatch stage's limit is 15 minutes
+    page.get_by_label("Urgency").select_option("urgent")
+    page.wait_for_function("document.querySelectorAll('tr[data-order]').length === 1")
+    assert rows.first.get_attribute("data-order") == urgent
+    page.get_by_label("Urgency").select_option("")
+    rows.nth(1).wait_for()
+
+    rows.first.focus()
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.dataset.order") == normal
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.dataset.order") == urgent
+    assert not page.locator("tr.overdue").count()
+
+    live.clock.advance(timedelta(minutes=10))
     page.keyboard.press("r")  # or wait for the next poll
-    page.locator(f'tr.overdue[data-order="{number}"]').wait_for()
-    assert row.locator(".countdown").inner_text().startswith("overdue by")
+    page.locator(f'tr.overdue[data-order="{urgent}"]').wait_for()
+    assert page.locator(f'tr[data-order="{urgent}"] .countdown').inner_text().startswith(
+        "overdue by 00:06:")
+    assert "overdue" not in (page.locator(f'tr[data-order="{normal}"]').get_attribute("class")
+                             or "")
     screenshot(page, "inbox-overdue")
+
+    live.clock.advance(timedelta(minutes=10))  # now both; by the poll, not a key
+    page.locator(f'tr.overdue[data-order="{normal}"]').wait_for(timeout=15_000)
+    page.get_by_label("Overdue only").check()
+    page.wait_for_function("document.querySelectorAll('tr.overdue[data-order]').length === 2")
     assert page.problems == []

@@ -10,10 +10,14 @@ import { deadline, localTime, tick } from './time.js';
 const POLL_MS = Number(document.body.dataset.pollMs) || 5000;
 
 export async function showInbox(main) {
-  const filters = { overdue: false, process_key: '', assigned: '', search: '' };
+  const filters = { overdue: false, process_key: '', assigned: '', search: '', urgency: '', business: '' };
   const marks = new Map();
   let tasks = [];
+  let orders = new Map(); // number -> the order's summary (urgency, tier, category)
   const flows = new Set();
+  const businesses = new Set();
+  const businessSelect = h('select', { id: 'filter-business', onchange: (e) => { filters.business = e.target.value; render(); } },
+    h('option', { value: '' }, t('inbox.all')));
 
   const flowSelect = h('select', { id: 'filter-flow', onchange: (e) => { filters.process_key = e.target.value; load(); } },
     h('option', { value: '' }, t('inbox.all')));
@@ -27,6 +31,11 @@ export async function showInbox(main) {
         h('option', { value: '' }, t('inbox.assigned.any')),
         h('option', { value: 'me' }, t('inbox.assigned.me')),
         h('option', { value: 'none' }, t('inbox.assigned.none')))),
+    h('div', { class: 'control' }, h('label', { for: 'filter-urgency' }, t('order.urgency')),
+      h('select', { id: 'filter-urgency', onchange: (e) => { filters.urgency = e.target.value; render(); } },
+        h('option', { value: '' }, t('inbox.all')),
+        ['urgent', 'normal', 'suggestion'].map((u) => h('option', { value: u }, u)))),
+    h('div', { class: 'control' }, h('label', { for: 'filter-business' }, t('order.category')), businessSelect),
     h('div', { class: 'control' }, h('label', { for: 'filter-search' }, t('inbox.search')),
       h('input', { id: 'filter-search', type: 'search', oninput: (e) => { filters.search = e.target.value.trim(); render(); } })));
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
@@ -39,9 +48,22 @@ export async function showInbox(main) {
     const query = { per_page: 100, overdue: filters.overdue ? 'true' : '', process_key: filters.process_key };
     if (filters.assigned === 'me') query.assignee = principal().name;
     if (filters.assigned === 'none') query.unassigned = 'true';
+    const me = principal();
+    const orderQuery = { status: 'open', per_page: 100, department: me.role === 'department' ? me.department : '' };
     try {
-      const page = await getJson('/api/v1/tasks', query);
+      const [page, summaries] = await Promise.all([
+        getJson('/api/v1/tasks', query),
+        // The orders' urgency and category, for the columns and filters (best effort).
+        getJson('/api/v1/work-orders', orderQuery).catch(() => ({ items: [] }))]);
       tasks = page.items;
+      orders = new Map(summaries.items.map((order) => [order.number, order]));
+      for (const order of summaries.items) {
+        const business = order.category.split('/')[0];
+        if (!businesses.has(business)) {
+          businesses.add(business);
+          businessSelect.append(h('option', { value: business }, business));
+        }
+      }
       marks.clear();
       for (const task of tasks) {
         marks.set(task.id, deadline(task.seconds_remaining));
@@ -59,7 +81,12 @@ export async function showInbox(main) {
 
   function render() {
     const focusedId = document.activeElement?.closest?.('[data-row]')?.dataset.row;
-    const shown = tasks.filter((task) => !filters.search || task.business_key.includes(filters.search));
+    const shown = tasks.filter((task) => {
+      const order = orders.get(task.business_key);
+      return (!filters.search || task.business_key.includes(filters.search))
+        && (!filters.urgency || order?.urgency === filters.urgency)
+        && (!filters.business || order?.category.split('/')[0] === filters.business);
+    });
     clear(list);
     if (!shown.length) { list.append(status(t('inbox.empty'))); return; }
     const rows = shown.map((task) => h('tr', {
@@ -69,6 +96,8 @@ export async function showInbox(main) {
     },
     h('td', {}, h('a', { href: `#/order/${encodeURIComponent(task.business_key)}`, tabindex: '-1' }, task.business_key)),
     h('td', {}, localName(task.stage_name)),
+    h('td', {}, orders.get(task.business_key)?.urgency ?? '—'),
+    h('td', {}, orders.get(task.business_key)?.category ?? '—'),
     h('td', {}, localName(departmentName(task.department))),
     h('td', {}, task.assignee || '—'),
     h('td', {}, task.process_key),
@@ -76,7 +105,7 @@ export async function showInbox(main) {
     h('td', { class: 'countdown', dataset: { countdown: task.id } })));
     list.append(h('table', { class: 'tasks' },
       h('caption', { class: 'visually-hidden' }, t('inbox.title')),
-      h('thead', {}, h('tr', {}, ['col.order', 'col.stage', 'col.department', 'col.assignee', 'col.flow', 'col.due', 'col.left']
+      h('thead', {}, h('tr', {}, ['col.order', 'col.stage', 'order.urgency', 'order.category', 'col.department', 'col.assignee', 'col.flow', 'col.due', 'col.left']
         .map((key) => h('th', { scope: 'col' }, t(key))))),
       h('tbody', {}, rows)));
     tick(list, marks);
