@@ -3,7 +3,7 @@
 // checks are the truth, and its field errors (problem+json) are shown on their fields.
 
 import { h } from './dom.js';
-import { localName, t } from './i18n.js';
+import { localName, t, term } from './i18n.js';
 import { principal } from './session.js';
 
 let formCount = 0;
@@ -123,7 +123,7 @@ function makeControl(id, name, property, isRequired, value) {
 
 // [value, label] pairs for a field with a fixed set of answers.
 function choices(name, property) {
-  if (Array.isArray(property.enum)) return property.enum.map((v) => [String(v), String(v)]);
+  if (Array.isArray(property.enum)) return property.enum.map((v) => [String(v), term(v)]);
   if (property.type === 'boolean') return [['true', t('form.yes')], ['false', t('form.no')]];
   const departments = principal()?.departments;
   if (name.endsWith('_department') && property.type === 'string' && departments?.length) {

@@ -50,7 +50,7 @@ const STRINGS = {
     'design.editor': 'Diagram', 'design.open': 'Open in editor', 'design.running': 'Running',
     'design.edited': 'The diagram in the editor is included as', 'design.file': 'File',
     'design.line': 'Line', 'design.element': 'Element', 'design.message': 'Problem',
-    'loading': 'Loading…', 'error': 'Error',
+    'loading': 'Loading…', 'error': 'Error', 'col.event': 'Event', 'col.actor': 'Actor', 'col.detail': 'Detail',
   },
   zh: {
     'app.title': '投诉工单', 'nav.inbox': '待办', 'nav.intake': '新建工单', 'nav.reports': '报表',
@@ -93,7 +93,12 @@ const STRINGS = {
     'design.editor': '流程图', 'design.open': '在编辑器中打开', 'design.running': '在途',
     'design.edited': '编辑器中的流程图将作为以下文件部署', 'design.file': '文件', 'design.line': '行',
     'design.element': '元素', 'design.message': '问题',
-    'loading': '加载中…', 'error': '错误',
+    'loading': '加载中…', 'error': '错误', 'col.event': '事件', 'col.actor': '操作人', 'col.detail': '详情',
+    'v.urgent': '紧急', 'v.normal': '一般', 'v.suggestion': '建议', 'v.ordinary': '普通客户', 'v.vip': 'VIP 客户',
+    'v.special_care': '特殊关怀客户', 'v.open': '处理中', 'v.closed': '已关闭', 'v.hotline': '热线', 'v.business_hall': '营业厅',
+    'v.web': '网站', 'v.sms': '短信', 'v.regulator': '监管部门转办', 'v.consumer_association': '消费者协会转办',
+    'v.resolve': '办结', 'v.transfer': '转派', 'v.send_back': '回退', 'v.satisfied': '满意', 'v.neutral': '一般',
+    'v.dissatisfied': '不满意', 'v.unknown': '未知',
   },
 };
 
@@ -114,6 +119,12 @@ export function setLanguage(next) {
   language = next;
   localStorage.setItem(LANGUAGE_KEY, next);
   document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+}
+
+// A value of the data (urgency, tier, status, channel, a form's choice) in words.
+export function term(value) {
+  if (value === null || value === undefined) return value;
+  return STRINGS[language][`v.${value}`] ?? String(value);
 }
 
 // "Network operations (网络运维)" -> "Network operations" or "网络运维".

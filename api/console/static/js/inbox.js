@@ -3,7 +3,7 @@
 
 import { h, clear, status } from './dom.js';
 import { getJson } from './http.js';
-import { localName, t } from './i18n.js';
+import { localName, t, term } from './i18n.js';
 import { departmentName, principal } from './session.js';
 import { deadline, localTime, tick } from './time.js';
 
@@ -34,7 +34,7 @@ export async function showInbox(main) {
     h('div', { class: 'control' }, h('label', { for: 'filter-urgency' }, t('order.urgency')),
       h('select', { id: 'filter-urgency', onchange: (e) => { filters.urgency = e.target.value; render(); } },
         h('option', { value: '' }, t('inbox.all')),
-        ['urgent', 'normal', 'suggestion'].map((u) => h('option', { value: u }, u)))),
+        ['urgent', 'normal', 'suggestion'].map((u) => h('option', { value: u }, term(u))))),
     h('div', { class: 'control' }, h('label', { for: 'filter-business' }, t('order.category')), businessSelect),
     h('div', { class: 'control' }, h('label', { for: 'filter-search' }, t('inbox.search')),
       h('input', { id: 'filter-search', type: 'search', oninput: (e) => { filters.search = e.target.value.trim(); render(); } })));
@@ -96,7 +96,7 @@ export async function showInbox(main) {
     },
     h('td', {}, h('a', { href: `#/order/${encodeURIComponent(task.business_key)}`, tabindex: '-1' }, task.business_key)),
     h('td', {}, localName(task.stage_name)),
-    h('td', {}, orders.get(task.business_key)?.urgency ?? '—'),
+    h('td', {}, term(orders.get(task.business_key)?.urgency) ?? '—'),
     h('td', {}, orders.get(task.business_key)?.category ?? '—'),
     h('td', {}, localName(departmentName(task.department))),
     h('td', {}, task.assignee || '—'),

@@ -2,7 +2,7 @@
 // (#/inbox, #/order/<number>, #/intake, #/reports, #/design). Nothing secret is ever
 // put in the URL.
 
-import { h, clear, status } from './dom.js';
+import { h, append, clear, status } from './dom.js';
 import { t, setLanguage, currentLanguage } from './i18n.js';
 import { principal, resume, signIn, signOut } from './session.js';
 import { showInbox } from './inbox.js';
@@ -34,7 +34,7 @@ function renderHeader() {
   } }, h('option', { value: 'en' }, 'English'), h('option', { value: 'zh' }, '中文'));
   language.value = currentLanguage();
   const who = principal();
-  header.append(
+  append(header, [
     h('h1', {}, t('app.title')),
     who ? h('nav', { 'aria-label': t('nav.main') }, h('ul', {},
       Object.entries(SCREENS).filter(([name]) => allowed(name)).map(([name, screen]) =>
@@ -43,7 +43,7 @@ function renderHeader() {
     h('div', { class: 'who' },
       h('label', { for: 'language' }, t('language')), language,
       who ? h('span', { class: 'principal' }, `${t('signed.as')} ${who.name} (${who.role})`) : null,
-      who ? h('button', { type: 'button', onclick: () => { signOut(); route(); } }, t('nav.signout')) : null));
+      who ? h('button', { type: 'button', onclick: () => { signOut(); route(); } }, t('nav.signout')) : null)]);
 }
 
 function currentScreen() {

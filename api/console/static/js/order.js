@@ -1,9 +1,9 @@
 // One order: header with deadlines counting down, the caller's stage form, the actions,
 // the timeline and the flow diagram with the order's run drawn on it.
 
-import { h, clear, status, table } from './dom.js';
+import { h, append, clear, status, table } from './dom.js';
 import { ApiError, getJson, postJson, request } from './http.js';
-import { localName, t } from './i18n.js';
+import { localName, t, term } from './i18n.js';
 import { departmentName, principal } from './session.js';
 import { deadline, localTime, tick } from './time.js';
 import { renderForm } from './form.js';
@@ -39,7 +39,7 @@ export async function showOrder(main, number) {
     marks.clear();
     clear(section);
     section.removeAttribute('aria-busy');
-    section.append(
+    append(section, [
       h('p', {}, h('a', { href: '#/inbox' }, `← ${t('order.back')}`)),
       notice ? status(notice) : null,
       header(order, marks),
@@ -49,7 +49,7 @@ export async function showOrder(main, number) {
           actions(order, render)),
         h('div', { class: 'column' }, details(order))),
       diagramPanel(order),
-      timeline(order));
+      timeline(order)]);
     tick(section, marks);
   }
 
@@ -70,10 +70,10 @@ function header(order, marks) {
     h('dl', { class: 'facts' },
       fact(t('order.customer'), order.customer_phone),
       fact(t('order.category'), categoryNames),
-      fact(t('order.urgency'), order.urgency),
-      fact(t('order.tier'), order.customer_tier),
-      fact(t('order.status'), order.status),
-      fact(t('order.channel'), order.channel),
+      fact(t('order.urgency'), term(order.urgency)),
+      fact(t('order.tier'), term(order.customer_tier)),
+      fact(t('order.status'), term(order.status)),
+      fact(t('order.channel'), term(order.channel)),
       fact(t('order.submitted'), localTime(order.submitted_at))),
     stages.length ? table([
       { label: t('col.stage'), value: (s) => localName(s.stage_name) },
@@ -167,11 +167,11 @@ function actionForm(order, operation, label, rerender) {
 function timeline(order) {
   return h('section', { class: 'timeline' }, table([
     { label: t('col.opened'), value: (e) => localTime(e.at) },
-    { label: 'Event', value: (e) => e.type },
+    { label: t('col.event'), value: (e) => e.type },
     { label: t('col.stage'), value: (e) => e.stage || '' },
     { label: t('col.department'), value: (e) => (e.department ? localName(departmentName(e.department)) : '') },
-    { label: 'Actor', value: (e) => e.actor || '' },
-    { label: 'Detail', value: (e) => summarize(e.detail) },
+    { label: t('col.actor'), value: (e) => e.actor || '' },
+    { label: t('col.detail'), value: (e) => summarize(e.detail) },
   ], order.timeline || [], { caption: t('order.timeline') }));
 }
 
