@@ -71,11 +71,13 @@ def test_a_manager_reads_the_kpi_and_downloads_it_as_csv(live, page):
     page.get_by_label("Year").fill("2026")
     page.get_by_label("Month").fill("3")
     page.get_by_role("button", name="Show").click()
-    table = page.locator("#report-output table")
+    table = page.locator("#report-output table", has_text="department")
     table.wait_for()
     api = live.call("GET", "/api/v1/reports/kpi", "manager",
                     params={"year": 2026, "month": 3}).json()
     assert table.locator("tbody tr").count() == len(api["departments"])
+    headers = table.locator("thead th").all_inner_texts()
+    assert {"department", "month.deduction", "year.deduction", "year.formula"} <= set(headers)
     screenshot(page, "reports-kpi")
 
     with page.expect_download() as waiting:

@@ -83,28 +83,42 @@ export async function showReports(main) {
   return null;
 }
 
-// Any report: its list of rows as a table of its scalar columns.
+// Any report: its scalar facts (window, time zone) and a table per list of rows, each
+// row's nested figures flattened one level (month.deduction, year.formula).
 function renderReport(name, data) {
-  const rows = rowsOf(data);
-  if (!rows.length) return status(t('reports.empty'));
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
-    .filter((key) => rows.some((row) => row[key] === null || typeof row[key] !== 'object'));
-  return table(columns.map((key) => ({ label: key, value: (row) => cell(key, row[key]) })), rows,
-    { caption: `${name}` });
+  const facts = Object.entries(data || {}).filter(([, v]) => v !== null && typeof v !== 'object');
+  const lists = Object.entries(data || {}).filter(([, v]) => Array.isArray(v) && v.some((r) => r && typeof r === 'object'));
+  const output = h('div', {}, facts.length ? h('dl', { class: 'facts' },
+    facts.map(([key, value]) => [h('dt', {}, key), h('dd', {}, String(value))])) : null);
+  for (const [key, rows] of lists) {
+    const flat = rows.map(flatten);
+    const columns = [...new Set(flat.flatMap((row) => Object.keys(row)))];
+    output.append(flat.length ? h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': `${name}: ${key}` },
+      table(columns.map((column) => ({ label: column, value: (row) => cell(column, row[column]) })),
+        flat, { caption: `${name}: ${key}` })) : status(`${key}: ${t('reports.empty')}`));
+  }
+  if (!lists.length) output.append(status(t('reports.empty')));
+  return output;
 }
 
-function rowsOf(data) {
-  if (Array.isArray(data)) return data;
-  for (const key of ['items', 'rows', 'groups', 'departments', 'alerts']) {
-    if (Array.isArray(data?.[key])) return data[key];
+function flatten(row) {
+  const flat = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value)) {
+        if (innerValue === null || typeof innerValue !== 'object') flat[`${key}.${inner}`] = innerValue;
+      }
+    } else if (!Array.isArray(value)) {
+      flat[key] = value;
+    }
   }
-  const list = Object.values(data || {}).find(Array.isArray);
-  return list || [];
+  return flat;
 }
 
 function cell(key, value) {
   if (value === null || value === undefined) return '—';
   if (key === 'department' || key.endsWith('_department')) return localName(departmentName(value));
+  if (key === 'name') return localName(value);
   if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(3);
   return String(value);
 }
