@@ -26,6 +26,7 @@ def upload(page, content: bytes) -> None:
 
 def test_a_designer_deploys_a_changed_diagram_and_sees_a_refused_ones_problems(live, page):
     assert CHANGED != SHIPPED and REFUSED != CHANGED
+    running = live.submit()  # on version 1
     sign_in(page, live, "designer")
     page.get_by_role("heading", name="Design").wait_for()
 
@@ -41,6 +42,30 @@ def test_a_designer_deploys_a_changed_diagram_and_sees_a_refused_ones_problems(l
                     "designer").text
     assert 'scaled("PT20M", limit_factor)' in xml
     screenshot(page, "design-deployed")
+
+    # The versions with their running orders; the order's move to v2 checked first.
+    page.locator("#flows tr", has_text="one_department").get_by_role("button").click()
+    versions_table = page.locator("#flows .versions table")
+    versions_table.wait_for()
+    assert versions_table.locator("tbody tr").nth(1).locator("td").nth(3).inner_text() == "1"
+    page.get_by_label("From version").select_option("1")
+    page.get_by_label("To version").select_option("2")
+    page.get_by_role("button", name="Check migration").click()
+    checked = page.locator("#migration table tbody tr")
+    checked.first.wait_for()
+    assert checked.count() == 1
+    assert running["instance_id"] in checked.first.inner_text()
+    assert "dispatch" in checked.first.inner_text()
+    instance = live.call("GET", f"/api/v1/process-instances/{running['instance_id']}",
+                         "manager").json()
+    assert instance["version"] == 1  # a dry run moves nothing
+    page.get_by_role("button", name="Migrate", exact=True).click()
+    page.wait_for_function("document.querySelector('#migration caption')?.textContent"
+                           " === 'Migrate'")
+    instance = live.call("GET", f"/api/v1/process-instances/{running['instance_id']}",
+                         "manager").json()
+    assert instance["version"] == 2
+    screenshot(page, "design-migrated")
 
     upload(page, REFUSED)
     page.get_by_role("button", name="Deploy", exact=True).click()

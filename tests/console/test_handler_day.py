@@ -91,3 +91,47 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     page.get_by_label("Overdue only").check()
     page.wait_for_function("document.querySelectorAll('tr.overdue[data-order]').length === 2")
     assert page.problems == []
+
+
+def test_a_processing_department_transfers_an_order_and_the_acceptance_department_urges(
+        live, page):
+    number = live.submit()["number"]
+    [task] = live.call("GET", "/api/v1/tasks", "front_desk",
+                       params={"business_key": number}).json()["items"]
+    done = live.call("POST", f"/api/v1/tasks/{task['id']}/complete", "front_desk",
+                     json={"data": {"processing_department": "network_operations"}})
+    assert done.status_code == 200, done.text
+
+    sign_in(page, live, "network_operations")
+    page.goto(f"{live.base}/console/#/order/{number}")
+    page.locator("summary", has_text="Transfer").click()
+    transfer = page.locator("details.action[open]")
+    transfer.get_by_label("To department").select_option("billing")
+    transfer.get_by_role("button", name="Transfer").click()
+    # The reason is required: the API's error shows on the reason field.
+    reason_error = transfer.locator('[data-field="reason"] .field-error')
+    reason_error.wait_for()
+    assert reason_error.inner_text().strip()
+    screenshot(page, "order-transfer-error")
+    transfer.get_by_label("Reason").fill("A billing dispute, not a fault.")
+    transfer.get_by_role("button", name="Transfer").click()
+    page.get_by_text("Done.").wait_for()
+    order = live.call("GET", f"/api/v1/work-orders/{number}", "manager").json()
+    assert order["responsible_departments"] == ["billing"]
+    assert order["counts"]["transfers"] == 1
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live, "front_desk")
+    page.goto(f"{live.base}/console/#/order/{number}")
+    page.locator("summary", has_text="Urge").click()
+    urge = page.locator("details.action[open]")
+    urge.get_by_label("Note").fill("Customer called again.")
+    urge.get_by_role("button", name="Urge").click()
+    page.get_by_text("Done.").wait_for()
+    assert live.call("GET", f"/api/v1/work-orders/{number}",
+                     "manager").json()["counts"]["urges"] == 1
+    # A second urge within the minimum interval is refused; the reason is shown.
+    page.locator("summary", has_text="Urge").click()
+    page.locator("details.action[open]").get_by_role("button", name="Urge").click()
+    page.locator("details.action[open] .status.error").wait_for()
+    assert page.problems == []
