@@ -11,6 +11,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from api import process_engine
 from tests.api.conftest import ORDER, build_app, dispose
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,13 +24,17 @@ NO_BROWSER = os.environ.get("CONSOLE_TESTS_NO_BROWSER") == "1"
 class Live:
     """The running app: its base URL, tokens, simulated clock and a requests session."""
 
-    def __init__(self, base: str, tokens: dict[str, str], clock) -> None:
-        self.base, self.tokens, self.clock = base, tokens, clock
+    def __init__(self, base: str, tokens: dict[str, str], clock, engine) -> None:
+        self.base, self.tokens, self.clock, self.engine = base, tokens, clock, engine
         self.http = requests.Session()
 
     def call(self, method: str, path: str, who: str, **kwargs) -> requests.Response:
         return self.http.request(method, self.base + path, timeout=30, **kwargs,
                                  headers={"Authorization": f"Bearer {self.tokens[who]}"})
+
+    def fire_timers(self) -> int:
+        """What a timer worker would do now (none runs beside this server)."""
+        return self.engine.timers.fire_due_timers("console-test-worker")
 
     def submit(self, **fields) -> dict:
         response = self.call("POST", "/api/v1/work-orders", "crm", json={**ORDER, **fields})
@@ -44,7 +49,8 @@ def live(database_url, clock):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Live(f"http://127.0.0.1:{server.server_port}", tokens, clock)
+        yield Live(f"http://127.0.0.1:{server.server_port}", tokens, clock,
+                   process_engine(app))
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -51,6 +51,14 @@ def test_a_department_takes_an_order_through_its_stage_form(live, page):
     assert page.locator('.djs-element.stage-open[data-element-id="handle"]').count() == 1
     assert page.locator(".djs-connection.flow-taken").count() >= 1
     screenshot(page, "order")
+
+    # The handling stage's limit (2 hours) passes: the lapse is drawn on the diagram.
+    live.clock.advance(timedelta(hours=2, minutes=5))
+    assert live.fire_timers() > 0
+    page.reload()
+    page.locator('.diagram[data-ready="true"]').wait_for()
+    assert page.locator('.djs-element.stage-lapsed[data-element-id="handle"]').count() == 1
+    assert page.locator('.order-header tr.overdue').count() == 1
     assert page.problems == []
 
 
@@ -77,6 +85,10 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     assert page.evaluate("document.activeElement.dataset.order") == urgent
     assert not page.locator("tr.overdue").count()
 
+    # A stage that arrives shows without a reload (the inbox polls).
+    arriving = live.submit()["number"]
+    page.locator(f'tr[data-order="{arriving}"]').wait_for(timeout=15_000)
+
     live.clock.advance(timedelta(minutes=10))
     page.keyboard.press("r")  # or wait for the next poll
     page.locator(f'tr.overdue[data-order="{urgent}"]').wait_for()
@@ -89,7 +101,7 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     live.clock.advance(timedelta(minutes=10))  # now both; by the poll, not a key
     page.locator(f'tr.overdue[data-order="{normal}"]').wait_for(timeout=15_000)
     page.get_by_label("Overdue only").check()
-    page.wait_for_function("document.querySelectorAll('tr.overdue[data-order]').length === 2")
+    page.wait_for_function("document.querySelectorAll('tr.overdue[data-order]').length === 3")
     assert page.problems == []
 
 

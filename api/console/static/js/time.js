@@ -34,13 +34,17 @@ export function localTime(iso) {
   return new Date(iso).toLocaleString();
 }
 
-// Every element with data-countdown (a key into `marks`) shows its time left, and is
-// marked overdue once it is past.
+// Every element with data-countdown (a key into `marks`) shows its time left; a row
+// (data-row) is marked overdue while any of its countdowns is past.
 export function tick(root, marks) {
+  const rows = new Map();
   for (const element of root.querySelectorAll('[data-countdown]')) {
     const seconds = secondsLeft(marks.get(element.dataset.countdown));
     element.textContent = timeLeftText(seconds);
+    const past = seconds !== null && seconds < 0;
+    element.classList.toggle('past', past);
     const row = element.closest('[data-row]') || element;
-    row.classList.toggle('overdue', seconds !== null && seconds < 0);
+    rows.set(row, (rows.get(row) || false) || past);
   }
+  for (const [row, past] of rows) row.classList.toggle('overdue', past);
 }
