@@ -18,10 +18,12 @@ REFUSED = CHANGED.replace(b'value="dispatch.json"', b'value="no_such_form.json"'
 
 
 def upload(page, content: bytes) -> None:
+    """Choose the file and wait until the modeler shows it."""
+    before = int(page.locator("#modeler").get_attribute("data-loads") or 0)
     page.get_by_label("Diagram, decision table and form files").set_input_files(
         files=[{"name": "one_department.bpmn", "mimeType": "application/xml",
                 "buffer": content}])
-    page.locator('#modeler[data-ready="true"]').wait_for()
+    page.locator(f'#modeler[data-loads="{before + 1}"]').wait_for()
 
 
 def test_a_designer_deploys_a_changed_diagram_and_sees_a_refused_ones_problems(live, page):

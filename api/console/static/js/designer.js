@@ -10,6 +10,7 @@ import { modeler, pinProblem } from './diagram.js';
 export async function showDesign(main) {
   let editor = null;
   let editorFile = null; // the name the edited diagram is deployed under
+  let loads = 0; // diagrams opened so far (data-loads: tests wait for the next one)
   const files = h('input', { id: 'design-files', type: 'file', multiple: true, accept: '.bpmn,.dmn,.json',
     onchange: openFirstDiagram });
   const editorName = h('p', { class: 'help', 'aria-live': 'polite' });
@@ -33,6 +34,7 @@ export async function showDesign(main) {
     editorFile = name;
     editorName.textContent = `${t('design.edited')} ${name}`;
     canvas.dataset.ready = 'true';
+    canvas.dataset.loads = String(++loads);
   }
 
   async function openFirstDiagram() {
