@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from tests.console.conftest import screenshot, sign_in
 
 HOSTILE = '<img src=x onerror="window.__owned=1">Still no signal <b>at all</b>'
@@ -73,7 +75,7 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     assert rows.nth(0).locator("td").nth(2).inner_text() == "urgent"
 
     page.get_by_label("Urgency").select_option("urgent")
-    page.wait_for_function("document.querySelectorAll('tr[data-order]').length === 1")
+    expect(rows).to_have_count(1)
     assert rows.first.get_attribute("data-order") == urgent
     page.get_by_label("Urgency").select_option("")
     rows.nth(1).wait_for()
@@ -101,7 +103,7 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     live.clock.advance(timedelta(minutes=10))  # now both; by the poll, not a key
     page.locator(f'tr.overdue[data-order="{normal}"]').wait_for(timeout=15_000)
     page.get_by_label("Overdue only").check()
-    page.wait_for_function("document.querySelectorAll('tr.overdue[data-order]').length === 3")
+    expect(page.locator("tr.overdue[data-order]")).to_have_count(3)
     assert page.problems == []
 
 
