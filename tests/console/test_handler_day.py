@@ -80,8 +80,11 @@ def test_the_inbox_sorts_filters_moves_by_keyboard_and_turns_red_when_overdue(li
     page.get_by_label("Urgency").select_option("")
     rows.nth(1).wait_for()
 
-    rows.first.focus()
+    # The screen's heading has the focus; the keys walk the rows from there.
+    assert page.evaluate("document.activeElement.tagName") == "H2"
     page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.dataset.order") == urgent
+    page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.dataset.order") == normal
     page.keyboard.press("k")
     assert page.evaluate("document.activeElement.dataset.order") == urgent

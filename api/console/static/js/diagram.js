@@ -29,7 +29,7 @@ export async function viewer(container) {
 
 export async function modeler(container) {
   const BpmnJS = await load('modeler');
-  return new BpmnJS({ container, keyboard: { bindTo: container } });
+  return new BpmnJS({ container });
 }
 
 // Marks an order's run on a shown diagram: stages done, open and lapsed, and the

@@ -84,6 +84,7 @@ async function route() {
   const argument = rest.map(decodeURIComponent).join('/');
   if (screen === 'order' && argument) {
     leaveScreen = await showOrder(main, argument);
+    focusHeading();
     return;
   }
   const fallback = Object.keys(SCREENS).find(allowed);
@@ -92,9 +93,19 @@ async function route() {
   if (name !== screen) { window.location.hash = `#/${name}`; return; }
   try {
     leaveScreen = await SCREENS[name].show(main);
+    focusHeading();
   } catch (error) {
     main.append(status(error.message, 'error'));
   }
+}
+
+// After a screen changes, keyboard and screen-reader users start at its heading.
+function focusHeading() {
+  if (main.contains(document.activeElement)) return;
+  const heading = main.querySelector('h2');
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
 }
 
 window.addEventListener('hashchange', route);
