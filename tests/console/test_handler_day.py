@@ -3,10 +3,12 @@ stage form (a field error shown on its field, then fixed), the diagram with the 
 run, and an order going overdue on the simulated clock and turning red."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.conftest import FORMS
 from tests.console.conftest import screenshot, sign_in
 
 HOSTILE = '<img src=x onerror="window.__owned=1">Still no signal <b>at all</b>'
@@ -151,4 +153,30 @@ def test_a_processing_department_transfers_an_order_and_the_acceptance_departmen
     page.locator("summary", has_text="Urge").click()
     page.locator("details.action[open]").get_by_role("button", name="Urge").click()
     page.locator("details.action[open] .status.error").wait_for()
+    assert page.problems == []
+
+
+def test_a_designers_form_is_shown_as_text_never_run(live, page):
+    """Forms are designers' uploads: untrusted. Their words reach the page as text."""
+    form = json.loads((FORMS / "dispatch.json").read_text(encoding="utf-8"))
+    form["title"] = '<img src=x onerror="window.__owned=1">Dispatch'
+    form["description"] = "<script>window.__owned=2</script>Choose."
+    note = form["properties"]["dispatch_note"]
+    note["title"] = '<svg onload="window.__owned=3">Note'
+    note["description"] = '<a href="javascript:window.__owned=4">help</a>'
+    deployed = live.call("POST", "/api/v1/deployments", "designer",
+                         files={"files": ("dispatch.json", json.dumps(form).encode())})
+    assert deployed.status_code == 201, deployed.text
+    number = live.submit()["number"]
+
+    sign_in(page, live, "front_desk")
+    page.goto(f"{live.base}/console/#/order/{number}")
+    stage_form = page.locator("form.stage-form")
+    stage_form.wait_for()
+    # The form's texts show verbatim (its title is not shown: the stage's name is).
+    assert form["description"] in stage_form.inner_text()
+    assert note["title"] in stage_form.locator('[data-field="dispatch_note"] label').inner_text()
+    assert note["description"] in stage_form.inner_text()
+    assert stage_form.locator("img, script, svg, a").count() == 0
+    assert page.evaluate("window.__owned") is None
     assert page.problems == []
