@@ -138,7 +138,10 @@ function actions(order, rerender) {
   const accepting = me.department === order.acceptance_department;
   const holding = (order.responsible_departments || []).includes(me.department);
   const available = [];
-  if (accepting) available.push(['urge', 'action.urge'], ['audit', 'action.audit']);
+  // Urging is for an order another department holds; the API refuses the rest anyway.
+  const elsewhere = (order.responsible_departments || []).some((d) => d !== me.department);
+  if (accepting && elsewhere && order.status === 'open') available.push(['urge', 'action.urge']);
+  if (accepting && order.status === 'open') available.push(['audit', 'action.audit']);
   if (holding && !accepting) available.push(['transfer', 'action.transfer'], ['send-back', 'action.sendback']);
   if (!available.length) return null;
   return h('section', { class: 'actions' }, h('h3', {}, t('order.actions')),
