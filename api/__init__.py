@@ -29,7 +29,7 @@ from engine.workorders.routing import ROUTING_TABLE, routing_inputs
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
-from . import auth, integrations_setup, metrics, request_log
+from . import auth, console, integrations_setup, metrics, request_log
 from .cli import register_commands
 from .extensions import ProblemApi, db
 from .guards import StrictJSONProvider, check_request_line
@@ -115,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     register_blueprints(api)
+    app.register_blueprint(console.bp)  # the web console, /console
     register_error_handlers(app)
     request_log.install(app)
     metrics.install(app)

@@ -1,0 +1,138 @@
+// English and Chinese. The reference data carries both in one name, "English (中文)":
+// `localName` shows the half of the chosen language.
+
+const STRINGS = {
+  en: {
+    'app.title': 'Complaint work orders', 'nav.inbox': 'Inbox', 'nav.intake': 'New order',
+    'nav.reports': 'Reports', 'nav.design': 'Design', 'nav.signout': 'Sign out',
+    'nav.main': 'Main', 'language': 'Language',
+    'signin.title': 'Sign in', 'signin.token': 'Access token', 'signin.submit': 'Sign in',
+    'signin.help': 'Paste the access token you were given (flask tokens create). It is kept for this browser tab only.',
+    'signin.empty': 'Enter your access token.', 'signin.refused': 'This token is not valid or was revoked.',
+    'signin.failed': 'Sign-in failed', 'signed.as': 'Signed in as',
+    'inbox.title': 'Inbox', 'inbox.empty': 'No open stages.', 'inbox.filters': 'Filters',
+    'inbox.overdue': 'Overdue only', 'inbox.flow': 'Flow', 'inbox.all': 'All',
+    'inbox.mine': 'Assigned', 'inbox.assigned.any': 'Anyone or no one', 'inbox.assigned.me': 'Me',
+    'inbox.assigned.none': 'Unassigned', 'inbox.search': 'Order number contains',
+    'inbox.keys': 'Keys: j / k or arrows move, Enter opens, r refreshes.',
+    'inbox.updated': 'Updated', 'inbox.count': 'open stages',
+    'col.order': 'Order', 'col.stage': 'Stage', 'col.department': 'Department',
+    'col.assignee': 'Assignee', 'col.due': 'Due', 'col.left': 'Time left', 'col.flow': 'Flow',
+    'col.opened': 'Opened',
+    'order.title': 'Order', 'order.customer': 'Customer', 'order.category': 'Category',
+    'order.urgency': 'Urgency', 'order.tier': 'Tier', 'order.status': 'Status',
+    'order.channel': 'Channel', 'order.content': 'Complaint', 'order.submitted': 'Submitted',
+    'order.stages': 'Open stages', 'order.dept_left': 'Department total left',
+    'order.timeline': 'Timeline', 'order.diagram': 'Flow', 'order.keyfields': 'Key information',
+    'order.actions': 'Actions', 'order.form': 'Stage form', 'order.counts': 'Counts',
+    'order.back': 'Back to the inbox', 'order.note': 'Customer note',
+    'action.claim': 'Claim', 'action.unclaim': 'Release', 'action.complete': 'Complete stage',
+    'action.urge': 'Urge', 'action.transfer': 'Transfer', 'action.sendback': 'Send back',
+    'action.audit': 'Audit', 'action.approve': 'Approve', 'action.reject': 'Reject',
+    'action.done': 'Done.', 'field.note': 'Note', 'field.reason': 'Reason',
+    'field.to_department': 'To department', 'field.approved': 'Approved',
+    'form.fix': 'Some fields need attention.', 'form.choose': '— choose —',
+    'form.yes': 'Yes', 'form.no': 'No', 'form.required': 'required',
+    'time.none': '—', 'time.over': 'overdue by',
+    'intake.title': 'New order', 'intake.category': 'Category', 'intake.search': 'Search categories',
+    'intake.submit': 'Submit order', 'intake.created': 'Order created:', 'intake.nocategory': 'Choose a category first.',
+    'intake.keyfields': 'Key information for this category', 'intake.recent': 'Recent orders of this number',
+    'intake.department': 'Accepting department',
+    'reports.title': 'Reports', 'reports.from': 'From', 'reports.to': 'To', 'reports.show': 'Show',
+    'reports.csv': 'Download CSV', 'reports.timeliness': 'Timeliness', 'reports.atrisk': 'At risk',
+    'reports.kpi': 'KPI', 'reports.hotspots': 'Hotspots', 'reports.year': 'Year', 'reports.month': 'Month',
+    'reports.groupby': 'Group by', 'reports.empty': 'Nothing in this window.',
+    'design.title': 'Design', 'design.files': 'Diagram, decision table and form files',
+    'design.dryrun': 'Check (dry run)', 'design.deploy': 'Deploy', 'design.ok': 'No problems found.',
+    'design.deployed': 'Deployed:', 'design.problems': 'Problems', 'design.versions': 'Versions',
+    'design.flows': 'Flows', 'design.migrate': 'Migrate running orders', 'design.from': 'From version',
+    'design.to': 'To version', 'design.migrate.dry': 'Check migration', 'design.migrate.run': 'Migrate',
+    'design.editor': 'Diagram', 'design.open': 'Open in editor', 'design.running': 'Running',
+    'design.edited': 'The diagram in the editor is included as', 'design.file': 'File',
+    'design.line': 'Line', 'design.element': 'Element', 'design.message': 'Problem',
+    'loading': 'Loading…', 'error': 'Error', 'col.event': 'Event', 'col.actor': 'Actor', 'col.detail': 'Detail',
+  },
+  zh: {
+    'app.title': '投诉工单', 'nav.inbox': '待办', 'nav.intake': '新建工单', 'nav.reports': '报表',
+    'nav.design': '流程设计', 'nav.signout': '退出', 'nav.main': '主菜单', 'language': '语言',
+    'signin.title': '登录', 'signin.token': '访问令牌', 'signin.submit': '登录',
+    'signin.help': '粘贴分配给您的访问令牌（flask tokens create）。令牌只保存在当前浏览器标签页。',
+    'signin.empty': '请输入访问令牌。', 'signin.refused': '令牌无效或已被吊销。', 'signin.failed': '登录失败',
+    'signed.as': '当前用户',
+    'inbox.title': '待办', 'inbox.empty': '没有待办环节。', 'inbox.filters': '筛选',
+    'inbox.overdue': '只看超时', 'inbox.flow': '流程', 'inbox.all': '全部', 'inbox.mine': '处理人',
+    'inbox.assigned.any': '不限', 'inbox.assigned.me': '我', 'inbox.assigned.none': '未签收',
+    'inbox.search': '工单号包含', 'inbox.keys': '快捷键：j / k 或方向键移动，回车打开，r 刷新。',
+    'inbox.updated': '更新于', 'inbox.count': '个待办环节',
+    'col.order': '工单', 'col.stage': '环节', 'col.department': '部门', 'col.assignee': '处理人',
+    'col.due': '时限', 'col.left': '剩余时间', 'col.flow': '流程', 'col.opened': '开始',
+    'order.title': '工单', 'order.customer': '客户', 'order.category': '投诉分类', 'order.urgency': '紧急程度',
+    'order.tier': '客户级别', 'order.status': '状态', 'order.channel': '受理渠道', 'order.content': '投诉内容',
+    'order.submitted': '受理时间', 'order.stages': '当前环节', 'order.dept_left': '部门总时限剩余',
+    'order.timeline': '处理记录', 'order.diagram': '流程图', 'order.keyfields': '关键信息',
+    'order.actions': '操作', 'order.form': '环节表单', 'order.counts': '统计', 'order.back': '返回待办',
+    'order.note': '客户备注',
+    'action.claim': '签收', 'action.unclaim': '退回待办', 'action.complete': '提交环节', 'action.urge': '催单',
+    'action.transfer': '转派', 'action.sendback': '回退', 'action.audit': '审核', 'action.approve': '通过',
+    'action.reject': '驳回', 'action.done': '已完成。', 'field.note': '备注', 'field.reason': '原因',
+    'field.to_department': '转派部门', 'field.approved': '通过',
+    'form.fix': '部分字段需要修改。', 'form.choose': '— 请选择 —', 'form.yes': '是', 'form.no': '否',
+    'form.required': '必填',
+    'time.none': '—', 'time.over': '已超时',
+    'intake.title': '新建工单', 'intake.category': '投诉分类', 'intake.search': '搜索分类',
+    'intake.submit': '提交工单', 'intake.created': '已创建工单：', 'intake.nocategory': '请先选择分类。',
+    'intake.keyfields': '该分类的关键信息', 'intake.recent': '该号码的近期工单', 'intake.department': '受理部门',
+    'reports.title': '报表', 'reports.from': '开始', 'reports.to': '结束', 'reports.show': '查询',
+    'reports.csv': '下载 CSV', 'reports.timeliness': '及时率', 'reports.atrisk': '临近超时',
+    'reports.kpi': '考核扣分', 'reports.hotspots': '热点', 'reports.year': '年', 'reports.month': '月',
+    'reports.groupby': '分组', 'reports.empty': '该时段没有数据。',
+    'design.title': '流程设计', 'design.files': '流程图、决策表和表单文件', 'design.dryrun': '检查（试运行）',
+    'design.deploy': '部署', 'design.ok': '未发现问题。', 'design.deployed': '已部署：', 'design.problems': '问题',
+    'design.versions': '版本', 'design.flows': '流程', 'design.migrate': '迁移在途工单', 'design.from': '原版本',
+    'design.to': '新版本', 'design.migrate.dry': '检查迁移', 'design.migrate.run': '迁移',
+    'design.editor': '流程图', 'design.open': '在编辑器中打开', 'design.running': '在途',
+    'design.edited': '编辑器中的流程图将作为以下文件部署', 'design.file': '文件', 'design.line': '行',
+    'design.element': '元素', 'design.message': '问题',
+    'loading': '加载中…', 'error': '错误', 'col.event': '事件', 'col.actor': '操作人', 'col.detail': '详情',
+    'v.urgent': '紧急', 'v.normal': '一般', 'v.suggestion': '建议', 'v.ordinary': '普通客户', 'v.vip': 'VIP 客户',
+    'v.special_care': '特殊关怀客户', 'v.open': '处理中', 'v.closed': '已关闭', 'v.hotline': '热线', 'v.business_hall': '营业厅',
+    'v.web': '网站', 'v.sms': '短信', 'v.regulator': '监管部门转办', 'v.consumer_association': '消费者协会转办',
+    'v.resolve': '办结', 'v.transfer': '转派', 'v.send_back': '回退', 'v.satisfied': '满意', 'v.neutral': '一般',
+    'v.dissatisfied': '不满意', 'v.unknown': '未知',
+  },
+};
+
+const LANGUAGE_KEY = 'workorders.language';
+let language = localStorage.getItem(LANGUAGE_KEY)
+  || (navigator.language && navigator.language.startsWith('zh') ? 'zh' : 'en');
+
+export function t(key) {
+  return STRINGS[language][key] ?? STRINGS.en[key] ?? key;
+}
+
+export function currentLanguage() {
+  return language;
+}
+
+export function setLanguage(next) {
+  if (!STRINGS[next]) return;
+  language = next;
+  localStorage.setItem(LANGUAGE_KEY, next);
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+}
+
+// A value of the data (urgency, tier, status, channel, a form's choice) in words.
+export function term(value) {
+  if (value === null || value === undefined) return value;
+  return STRINGS[language][`v.${value}`] ?? String(value);
+}
+
+// "Network operations (网络运维)" -> "Network operations" or "网络运维".
+export function localName(text) {
+  if (typeof text !== 'string') return text;
+  const match = text.match(/^(.*?)\s*[(（]([^()（）]*[\u3400-\u9fff][^()（）]*)[)）]\s*$/u);
+  if (!match) return text;
+  return language === 'zh' ? match[2] : match[1];
+}
+
+setLanguage(language);
