@@ -28,6 +28,7 @@ class Department:
     # Its own assessment figures, where they differ from data/settings.json's.
     deduction_value: Decimal | None = None
     ceiling: int | None = None
+    city: str | None = None  # the city it serves (地市), for the two-way assessment
 
 
 class Directory:
@@ -50,9 +51,12 @@ class Directory:
                 raise DirectoryInvalid(f"{where}: needs an id of letters, digits, '_', '.', '-'")
             supervisor = entry.get("supervisor")
             value, ceiling = _assessment(entry.get("assessment") or {}, where)
+            city = entry.get("city")
+            if city is not None and (not isinstance(city, str) or not 0 < len(city) <= 50):
+                raise DirectoryInvalid(f"{where}: city must be a name of 1-50 characters")
             departments.append(Department(entry["id"], str(entry.get("name") or entry["id"]),
                                           tuple(entry.get("roles") or ()), supervisor,
-                                          value, ceiling))
+                                          value, ceiling, city))
         directory = cls(departments)
         if len(directory._by_id) != len(departments):
             raise DirectoryInvalid(f"{source}: a department id appears twice")

@@ -79,7 +79,7 @@ class Reports:
     def kpi(self, year: int, month: int | None = None) -> dict[str, Any]:
         with self.engine.reading() as session:
             return assess(session, self.settings.assessment, self.engine.directory, year,
-                          month)
+                          month, self.settings.outcomes.major_complaint_deduction)
 
     def hotspots(self, start: datetime, end: datetime) -> dict[str, Any]:
         """Alerts raised in [start, end), and what is past a threshold right now."""
