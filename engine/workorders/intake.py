@@ -19,6 +19,7 @@ from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
 from engine.store.models import ProcessInstance
 from engine.workorders.errors import NoRoute, ReferenceReused
+from engine.workorders.first_contact import RESOLVED_ON_THE_SPOT, resolve_on_the_spot
 from engine.workorders.hotspots import check_hotspots
 from engine.workorders.models import WorkOrder, WorkOrderCounter
 from engine.workorders.repeats import find_repeats, record_repeat
@@ -77,6 +78,8 @@ class Intake:
                 if variables.get(UPGRADED):
                     upgrade_order(self.engine, self.settings, session, order, instance,
                                   variables["channel"], reference, submitted_by, now)
+                if answer := (submission.get(RESOLVED_ON_THE_SPOT) or {}).get("answer"):
+                    resolve_on_the_spot(self.engine, session, order, answer, submitted_by, now)
                 self._check_hotspots(session, order, instance, variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.
