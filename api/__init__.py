@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.reference.categories import Categories
+from engine.reference.cities import Cities, CitiesInvalid
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
@@ -91,7 +92,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
-    app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
+    cities = Cities.load(data_dir / "cities.json")
+    if unknown := sorted({d.city for d in engine.directory or () if d.city} - {
+            c.id for c in cities}):
+        raise CitiesInvalid(f"{data_dir / 'departments.json'}: cities {', '.join(unknown)} "
+                            f"are not in {data_dir / 'cities.json'}")
+    app.extensions["work_orders"] = WorkOrders(engine, categories, settings, cities)
     app.extensions["reports"] = Reports(engine, categories, settings)
 
     api = ProblemApi(app)
