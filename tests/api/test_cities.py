@@ -7,6 +7,7 @@ import pytest
 
 from api import process_engine
 from engine.reference.cities import Cities, CitiesInvalid
+from tests.api.conftest import work
 from tests.api.custom_app import CustomApp, change_json, copied_folders
 
 NINGBO_PHONE = "13905741234"  # prefix 1390574: Ningbo
@@ -81,6 +82,12 @@ def test_the_routing_table_reads_the_home_city_channel_and_upgrade(by_city):
                          query_string={"group_by": "city"}).json
     assert {g["group"]: g["orders"] for g in repeats["groups"]} == {
         "(unknown)": 3, "hangzhou": 1, "ningbo": 1}
+    work(client, inferred["number"], "front_desk", {"processing_department": "ningbo_network"})
+    timeliness = client.get("/api/v1/reports/timeliness", "manager",
+                            query_string={"group_by": "city"}).json
+    by_city = {g["group"]: g for g in timeliness["groups"]}
+    assert (by_city["ningbo"]["orders"], by_city["ningbo"]["stages_completed"]) == (1, 1)
+    assert "(unknown)" in by_city
 
 
 def test_the_kpi_assesses_cities_as_well_as_departments(by_city):
