@@ -20,6 +20,7 @@ from engine.people.accounts import Accounts
 from engine.people.settings import PeopleSettings
 from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
+from engine.reference.cities import Cities, CitiesInvalid
 from engine.reference.directory import Directory
 from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings, SettingsInvalid
@@ -102,8 +103,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
+    cities = Cities.load(data_dir / "cities.json")
+    if unknown := sorted({d.city for d in engine.directory or () if d.city} - {
+            c.id for c in cities}):
+        raise CitiesInvalid(f"{data_dir / 'departments.json'}: cities {', '.join(unknown)} "
+                            f"are not in {data_dir / 'cities.json'}")
     app.extensions["work_orders"] = WorkOrders(
-        engine, categories, settings, PauseReasons.load(data_dir / "pause_reasons.json"))
+        engine, categories, settings, cities=cities,
+        pause_reasons=PauseReasons.load(data_dir / "pause_reasons.json"))
     app.extensions["reports"] = Reports(engine, categories, settings)
     accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
     app.extensions["accounts"] = accounts

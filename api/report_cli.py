@@ -63,15 +63,21 @@ def timeliness_command(start: str | None, end: str | None, group_by: str) -> Non
 def kpi_command(year: int, month: int | None) -> None:
     """Each department's monthly and year deductions, with their formulas."""
     report = _reports().kpi(year, month)
-    click.echo(f"KPI deductions, {report['through']} ({report['time_zone']}); liable: "
-               f"{', '.join(report['liable_events'])}")
+    click.echo(f"KPI deductions, {report['through']} ({report['time_zone']}): "
+               "company-liable upgraded complaints")
     for department in report["departments"]:
         year_figures = department["year"]
         month_text = (f"month {department['month']['formula']}" if department["month"]
                       else "")
         click.echo(f"{department['department']:<28} value {department['deduction_value']} "
                    f"ceiling {department['ceiling']}  {month_text}")
-        click.echo(f"{'':<28} year {year_figures['branch']}: {year_figures['formula']}")
+        click.echo(f"{'':<28} year {year_figures['branch']}: {year_figures['formula']}"
+                   + (f"; major +{year_figures['major_deduction']}"
+                      if year_figures["major_complaints"] else ""))
+        lapses = department["timeliness"]
+        month_lapses = lapses["month"]["lapsed_orders"] if lapses["month"] else "-"
+        click.echo(f"{'':<28} lapsed orders (timeliness): month {month_lapses}, "
+                   f"year {lapses['year']['lapsed_orders']}")
 
 
 @report_group.command("chart")

@@ -104,6 +104,16 @@ def test_a_limit_factor_must_be_a_positive_number(factor):
      "threshold must be a whole number of at least 2"),
     ({"hotspots": {"rules": [{"name": "a", "threshold": 5, "window": "P1M"}]}},
      "is not an ISO 8601 duration"),
+    ({"repeats": {"window": "P0D"}}, r"repeats\.window: must be longer than zero"),
+    ({"repeats": {"same_business": "yes"}}, r"repeats\.same_business: expected true or"),
+    ({"repeats": {"notify_supervisor_at": 0}}, "notify_supervisor_at: must be at least 1"),
+    ({"upgrades": {"channels": ["Regulator!"]}}, r"upgrades\.channels: expected a list"),
+    ({"upgrades": {"liable_causes": [{"code": "a"}, {"code": "a"}]}}, "a code appears twice"),
+    ({"upgrades": {"liable_causes": [{"name": "no code"}]}},
+     r"upgrades\.liable_causes\[0\]: needs a code"),
+    ({"problem_analysis": {"pareto_share": 1.5}}, "pareto_share: is a share from 0 to 1"),
+    ({"assessment": {"major_complaint_deduction": -1}}, "major_complaint_deduction"),
+    ({"first_contact": {"not_first_time_events": []}}, "not_first_time_events: expected"),
 ])
 def test_malformed_settings_say_where(document, message):
     with pytest.raises(SettingsInvalid, match=message):

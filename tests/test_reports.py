@@ -241,42 +241,26 @@ def test_each_late_stage_lapsed_once_and_totals_only_with_it(world):
     assert totals and set(totals) <= late_pairs
 
 
-def test_kpi_takes_each_of_the_three_branches(world):
-    """Ceilings chosen around each department's count: one within (equal to it), one
-    above (3 over), one far above (past the 10-point cap)."""
+def test_lapses_are_a_timeliness_figure_beside_the_kpi_not_its_input(world):
+    """Issue 14: the KPI counts company-liable upgraded complaints (tests/api/
+    test_upgrades.py takes its three branches); each department's lapsed orders are a
+    separate timeliness figure, counted once per order in the month of the first."""
     engine, history, clock = world.engine, world.history, world.clock
     counts = liable_counts(history)
-    yearly = {d: sum(by_month.values()) for d, by_month in counts.items()}
-    within, above, capped = sorted(yearly, key=yearly.get)[-3:]
-    assert yearly[capped] >= 12, yearly
-    ceilings = {within: yearly[within], above: yearly[above] - 3, capped: yearly[capped] - 11}
-    values = {within: Decimal("0.5"), above: Decimal("1.0"), capped: Decimal("0.8")}
-    directory = Directory.from_document({"departments": [
-        {"id": d, "assessment": {"deduction_value": float(values[d]), "ceiling": ceilings[d]}}
-        for d in ceilings]})
+    directory = Directory.from_document({"departments": [{"id": d} for d in counts]})
     assessing = ProcessEngine(engine.sessions, clock, directory=directory)
     settings = Settings(assessment=AssessmentSettings(time_zone=SHANGHAI))
     report = Reports(assessing, Categories.load(DATA / "categories.json"), settings).kpi(
         2026, 2)
     figures = {d["department"]: d for d in report["departments"]}
-    for department in ceilings:
+    assert set(counts) <= set(figures)
+    for department, by_month in counts.items():
         row = figures[department]
-        month = counts[department].get(2, 0)
-        assert row["month"]["liable_complaints"] == month
-        assert row["month"]["deduction"] == values[department] * month
-        year_count = counts[department].get(1, 0) + month  # through February
-        assert row["year"]["liable_complaints"] == year_count
-    # The whole year (January to March here): the three branches.
-    report = Reports(assessing, Categories.load(DATA / "categories.json"), settings).kpi(2026)
-    figures = {d["department"]: d["year"] for d in report["departments"]}
-    monthly_sum = values[within] * yearly[within]
-    assert (figures[within]["branch"], figures[within]["deduction"]) == (
-        "within_ceiling", monthly_sum * Decimal("0.1"))
-    assert (figures[above]["branch"], figures[above]["deduction"]) == (
-        "above_ceiling", Decimal("5") + Decimal("0.5") * 3)
-    assert (figures[capped]["branch"], figures[capped]["deduction"]) == ("capped",
-                                                                         Decimal("10"))
-    assert figures[capped]["formula"].endswith("capped at 10")
+        lapses = row["timeliness"]
+        assert lapses["month"]["lapsed_orders"] == by_month.get(2, 0)
+        assert len(lapses["month"]["orders"]) == by_month.get(2, 0)
+        assert lapses["year"]["lapsed_orders"] == by_month.get(1, 0) + by_month.get(2, 0)
+        assert row["month"]["liable_complaints"] == 0 and row["year"]["deduction"] == 0
 
 
 @pytest.mark.parametrize(("counts", "ceiling", "branch", "deduction"), [
@@ -288,6 +272,7 @@ def test_kpi_takes_each_of_the_three_branches(world):
     ([30], 12, "capped", Decimal("10")),  # 5 + 0.5 x 18 = 14, at most 10
 ])
 def test_the_year_end_formula_by_hand(counts, ceiling, branch, deduction):
-    months = [{"liable_complaints": c, "deduction": Decimal("0.5") * c} for c in counts]
+    months = [{"liable_complaints": c, "deduction": Decimal("0.5") * c, "orders": [],
+               "major_complaints": 0, "major_deduction": Decimal(0)} for c in counts]
     year = _year(AssessmentSettings(), months, ceiling)
     assert (year["branch"], year["deduction"]) == (branch, deduction)

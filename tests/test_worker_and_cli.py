@@ -100,6 +100,10 @@ def test_flask_demo_prints_six_orders_three_late(make_app):
     assert result.output.count("MISSED") == 3
     assert "stage_overdue" in result.output
     assert f"{T0:%Y-%m-%d %H:%M}" in result.output
+    # Issue 14: the outcomes, and the month's KPI on the liable upgraded complaint.
+    assert re.search(r"resolved on the spot: WO-\S+ first_contact=True, closed", result.output)
+    assert "complaint with 3 earlier within 30 days" in result.output
+    assert re.search(r"network_operations\s+1\.0 x 1 = 1\.0\s+orders WO-", result.output)
 
 
 def test_flask_worker_stops_cleanly_on_ctrl_c(database_url):

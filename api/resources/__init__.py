@@ -13,6 +13,7 @@ from . import (
     instances,
     messages,
     notifications,
+    outcome_reports,
     outcomes,
     reports,
     sessions,
@@ -29,4 +30,5 @@ def register_blueprints(api: Api) -> None:
                    subscriptions, events, incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(outcomes.blp, url_prefix="/api/v1/work-orders")
+    api.register_blueprint(outcome_reports.blp, url_prefix="/api/v1/reports")
     api.register_blueprint(health.blp)

@@ -2,6 +2,7 @@
 the liability judgment (企业有责判定) of an upgraded order."""
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -24,6 +25,7 @@ class Escalate(MethodView):
         """Escalate (升级): the customer took the order above the company (the regulator,
         the consumer association, group headquarters); the order is flagged upgraded
         and whom the upgrade service table names is told at once"""
+        g.form_data_field = "body"  # rule checks name the body's fields too
         order = visible_work_order(number)
         work_orders().escalate(order.number, body["source"], body["reference"],
                                current_principal().name)
@@ -39,6 +41,7 @@ class Judge(MethodView):
         """Record or revise the liability judgment of an upgraded order: liable or not,
         the liable department(s), a coded cause, major or not, judged at; every version
         is on the timeline and the KPI counts the latest"""
+        g.form_data_field = "body"
         order = visible_work_order(number)
         work_orders().judge(order.number, current_principal().name, **body)
         return detail_of(order)

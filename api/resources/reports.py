@@ -42,10 +42,13 @@ TIMELINESS_COLUMNS = ["group", "name", "orders", "stages_completed", "on_time", 
 AT_RISK_COLUMNS = ["business_key", "flow", "stage", "stage_name", "department", "assignee",
                    "opened_at", "stage_limit", "due_at", "percent_used", "seconds_left",
                    "status"]
-KPI_COLUMNS = ["department", "name", "deduction_value", "ceiling", "month",
+KPI_COLUMNS = ["kind", "department", "name", "city", "deduction_value", "ceiling", "month",
                "month_liable_complaints", "month_deduction", "month_formula",
+               "month_major_complaints", "month_total_deduction", "month_orders",
                "year_liable_complaints", "year_monthly_deductions", "year_branch",
-               "year_deduction", "year_formula"]
+               "year_deduction", "year_formula", "year_major_complaints",
+               "year_total_deduction", "year_orders", "month_lapsed_orders",
+               "year_lapsed_orders"]
 HOTSPOT_COLUMNS = ["kind", "rule", "key", "count", "threshold", "window", "department",
                    "raised_at", "business_key"]
 
@@ -124,13 +127,17 @@ class Kpi(MethodView):
     @blp.response(200, KpiReportSchema, description=AS_CSV)
     @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
     def get(self, args):
-        """Each department's monthly deduction (deduction value x liable escalated
-        complaints) and the year's (within the ceiling: monthly sum x 0.1; above it:
-        5 + 0.5 x excess, at most 10), each beside its inputs"""
+        """Each department's and city's monthly deduction (deduction value x
+        company-liable upgraded complaints judged that month, plus the extra per liable
+        major complaint) and the year's (within the ceiling: monthly sum x 0.1; above
+        it: 5 + 0.5 x excess, at most 10), each beside its order numbers; the lapse
+        count beside it as a separate timeliness figure"""
         report = reports().kpi(args["year"], args["month"])
         if wants("csv", args):
-            return csv_response((_kpi_row(d) for d in report["departments"]), KPI_COLUMNS,
-                                f"kpi-{report['through']}")
+            rows = [_kpi_row(d, "department") for d in report["departments"]]
+            rows += [_kpi_row({**c, "department": c["city"], "name": c["city"]}, "city")
+                     for c in report["cities"]]
+            return csv_response(rows, KPI_COLUMNS, f"kpi-{report['through']}")
         return report
 
 
@@ -159,15 +166,24 @@ def _window(args) -> tuple[datetime, datetime]:
         abort(422, description=str(err))
 
 
-def _kpi_row(department: dict) -> dict:
+def _kpi_row(department: dict, kind: str) -> dict:
     month, year = department["month"] or {}, department["year"]
-    return {**{k: department[k] for k in ("department", "name", "deduction_value", "ceiling")},
+    lapses = department.get("timeliness") or {}
+    return {"kind": kind, **{k: department.get(k) for k in (
+                "department", "name", "city", "deduction_value", "ceiling")},
             "month": month.get("month"), "month_liable_complaints": month.get("liable_complaints"),
             "month_deduction": month.get("deduction"), "month_formula": month.get("formula"),
+            "month_major_complaints": month.get("major_complaints"),
+            "month_total_deduction": month.get("total_deduction"),
+            "month_orders": " ".join(month.get("orders") or []),
             "year_liable_complaints": year["liable_complaints"],
             "year_monthly_deductions": year["monthly_deductions"],
             "year_branch": year["branch"], "year_deduction": year["deduction"],
-            "year_formula": year["formula"]}
+            "year_formula": year["formula"], "year_major_complaints": year["major_complaints"],
+            "year_total_deduction": year["total_deduction"],
+            "year_orders": " ".join(year["orders"]),
+            "month_lapsed_orders": (lapses.get("month") or {}).get("lapsed_orders"),
+            "year_lapsed_orders": (lapses.get("year") or {}).get("lapsed_orders")}
 
 
 

@@ -12,6 +12,11 @@ def _code(**kwargs) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=50), **kwargs)
 
 
+class OnTheSpotSchema(ma.Schema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=4000),
+                           metadata={"description": "The answer given to the customer"})
+
+
 class RecentOrderSchema(ma.Schema):
     number = fields.String()
     category = fields.String()

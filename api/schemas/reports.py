@@ -126,9 +126,15 @@ class KpiArgs(ReportFormatArgs):
 
 class KpiMonthSchema(ma.Schema):
     month = fields.String()
-    liable_complaints = fields.Integer()
-    deduction = fields.Float()
+    liable_complaints = fields.Integer(metadata={
+        "description": "Company-liable upgraded complaints judged that month"})
+    orders = fields.List(fields.String(), metadata={"description": "Their order numbers"})
+    deduction = fields.Float(metadata={"description": "deduction value x count"})
     formula = fields.String()
+    major_complaints = fields.Integer(metadata={"description": "Of them, major ones"})
+    major_orders = fields.List(fields.String())
+    major_deduction = fields.Float(metadata={"description": "Extra, one by one"})
+    total_deduction = fields.Float()
 
 
 class KpiYearSchema(ma.Schema):
@@ -137,12 +143,44 @@ class KpiYearSchema(ma.Schema):
     branch = fields.String(metadata={"description": "within_ceiling|above_ceiling|capped"})
     deduction = fields.Float()
     formula = fields.String()
+    orders = fields.List(fields.String())
+    major_complaints = fields.Integer()
+    major_deduction = fields.Float()
+    total_deduction = fields.Float(metadata={"description": "deduction + major_deduction"})
     months = fields.List(fields.Nested(KpiMonthSchema))
+
+
+class LapseMonthSchema(ma.Schema):
+    month = fields.String()
+    lapsed_orders = fields.Integer(metadata={"description": "Orders a lapse named it in"})
+    orders = fields.List(fields.String())
+
+
+class LapseYearSchema(ma.Schema):
+    lapsed_orders = fields.Integer()
+    months = fields.List(fields.Nested(LapseMonthSchema))
+
+
+class KpiTimelinessSchema(ma.Schema):
+    month = fields.Nested(LapseMonthSchema, allow_none=True)
+    year = fields.Nested(LapseYearSchema)
 
 
 class KpiDepartmentSchema(ma.Schema):
     department = fields.String()
     name = fields.String()
+    city = fields.String(allow_none=True)
+    deduction_value = fields.Float()
+    ceiling = fields.Integer()
+    month = fields.Nested(KpiMonthSchema, allow_none=True)
+    year = fields.Nested(KpiYearSchema)
+    timeliness = fields.Nested(KpiTimelinessSchema, metadata={
+        "description": "Lapsed limits: a separate timeliness figure, not the KPI's input"})
+
+
+class KpiCitySchema(ma.Schema):
+    city = fields.String()
+    departments = fields.List(fields.String())
     deduction_value = fields.Float()
     ceiling = fields.Integer()
     month = fields.Nested(KpiMonthSchema, allow_none=True)
@@ -154,8 +192,11 @@ class KpiReportSchema(ma.Schema):
     month = fields.Integer(allow_none=True)
     through = fields.String()
     time_zone = fields.String()
-    liable_events = fields.List(fields.String())
+    liable_events = fields.List(fields.String(), metadata={
+        "description": "The lapses the timeliness figure counts"})
+    major_complaint_deduction = fields.Float()
     departments = fields.List(fields.Nested(KpiDepartmentSchema))
+    cities = fields.List(fields.Nested(KpiCitySchema))
 
 
 class HotspotAlertSchema(ma.Schema):

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field, key_field
 from .instances import TimelineEventSchema
-from .outcomes import RepeatSchema, UpgradeSchema
+from .outcomes import OnTheSpotSchema, RepeatSchema, UpgradeSchema
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -35,6 +35,11 @@ class WorkOrderSubmissionSchema(ma.Schema):
                              metadata={"description": "What the category's template asks"})
     external_reference = key_field(metadata={
         "description": "Your own id for it; submitting it again returns the same order"})
+    city = _text(50, metadata={"description": "The customer's home city (归属地); default: "
+                                              "from the number (data/cities.json)"})
+    resolved_on_the_spot = fields.Nested(OnTheSpotSchema, metadata={
+        "description": "Resolved by the acceptance department at first contact (当场解决): "
+                       "recorded with the answer given and closed at once"})
 
 
 class OpenStageSchema(ma.Schema):

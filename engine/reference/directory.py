@@ -29,6 +29,7 @@ class Department:
     deduction_value: Decimal | None = None
     ceiling: int | None = None
     calendar: str | None = None  # its working calendar (data/calendars.json); None: default
+    city: str | None = None  # the city it serves (地市), for the two-way assessment
 
 
 class Directory:
@@ -54,9 +55,12 @@ class Directory:
             calendar = entry.get("calendar")
             if calendar is not None and not isinstance(calendar, str):
                 raise DirectoryInvalid(f"{where}: calendar must be a calendar id")
+            city = entry.get("city")
+            if city is not None and (not isinstance(city, str) or not 0 < len(city) <= 50):
+                raise DirectoryInvalid(f"{where}: city must be a name of 1-50 characters")
             departments.append(Department(entry["id"], str(entry.get("name") or entry["id"]),
                                           tuple(entry.get("roles") or ()), supervisor,
-                                          value, ceiling, calendar))
+                                          value, ceiling, calendar=calendar, city=city))
         directory = cls(departments)
         if len(directory._by_id) != len(departments):
             raise DirectoryInvalid(f"{source}: a department id appears twice")

@@ -62,6 +62,9 @@ class OutcomeSettings:
     upgrades: UpgradeSettings = field(default_factory=UpgradeSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     major_complaint_deduction: Decimal = Decimal("1")
+    # Timeline events after which a closed order was not resolved first time.
+    not_first_time_events: tuple[str, ...] = (
+        "transferred", "sent_back", "audit_rejected", "reassignment_capped", "reopened")
 
 
 def read_outcomes(reader: Any, document: dict) -> OutcomeSettings:
@@ -99,7 +102,9 @@ def read_outcomes(reader: Any, document: dict) -> OutcomeSettings:
             analysis, "simple_max_median", defaults.analysis.simple_max_median,
             "problem_analysis")),
         reader.number(reader.section(document, "assessment"), "major_complaint_deduction",
-                      defaults.major_complaint_deduction, "assessment"))
+                      defaults.major_complaint_deduction, "assessment"),
+        reader.names(reader.section(document, "first_contact"), "not_first_time_events",
+                     defaults.not_first_time_events, "first_contact"))
 
 
 def _codes_list(reader: Any, section: dict, key: str, default: tuple) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
 from engine.reference.settings import Settings
+from engine.reports import outcomes
 from engine.reports.at_risk import AtRiskStage, at_risk
 from engine.reports.chart import daily_on_time_svg
 from engine.reports.kpi import assess
@@ -79,7 +80,7 @@ class Reports:
     def kpi(self, year: int, month: int | None = None) -> dict[str, Any]:
         with self.engine.reading() as session:
             return assess(session, self.settings.assessment, self.engine.directory, year,
-                          month)
+                          month, self.settings.outcomes.major_complaint_deduction)
 
     def hotspots(self, start: datetime, end: datetime) -> dict[str, Any]:
         """Alerts raised in [start, end), and what is past a threshold right now."""
@@ -91,6 +92,28 @@ class Reports:
                     "alerts": [_alert(alert) for alert in alerts],
                     "current": [_burst(burst) for burst in current_bursts(
                         session, self.settings.hotspots, self.engine.clock.now())]}
+
+    def first_contact(self, start: datetime, end: datetime, group_by: str,
+                      scope: str | None = None) -> dict[str, Any]:
+        with self.engine.reading() as session:
+            return outcomes.first_contact(session, self.settings.outcomes, start, end,
+                                          group_by, self.time_zone, scope)
+
+    def repeats(self, start: datetime, end: datetime, group_by: str,
+                scope: str | None = None) -> dict[str, Any]:
+        with self.engine.reading() as session:
+            return outcomes.repeats(session, start, end, group_by, self.time_zone, scope)
+
+    def upgrades(self, start: datetime, end: datetime,
+                 scope: str | None = None) -> dict[str, Any]:
+        with self.engine.reading() as session:
+            return outcomes.upgrades(session, self.settings.outcomes, start, end, scope)
+
+    def problems(self, start: datetime, end: datetime,
+                 scope: str | None = None) -> dict[str, Any]:
+        with self.engine.reading() as session:
+            return outcomes.problems(session, self.settings.outcomes, start, end,
+                                     lambda key: self._name("category", key), scope)
 
     def department_name(self, department: str) -> str:
         entry = self.engine.directory.get(department) if self.engine.directory else None

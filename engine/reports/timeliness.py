@@ -30,7 +30,8 @@ from engine.workorders.confinement import has_work_order
 from engine.workorders.models import WorkOrder
 from engine.workorders.service import TRANSFERRED, URGED
 
-GROUPINGS = ("department", "stage", "flow", "category")
+GROUPINGS = ("department", "stage", "flow", "category", "city")
+NO_CITY = "(unknown)"  # orders whose customer's home city is not known
 # Order events counted per order: urges the holders received, transfers a stage made.
 STREAM_ROWS = 5000
 
@@ -38,7 +39,8 @@ STREAM_ROWS = 5000
 def _group_key(group_by: str):
     return {"department": HumanTask.department, "stage": HumanTask.stage,
             "flow": HumanTask.definition_key,
-            "category": WorkOrder.category}[group_by]
+            "category": WorkOrder.category,
+            "city": func.coalesce(WorkOrder.city, NO_CITY)}[group_by]
 
 
 def timeliness(session: Session, start: datetime, end: datetime, group_by: str,

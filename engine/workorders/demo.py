@@ -25,6 +25,7 @@ from engine.reports import Reports
 from engine.runtime.sandbox import parse_duration
 from engine.store.database import create_schema, make_engine, make_session_factory
 from engine.store.models import HumanTask
+from engine.workorders.outcome_demo import outcomes_demo
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
 
@@ -252,8 +253,11 @@ def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
         _summary(results, out)
         closed = demo.complaint(out)
         demo.timeliness(out)
+        shown = outcomes_demo(demo.engine, demo.work_orders,
+                              Reports(demo.engine, demo.categories, demo.settings),
+                              demo.settings, demo.advance_to, out)
         demo.database.dispose()
-    return sum(1 for r in results if not r.completed) + (not closed)
+    return sum(1 for r in results if not r.completed) + (not closed) + (not shown)
 
 
 def _summary(results: list[OrderResult], out: Callable[[str], None]) -> None:

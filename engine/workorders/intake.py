@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from engine.definitions.forms import FieldError, FormValidationError, validate_form_data
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories, Category
+from engine.reference.cities import Cities
 from engine.reference.settings import Settings
 from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
 from engine.store.models import ProcessInstance
 from engine.workorders.errors import NoRoute, ReferenceReused
+from engine.workorders.first_contact import RESOLVED_ON_THE_SPOT, resolve_on_the_spot
 from engine.workorders.hotspots import check_hotspots
 from engine.workorders.models import WorkOrder, WorkOrderCounter
 from engine.workorders.repeats import find_repeats, record_repeat
@@ -41,6 +43,7 @@ class Intake:
     engine: ProcessEngine
     categories: Categories
     settings: Settings
+    cities: Cities
 
     def submit(self, submission: dict[str, Any], submitted_by: str,
                idempotency_key: str | None = None) -> SubmitResult:
@@ -77,6 +80,8 @@ class Intake:
                 if variables.get(UPGRADED):
                     upgrade_order(self.engine, self.settings, session, order, instance,
                                   variables["channel"], reference, submitted_by, now)
+                if answer := (submission.get(RESOLVED_ON_THE_SPOT) or {}).get("answer"):
+                    resolve_on_the_spot(self.engine, session, order, answer, submitted_by, now)
                 self._check_hotspots(session, order, instance, variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.
@@ -102,6 +107,11 @@ class Intake:
         # An upgrade channel (data/settings.json) makes an upgraded complaint, whose
         # service level the start decision reads.
         variables[UPGRADED] = submission.get("channel") in self.settings.outcomes.upgrades.channels
+        city, city_error = self._home_city(submission)
+        if city_error is not None:
+            errors.append(city_error)
+        elif city is not None:
+            variables["city"] = city
         category = self.categories.get(submission.get("category", ""))
         found: dict[str, Any] = {}
         prepared: PreparedStart | None = None
@@ -111,7 +121,7 @@ class Intake:
         else:
             errors.extend(_prefixed("key_fields", self._key_field_errors(category, variables)))
             try:
-                found = route(self.engine.catalog, category.path)
+                found = route(self.engine.catalog, category.path, context=variables)
             except NoRoute as err:
                 errors.append(FieldError("category", f"{err}; tell the process designers"))
         if found:
@@ -125,6 +135,17 @@ class Intake:
             raise FormValidationError("work order", list(dict.fromkeys(errors)))
         assert prepared is not None  # no error: the category routed and the start checked
         return prepared
+
+    def _home_city(self, submission: dict[str, Any]) -> tuple[str | None, FieldError | None]:
+        """The city the submission names (one of data/cities.json), or the one the
+        number-prefix table gives the customer's number (None if neither)."""
+        named = submission.get("city")
+        if named is None:
+            phone = submission.get("customer_phone")
+            return (self.cities.of_number(phone) if isinstance(phone, str) else None), None
+        if named not in self.cities:
+            return None, FieldError("city", "is not a city of data/cities.json")
+        return named, None
 
     def _key_field_errors(self, category: Category, variables) -> list[FieldError]:
         try:
@@ -178,7 +199,8 @@ def _order_columns(variables: dict[str, Any], now) -> dict[str, Any]:
             "channel": variables["channel"], "content": variables["content"],
             "acceptance_department": variables["acceptance_department"],
             "customer_tier": str(variables.get("customer_tier", "")),
-            "urgency": str(variables.get("urgency", "")), "submitted_at": now}
+            "urgency": str(variables.get("urgency", "")), "submitted_at": now,
+            "city": variables.get("city")}
 
 
 def _prefixed(prefix: str, errors: list[FieldError]) -> list[FieldError]:

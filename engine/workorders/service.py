@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
+from engine.reference.cities import Cities
 from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings
 from engine.workorders.confinement import Confinement
@@ -30,11 +31,12 @@ class WorkOrders(Intake, Following, Operations, Pauses, Upgrades, Liability):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,
-                 settings: Settings | None = None,
+                 settings: Settings | None = None, cities: Cities | None = None,
                  pause_reasons: PauseReasons | None = None) -> None:
         self.engine = engine
         self.pause_reasons = pause_reasons  # without them no stage can be paused
         self.categories = categories
         self.settings = settings or Settings()
+        self.cities = cities or Cities([], {})
         # What the generic engine API may not reach (its endpoints ask this).
         self.confinement = Confinement(engine, self.settings)

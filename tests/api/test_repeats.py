@@ -76,3 +76,21 @@ def test_with_same_business_only_that_business_counts(client, app, api_clock):
     assert billing["repeat"]["count"] == 0
     again = client.submit()
     assert again["repeat"]["count"] == 1
+
+
+def test_intakes_of_one_customer_racing_each_count_the_others_once(client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def submit(_n):
+        return client.of_its_own().post("/api/v1/work-orders", "crm", json={
+            "customer_phone": PHONE, "category": "network/no_signal/base_station",
+            "content": "Again.", "channel": "hotline", "acceptance_department": "front_desk",
+            "key_fields": {"location": "Xihu district", "occurred_at": "2026-03-01"}})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(submit, range(6)))
+    assert sorted(r.status_code for r in responses) == [201] * 6
+    assert sorted(r.json["repeat"]["count"] for r in responses) == [0, 1, 2, 3, 4, 5]
+    told = [n for n in notifications(client, "desk_supervisors")
+            if n["event"] == "repeat_complaint"]
+    assert len(told) == 3  # the orders with 3, 4 and 5 earlier ones

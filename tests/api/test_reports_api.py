@@ -122,15 +122,23 @@ def test_kpi_as_json_and_csv(client, small_history):
     figures = {d["department"]: d for d in body["departments"]}
     network = figures["network_operations"]  # its own figures in departments.json
     assert (network["deduction_value"], network["ceiling"]) == (1.0, 8)
-    assert network["month"] == {"month": "2026-03", "liable_complaints": 1,
-                                "deduction": 1.0, "formula": "1.0 x 1 = 1.0"}
+    # Issue 14: lapses are no KPI input (no upgraded complaint was judged liable) but
+    # a timeliness figure beside it, with the orders.
+    assert {k: network["month"][k] for k in ("month", "liable_complaints", "deduction",
+                                              "formula")} == {
+        "month": "2026-03", "liable_complaints": 0, "deduction": 0.0,
+        "formula": "1.0 x 0 = 0.0"}
     assert network["year"]["branch"] == "within_ceiling"
-    assert network["year"]["deduction"] == pytest.approx(0.1)
-    assert figures["front_desk"]["month"]["liable_complaints"] == 1  # the open dispatch
+    assert network["year"]["deduction"] == 0
+    assert network["timeliness"]["month"] == {"month": "2026-03", "lapsed_orders": 1,
+                                              "orders": [small_history[0]]}
+    front = figures["front_desk"]["timeliness"]["month"]
+    assert front["orders"] == [small_history[2]]  # the open dispatch
     by_department = {r["department"]: r for r in rows(report(client, "kpi", year=2026,
                                                                month=3, format="csv"))}
     assert by_department["network_operations"]["year_branch"] == "within_ceiling"
-    assert by_department["network_operations"]["month_liable_complaints"] == "1"
+    assert by_department["network_operations"]["month_liable_complaints"] == "0"
+    assert by_department["network_operations"]["month_lapsed_orders"] == "1"
 
 
 def test_the_daily_on_time_chart_opens(client, small_history):
@@ -190,7 +198,8 @@ def test_flask_report_prints_the_same_figures(client, app, small_history, tmp_pa
                 if li.startswith("network_operations"))
     assert line.split()[1:6] == ["2", "4", "3", "1", "75.0%"]
     kpi = runner.invoke(args=["report", "kpi", "--year", "2026", "--month", "3"])
-    assert kpi.exit_code == 0 and "1.0 x 1 = 1.0" in kpi.output
+    assert kpi.exit_code == 0 and "1.0 x 0 = 0.0" in kpi.output
+    assert "lapsed orders (timeliness): month 1, year 1" in kpi.output
     chart = runner.invoke(args=["report", "chart", "--from", "2026-03-01", "--out",
                                 str(tmp_path / "chart.svg")])
     assert chart.exit_code == 0, chart.output
@@ -321,7 +330,7 @@ def test_a_stray_instance_is_no_work_order_in_any_report(client, generic, api_cl
     assert set(daily) == {"front_desk"}
     at_risk = report(client, "at-risk").get_json()
     assert [(i["business_key"], i["stage"]) for i in at_risk["items"]] == [(number, "handle")]
-    kpi = {d["department"]: d["month"]["liable_complaints"]
+    kpi = {d["department"]: d["timeliness"]["month"]["lapsed_orders"]
            for d in report(client, "kpi", year=2026, month=3).get_json()["departments"]}
     assert (kpi["front_desk"], kpi["network_operations"], kpi["provincial_service_desk"]) == (
         1, 1, 0)
