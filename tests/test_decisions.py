@@ -69,7 +69,7 @@ def test_a_service_level_factor_out_of_bounds_is_refused(engine, cell, shown):
         engine.deployer.deploy_files({"service_levels.dmn": changed})
     [problem] = caught.value.problems
     assert problem.file == "service_levels.dmn"
-    assert problem.element_id == "service_levels_rule1_limit_factor" and problem.line == 26
+    assert problem.element_id == "service_levels_rule1_limit_factor" and problem.line == 34
     assert "rule 1, output 'limit_factor': a limit factor must be a number above 0 and at " \
            "most 100" in problem.message and problem.message.endswith(f"not {shown}")
 

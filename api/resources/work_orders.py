@@ -192,8 +192,9 @@ def _detail(order: WorkOrderRow):
     """The order as it is now (it was read before the action: its own row never
     changes after intake, only its instance, stages and timeline do)."""
     detail = work_orders().describe(order)
-    return work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
+    view = work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
                                   told_only=bool(_told_only([order])))
+    return {**view, "order_deadline": work_orders().order_deadline(order)}
 
 
 def _told_only(orders: list[WorkOrderRow]) -> set[str]:

@@ -29,6 +29,8 @@ class WorkOrderSubmissionSchema(ma.Schema):
     customer_note = fields.String(validate=validate.Length(max=2000),
                                   metadata={"description": "Profile and handling guidance"})
     urgency = _text(20, metadata={"description": "urgent, normal (default), suggestion"})
+    upgraded = fields.Boolean(metadata={"description": "An upgraded complaint (升级投诉); "
+                                                       "false if absent"})
     key_fields = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
                              load_default=dict,
                              metadata={"description": "What the category's template asks"})
@@ -122,8 +124,22 @@ class DurationsSchema(ma.Schema):
     departments = fields.List(fields.Nested(DepartmentDurationSchema))
 
 
+class OrderDeadlineSchema(ma.Schema):
+    limit = fields.String(metadata={"description": "ISO 8601, from the service level"})
+    due_at = aware_field(metadata={"description": "Moved on by pauses"})
+    state = fields.String(metadata={"description": "pending|paused|fired|met"})
+    seconds_remaining = fields.Float(allow_none=True, metadata={
+        "description": "Negative once passed; stands still while paused; none once settled"})
+    paused = fields.Boolean()
+    met = fields.Boolean(allow_none=True, metadata={"description": "Closed within it"})
+    settled_at = aware_field(allow_none=True, metadata={
+        "description": "When it passed, or when the order closed within it"})
+
+
 class WorkOrderDetailSchema(WorkOrderSchema):
     instance_id = fields.String()
+    order_deadline = fields.Nested(OrderDeadlineSchema, allow_none=True, metadata={
+        "description": "The order deadline (工单时限), submission to feedback"})
     category_names = fields.List(fields.String())
     content = fields.String()
     customer_note = fields.String(allow_none=True)

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
-from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of, working_rung_due
+from engine.runtime.ladder_table import (
+    LADDER_KEY,
+    LADDER_KINDS,
+    Rung,
+    rung_due,
+    rungs_of,
+    working_rung_due,
+)
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import Audience, lane_departments, notify, recipients
 from engine.runtime.sandbox import department_seconds_used, parse_duration
@@ -130,7 +137,7 @@ class Ladder:
                 if definition is None:  # the id was just read: only a deleted row
                     raise LookupError(f"decision definition {newest} is gone")
                 parsed = self.specs.decision(definition)
-                ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
+                ladder = {kind: rungs_of(parsed, kind) for kind in LADDER_KINDS}
             except Exception:  # deploy checks the ladder; a bad one must not stop orders
                 log.exception("escalation ladder (decision definition %s) is unusable",
                               newest)

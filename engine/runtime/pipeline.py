@@ -19,6 +19,7 @@ from engine.definitions.bpmn import ParsedProcess
 from engine.definitions.versions import SpecCache
 from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
+from engine.runtime.deadline import DEADLINE, Deadline, is_deadline_row
 from engine.runtime.history import prune_finished_history
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.pausing import RESUME, Pausing
@@ -41,6 +42,7 @@ class Pipeline:
         self.calendar_of = calendar_of
         self.ladder = Ladder(specs, directory, calendar_of)
         self.pausing = Pausing(calendar_of)
+        self.deadline = Deadline(self.ladder, directory)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""
@@ -89,9 +91,11 @@ class Pipeline:
         step.observe()  # the one walk of the task tree the records below read
         sync_human_tasks(step)
         pending = step.pending_timer_rows()
-        sync_timers(step, [row for row in pending if row.kind not in (RUNG, RESUME)])
+        sync_timers(step, [row for row in pending if row.kind not in (RUNG, RESUME, DEADLINE)])
         record_thrown_events(step)
-        self.ladder.sync(step, [row for row in pending if row.kind == RUNG])
+        self.ladder.sync(step, [row for row in pending
+                                if row.kind == RUNG and not is_deadline_row(row)])
+        self.deadline.sync(step, [row for row in pending if is_deadline_row(row)])
         record_end(step)
 
     def run(self, step: Step, action: Callable[[], object]) -> None:

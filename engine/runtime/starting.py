@@ -140,6 +140,7 @@ class Starter:
         step.record("started", actor=actor, detail={
             "definition_version": definition.version, "data": summary(variables),
         })
+        self.pipeline.deadline.schedule(step, variables)
         self.pipeline.advance(step)
         self.pipeline.save(step)
         return StartResult(instance.id, created=True)

@@ -26,7 +26,7 @@ from engine.workorders.routing import route
 # What intake records of a submission besides its fields of the work_orders table.
 SUBMISSION_FIELDS = ("customer_phone", "category", "content", "channel",
                      "acceptance_department", "customer_tier", "customer_note", "urgency",
-                     "key_fields")
+                     "key_fields", "upgraded")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from engine.reference.categories import Categories
 from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings
 from engine.workorders.confinement import Confinement
+from engine.workorders.deadlines import Deadlines
 from engine.workorders.following import (
     COUNTED_EVENTS,
     TRANSFERRED,
@@ -24,7 +25,7 @@ __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetai
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations, Pauses):
+class WorkOrders(Intake, Following, Operations, Pauses, Deadlines):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,
