@@ -28,6 +28,7 @@ from engine.runtime.commands import Commands
 from engine.runtime.migration import Migrator
 from engine.runtime.pipeline import Pipeline
 from engine.runtime.reads import Reads
+from engine.runtime.recompute import Recomputer
 from engine.runtime.repair import Repairs
 from engine.runtime.starting import StartDefaults, Starter
 from engine.runtime.timers import TimerFiring
@@ -68,6 +69,7 @@ class ProcessEngine:
         self.timers = TimerFiring(self.uow, self.pipeline, self.clock)
         self.migrator = Migrator(self.uow, self.pipeline, self.clock)
         self.repairs = Repairs(self.uow, self.pipeline, self.clock)
+        self.recomputer = Recomputer(self.uow, self.pipeline, self.clock)
         self.reads = Reads(self.uow, self.clock)
 
     def transaction(self):

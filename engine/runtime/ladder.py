@@ -76,14 +76,14 @@ class Ladder:
                 limit = human.stage_limit if kind == "stage" else human.department_limit
                 if limit is None:
                     continue
-                moments = self._moments(step, human, kind, limit)
+                moments = self.moments(step, human, kind, limit)
                 for rung in ladder.get(kind, []):
                     due = moments(rung)
                     if due is not None:
                         step.add_timer_row(_rung_timer(step.instance.id, human, kind, limit,
                                                      rung, due))
 
-    def _moments(self, step: Step, human: HumanTask, kind: str,
+    def moments(self, step: Step, human: HumanTask, kind: str,
                  limit: str) -> Callable[[Rung], datetime | None]:
         """When each rung of a `kind` limit falls for the stage `human`: a share of the
         limit in elapsed time, or in its department's working time for a working limit."""
