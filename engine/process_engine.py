@@ -60,7 +60,8 @@ class ProcessEngine:
         # such a limit fails when its stage opens).
         self.calendars = calendars
         self.calendar_of = calendar_resolver(calendars, directory) if calendars else None
-        self.pipeline = Pipeline(self.specs, directory, self.calendar_of)
+        self.pipeline = Pipeline(self.specs, directory, self.calendar_of,
+                                 calendars.hold_rule if calendars else None)
         self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
                                  definition_limits, decision_expectations)
         self.catalog = Catalog(self.uow, self.pipeline)

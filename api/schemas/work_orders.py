@@ -102,6 +102,9 @@ class StageDurationSchema(ma.Schema):
     held_seconds = fields.Float(metadata={"description": "Up to now while open, net of "
                                                          "pauses"})
     paused_seconds = fields.Float(metadata={"description": "Time its clock stood still"})
+    elapsed_seconds = fields.Float(metadata={"description": "Opened to closed (or now)"})
+    working_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Its department's working time, net of pauses"})
     paused_since = aware_field(allow_none=True, metadata={"description": "Paused now"})
     limit = fields.String(allow_none=True, metadata={"description": "As it applied"})
     limit_clock = fields.String(metadata={"description": "elapsed|working (its "

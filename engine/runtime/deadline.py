@@ -91,8 +91,10 @@ class Deadline:
                           self.directory)
         detail["notified"] = told
         step.record("escalated", actor=step.timer_actor, detail=detail)
+        hold = self.ladder.holding.for_event(row.element_id, step.instance.variables,
+                                             step.now)
         notify(step.session, step.instance, told, event=row.element_id, now=step.now,
-               detail=detail, message=(
+               detail=detail, hold=hold, message=(
                    f"Order {step.instance.business_key} has passed {detail['percent']:g}% "
                    f"of its order deadline ({row.applied_limit}): {row.element_id}"))
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
+from engine.runtime.holding import Holding
 from engine.runtime.ladder_table import (
     LADDER_KEY,
     LADDER_KINDS,
@@ -46,10 +47,12 @@ class Ladder:
     """Keeps each instance's rung rows in step with its open stages."""
 
     def __init__(self, specs: SpecCache, directory: Directory | None,
-                 calendar_of: CalendarOf | None = None) -> None:
+                 calendar_of: CalendarOf | None = None,
+                 holding: Holding | None = None) -> None:
         self.specs = specs
         self.directory = directory
         self.calendar_of = calendar_of
+        self.holding = holding or Holding(None, None)
         self._cache: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
         self._newest: tuple[int | None, int, float] | None = None  # id, deploys, when
 
@@ -117,8 +120,9 @@ class Ladder:
         step.record("escalated", actor=step.timer_actor, stage=row.stage,
                     department=department, detail=detail)
         share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
+        hold = self.holding.for_event(row.element_id, step.instance.variables, step.now)
         notify(step.session, step.instance, told, event=row.element_id, now=step.now,
-               stage=row.stage, department=department, detail=detail,
+               stage=row.stage, department=department, detail=detail, hold=hold,
                message=(f"Order {step.instance.business_key}: {stage_name} at {department} "
                         f"has passed {share} ({row.applied_limit}): {row.element_id}"))
         row.state, row.fired_at = "fired", step.now

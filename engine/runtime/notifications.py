@@ -2,7 +2,7 @@
 outbox, always in the transaction of the change that caused it."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -75,18 +75,22 @@ def notify(
     stage: str | None = None,
     department: str | None = None,
     detail: dict[str, Any] | None = None,
+    hold: Callable[[str], datetime | None] | None = None,
 ) -> None:
+    """`hold` gives, per recipient, when it reaches them (None: at once)."""
     detail = to_json_safe(detail or {})
     for recipient in to:
+        deliver_at = hold(recipient) if hold is not None else None
         session.add(Notification(
             recipient=recipient, instance_id=instance.id, business_key=instance.business_key,
             event=event, stage=stage, department=department, message=message, detail=detail,
-            created_at=now))
+            created_at=now, deliver_at=deliver_at))
         session.add(OutboxEvent(
             instance_id=instance.id, type="notification", created_at=now,
             payload={"recipient": recipient, "event": event, "message": message,
                      "business_key": instance.business_key, "process": instance.definition_key,
-                     "stage": stage, "department": department, **detail}))
+                     "stage": stage, "department": department, **detail,
+                     **({"deliver_at": deliver_at.isoformat()} if deliver_at else {})}))
 
 
 def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str] | None,

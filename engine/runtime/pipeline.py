@@ -21,6 +21,7 @@ from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
 from engine.runtime.deadline import DEADLINE, Deadline, is_deadline_row
 from engine.runtime.history import prune_finished_history
+from engine.runtime.holding import Holding, HoldRule
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.pausing import RESUME, Pausing
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
@@ -36,11 +37,12 @@ class Pipeline:
     """Loads, advances and saves instances on the shared, cached specs."""
 
     def __init__(self, specs: SpecCache, directory: Directory | None,
-                 calendar_of: CalendarOf | None = None) -> None:
+                 calendar_of: CalendarOf | None = None,
+                 hold_rule: HoldRule | None = None) -> None:
         self.specs = specs
         self.script_engine = RestrictedScriptEngine(calendar_of)
         self.calendar_of = calendar_of
-        self.ladder = Ladder(specs, directory, calendar_of)
+        self.ladder = Ladder(specs, directory, calendar_of, Holding(hold_rule, calendar_of))
         self.pausing = Pausing(calendar_of)
         self.deadline = Deadline(self.ladder, directory)
 

@@ -37,7 +37,7 @@ class Reads:
     def search_notifications(self, where: NotificationFilter, page: int = 1,
                              per_page: int = 20) -> Page:
         with self.uow.reading() as session:
-            return search_notifications(session, where, page, per_page)
+            return search_notifications(session, where, page, per_page, self.clock.now())
 
     def notification(self, notification_id: int,
                      recipients_seen: list[str] | None) -> Notification | None:

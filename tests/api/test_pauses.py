@@ -94,6 +94,9 @@ def test_the_department_total_counts_its_stages_net_of_pauses(client, api_clock,
                                                             "2026-03-02T14:05:00+00:00")
     [handle] = [s for s in detail["durations"]["stages"] if s["stage"] == "handle"]
     assert (handle["held_seconds"], handle["paused_seconds"]) == (3600, 3 * 3600)
+    # Network operations works 08:00-22:00 in Shanghai (data/calendars.json): all of
+    # 16:05-20:05 there is working time, less the pause.
+    assert (handle["elapsed_seconds"], handle["working_seconds"]) == (4 * 3600, 3600)
     assert handle["within_limit"] is True
 
 
