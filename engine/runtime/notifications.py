@@ -97,8 +97,10 @@ def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str
               reader: str, now: datetime) -> int:
     """Mark unread notifications read (`ids`, or all); only those of `recipients_seen`
     unless it is None (admin). Returns how many changed."""
-    statement = (update(Notification).where(Notification.read_at.is_(None))
-                 .values(read_at=now, read_by=reader))
+    statement = (update(Notification).where(
+        Notification.read_at.is_(None),
+        Notification.deliver_at.is_(None) | (Notification.deliver_at <= now))  # not held
+        .values(read_at=now, read_by=reader))
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
     if recipients_seen is not None:
@@ -110,10 +112,15 @@ def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str
 
 
 def visible_notification(session: Session, notification_id: int,
-                         recipients_seen: list[str] | None) -> Notification | None:
+                         recipients_seen: list[str] | None,
+                         now: datetime | None = None) -> Notification | None:
+    """With `now`, a notification held beyond it is not there yet (runtime/holding.py)."""
     if not 0 < notification_id < 2**31:  # beyond any id the column holds
         return None
     query = select(Notification).where(Notification.id == notification_id)
+    if now is not None:
+        query = query.where(Notification.deliver_at.is_(None)
+                            | (Notification.deliver_at <= now))
     if recipients_seen is not None:
         query = query.where(Notification.recipient.in_(recipients_seen))
     return session.scalar(query)

@@ -43,7 +43,8 @@ class Reads:
                      recipients_seen: list[str] | None) -> Notification | None:
         """One notification, if it is addressed to one of `recipients_seen` (None: any)."""
         with self.uow.reading() as session:
-            return visible_notification(session, notification_id, recipients_seen)
+            return visible_notification(session, notification_id, recipients_seen,
+                                        self.clock.now())
 
     def get_task(self, task_id: str) -> HumanTask:
         with self.uow.reading() as session:

@@ -39,9 +39,14 @@ def test_a_warning_after_hours_waits_for_the_start_of_the_day(client, api_clock,
     assert told(client, "network_operations", number) == []
     tick_to(api_clock, engine, at("02T23:59:59"))
     assert told(client, "network_operations", number) == []
+    # Marking everything read does not touch what has not arrived yet.
+    read = client.post("/api/v1/notifications/read-all", "network_operations")
+    assert (read.status_code, read.json["marked"]) == (200, 0)
     tick_to(api_clock, engine, at("03T00:00:00"))  # 08:00 in Shanghai
     assert told(client, "network_operations", number) == [TOTAL_BREACH, STAGE_BREACH,
                                                           STAGE_WARNING]
+    assert all(n["read_at"] is None
+               for n in notifications(client, "network_operations", business_key=number))
     # The hotline's desk (the default 24x7 calendar) is told at once, day and night.
     assert told(client, "front_desk", number) != []
 
