@@ -268,3 +268,29 @@ def test_a_calendar_change_recomputes_open_stages_and_leaves_closed_ones(
 
 def _business_key(orders: OrderDriver, instance_id: str) -> str:
     return orders.engine.reads.get_instance(instance_id).business_key
+
+
+def test_a_calendar_change_moves_the_due_times_a_pause_keeps(working, database_url,
+                                                             directory):
+    orders, clock = working
+    instance_id = orders.start("one_department")
+    handle = orders.complete_until(instance_id, "handle")  # Friday 16:45: due Tue 09:45
+    orders.tick(timedelta(minutes=15))
+    _pausing(orders, instance_id, handle.id, resume=False)  # paused at 17:00
+    document = json.loads((ROOT / "data" / "calendars.json").read_text(encoding="utf-8"))
+    document["calendars"]["branch_office"]["add_days_off"] = ["2026-04-07"]
+    db = make_engine(database_url)
+    engine = ProcessEngine(make_session_factory(db), clock, directory=directory,
+                           calendars=Calendars.from_document(document))
+    try:
+        changes = engine.recomputer.recompute_all()
+        assert {(c.what, c.now) for c in changes if c.what in ("stage", "warning")} == {
+            ("stage", at(2026, 4, 8, 9, 45)), ("warning", at(2026, 4, 8, 9, 15))}
+        # Resumed on Wednesday 09:00, after 30 + 30 working minutes paused.
+        clock.set(at(2026, 4, 8, 9, 0))
+        resumed = OrderDriver(engine, clock)
+        _pausing(resumed, instance_id, handle.id, resume=True)
+        assert resumed.open_task(instance_id).due_at == at(2026, 4, 8, 10, 45)
+        assert _rungs(resumed, instance_id)[("warning", "stage")] == at(2026, 4, 8, 10, 15)
+    finally:
+        db.dispose()

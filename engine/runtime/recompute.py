@@ -1,12 +1,13 @@
 """After a calendar changes (a holiday announced, hours changed): the open stages whose
 limits count working time get their due times worked out again on the calendars now
 loaded, from the moment each stage opened (plus the working time it stood paused), and
-their pending ladder rungs with them. Completed stages keep the limit and due time that
+their pending ladder rungs with them (a stage paused now: the due times its pause keeps,
+which its resume moves on). Completed stages keep the limit and due time that
 applied. Each change is on the instance's timeline ("due_recomputed") and in the report
 returned, per instance."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,10 +16,11 @@ from sqlalchemy import select
 from engine.clock import Clock
 from engine.runtime.ladder import RUNG
 from engine.runtime.ladder_table import Rung
+from engine.runtime.pausing import PAUSED
 from engine.runtime.pipeline import Pipeline
 from engine.runtime.step import Step, iso
 from engine.runtime.working_limits import WORKING, working_due, working_seconds_used
-from engine.store.models import HumanTask, ProcessInstance
+from engine.store.models import HumanTask, ProcessInstance, Timer
 from engine.store.unit_of_work import UnitsOfWork
 
 RECOMPUTED = "due_recomputed"
@@ -67,8 +69,8 @@ class Recomputer:
         timers = {(str(t.stage_task.id), t.kind): t for t in step.timers if t.stage_task}
         rows = {row.id: row for row in step.pending_timer_rows()}
         for human in list(step.open_task_rows().values()):
-            if human.state != "open" or human.paused_at is not None:
-                continue  # a paused stage's times move when it resumes
+            if human.state != "open":
+                continue
             for what, was, due in self._stage_dues(step, human, timers, rows):
                 changes.append(DueChange(step.instance.business_key, step.instance.id,
                                          human.stage, human.department, what, was, due))
@@ -82,6 +84,8 @@ class Recomputer:
         assert self.pipeline.calendar_of is not None
         calendar = self.pipeline.calendar_of(human.department)
         paused = timedelta(seconds=human.paused_working_seconds)
+        # A paused stage keeps its stopped due times in its pause: those are moved.
+        pause = self.pipeline.pausing.open_pause(step, human) if human.paused_at else None
         limits = {"stage": (human.stage_limit, human.stage_clock),
                   "department": (human.department_limit, human.department_clock)}
         for kind, (limit, clock) in limits.items():
@@ -93,23 +97,35 @@ class Recomputer:
                              if kind == "department" else 0)
             due = calendar.add_time(working_due(calendar, human.created_at, limit, 1, used),
                                     paused)
-            if due == timer.due_at:
+            timer_id = str(timer.task.id)
+            if pause is not None and timer_id not in pause.stopped:
                 continue
-            was = timer.due_at
-            timer.task.internal_data["event_value"] = due.isoformat()
-            if (row := rows.get(str(timer.task.id))) is not None:
-                row.due_at = due
+            was = (datetime.fromisoformat(pause.stopped[timer_id]) if pause is not None
+                   else timer.due_at)
+            if due == was:
+                continue
+            if pause is not None:
+                pause.stopped = {**pause.stopped, timer_id: due.isoformat()}
+            else:
+                timer.task.internal_data["event_value"] = due.isoformat()
+                if (row := rows.get(timer_id)) is not None:
+                    row.due_at = due
             if kind == "stage":
                 human.due_at = due
             yield kind, was, due
-        for row in rows.values():
+        rungs: Iterable[Timer] = rows.values()
+        if pause is not None:  # its rungs are set aside while it is paused
+            rungs = step.session.scalars(select(Timer).where(
+                Timer.instance_id == step.instance.id, Timer.task_id == human.id,
+                Timer.state == PAUSED))
+        for row in rungs:
             rung_kind = str((row.detail or {}).get("limit_kind"))
             rung_limit, rung_clock = limits.get(rung_kind, (None, None))
             if row.kind != RUNG or row.task_id != human.id or rung_clock != WORKING \
                     or rung_limit is None:
                 continue
             moment = self.pipeline.ladder.moments(step, human, rung_kind, rung_limit)(
-                Rung(float(row.detail["percent"]), row.element_id, ()))
+                Rung(float((row.detail or {})["percent"]), row.element_id, ()))
             if moment is not None and (moved := calendar.add_time(moment, paused)) != row.due_at:
                 earlier, row.due_at = row.due_at, moved
                 yield row.element_id, earlier, moved
