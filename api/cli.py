@@ -35,7 +35,7 @@ from .staff_cli import staff_group
 def register_commands(app: Flask) -> None:
     for command in (serve_command, worker_command, demo_command, deploy_command, tokens_group,
                     report_group, repair_command, staff_group, incidents_group,
-                    archive_command):
+                    archive_command, recompute_calendars_command):
         app.cli.add_command(command)
 
 
@@ -283,3 +283,18 @@ def repair_command(dry_run: bool) -> None:
                    f"{report['instance_id']}): cancelled {', '.join(report['cancelled'])}"
                    + ("" if dry_run else f"; {outcome}"))
     click.echo(f"{len(reports)} order(s) {verb}.")
+
+
+@click.command("recompute-calendars")
+@with_appcontext
+def recompute_calendars_command() -> None:
+    """After data/calendars.json changed (restart first, so the new calendars are
+    loaded): work out again the due times and pending rungs of open stages counting
+    working time, reported per order; completed stages keep theirs."""
+    _prepare(deploy=False)
+    changes = _engine().recomputer.recompute_all()
+    for change in changes:
+        click.echo(f"{change.business_key}  {change.stage} ({change.department}) "
+                   f"{change.what}: {change.was.isoformat()} -> {change.now.isoformat()}")
+    click.echo(f"{len(changes)} due time(s) moved in "
+               f"{len({c.instance_id for c in changes})} order(s).")

@@ -29,6 +29,7 @@ from engine.runtime.incidents import Incidents, RetryPolicy
 from engine.runtime.migration import Migrator
 from engine.runtime.pipeline import Pipeline
 from engine.runtime.reads import Reads
+from engine.runtime.recompute import Recomputer
 from engine.runtime.repair import Repairs
 from engine.runtime.starting import StartDefaults, Starter
 from engine.runtime.timers import TimerFiring
@@ -61,7 +62,8 @@ class ProcessEngine:
         # such a limit fails when its stage opens).
         self.calendars = calendars
         self.calendar_of = calendar_resolver(calendars, directory) if calendars else None
-        self.pipeline = Pipeline(self.specs, directory, self.calendar_of)
+        self.pipeline = Pipeline(self.specs, directory, self.calendar_of,
+                                 calendars.hold_rule if calendars else None)
         self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
                                  definition_limits, decision_expectations)
         self.catalog = Catalog(self.uow, self.pipeline)
@@ -71,6 +73,7 @@ class ProcessEngine:
         self.incidents = Incidents(self.uow, self.clock)
         self.migrator = Migrator(self.uow, self.pipeline, self.clock)
         self.repairs = Repairs(self.uow, self.pipeline, self.clock)
+        self.recomputer = Recomputer(self.uow, self.pipeline, self.clock)
         self.reads = Reads(self.uow, self.clock)
 
     def transaction(self):

@@ -105,11 +105,17 @@ def test_the_ladder_rungs_fall_on_working_time_fractions(working):
     assert rungs[("management", "stage")] == at(2026, 4, 7, 11, 45)
     # The department total (3 working hours) passes at 10:45 on Tuesday.
     assert rungs[("breach", "department")] == at(2026, 4, 7, 10, 45)
-    # And the warning fires there, not during the holiday.
+    # And the warning fires there, not during the holiday (the order deadline, 48 h
+    # elapsed, has rungs of its own meanwhile).
     orders.tick(at(2026, 4, 7, 9, 15) - clock.now() - SECOND)
-    assert orders.events(instance_id, "escalated") == []
+    assert _stage_rungs(orders, instance_id) == []
     orders.tick(2 * SECOND)
-    assert [e.detail["rung"] for e in orders.events(instance_id, "escalated")] == ["warning"]
+    assert _stage_rungs(orders, instance_id) == ["warning"]
+
+
+def _stage_rungs(orders: OrderDriver, instance_id: str) -> list[str]:
+    return [e.detail["rung"] for e in orders.events(instance_id, "escalated")
+            if e.detail["limit_kind"] == "stage"]
 
 
 def _rungs(orders: OrderDriver, instance_id: str) -> dict[tuple[str, str], datetime]:
@@ -210,3 +216,81 @@ def test_a_pause_moves_working_limits_by_the_paused_working_time(working):
     assert orders.events(instance_id, "stage_overdue") == []
     orders.tick(2 * SECOND)
     assert [e.stage for e in orders.events(instance_id, "stage_overdue")] == ["handle"]
+
+
+def test_a_calendar_change_recomputes_open_stages_and_leaves_closed_ones(
+        working, database_url, directory):
+    orders, clock = working
+    open_order = orders.start("one_department")
+    handle = orders.complete_until(open_order, "handle")  # Friday 16:45: due Tue 09:45
+    closed_order = orders.start("one_department")
+    orders.complete_until(closed_order, "handle")
+    orders.tick(timedelta(minutes=15))  # 17:00: 15 working minutes of the total
+    done = orders.complete(closed_order, "handle")
+    returning = orders.open_task(closed_order)  # the total's 2 h 45 left: Tue 10:45
+    assert returning.stage == "return_result"
+
+    # Tuesday 7 April is announced a day off: restart on the new calendars.
+    document = json.loads((ROOT / "data" / "calendars.json").read_text(encoding="utf-8"))
+    document["calendars"]["branch_office"]["add_days_off"] = ["2026-04-07"]
+    db = make_engine(database_url)
+    engine = ProcessEngine(make_session_factory(db), clock, directory=directory,
+                           calendars=Calendars.from_document(document))
+    try:
+        changes = engine.recomputer.recompute_all()
+    finally:
+        db.dispose()
+    moved = {(c.business_key, c.stage, c.what): (c.was, c.now) for c in changes}
+    key_of = {open_order: _business_key(orders, open_order),
+              closed_order: _business_key(orders, closed_order)}
+    assert moved[(key_of[open_order], "handle", "stage")] == (
+        at(2026, 4, 7, 9, 45), at(2026, 4, 8, 9, 45))
+    assert moved[(key_of[open_order], "handle", "warning")] == (
+        at(2026, 4, 7, 9, 15), at(2026, 4, 8, 9, 15))
+    assert moved[(key_of[closed_order], "return_result", "department")] == (
+        at(2026, 4, 7, 10, 45), at(2026, 4, 8, 10, 45))
+    # The completed handling stage keeps the due time that applied to it.
+    assert not any(c.stage == "handle" for c in changes if c.instance_id == closed_order)
+    [completed] = [t for t in orders.engine.reads.tasks(instance_id=closed_order,
+                                                          state="completed")
+                   if t.id == done.id]
+    assert completed.due_at == at(2026, 4, 7, 9, 45)
+    assert orders.open_task(open_order).due_at == at(2026, 4, 8, 9, 45)
+    assert sorted(e.detail["limit"] for e in orders.events(open_order, "due_recomputed")) == \
+        ["breach", "breach", "department", "management", "stage", "warning"]
+    # The moved timer fires at its new moment, not the old one.
+    orders.tick(at(2026, 4, 8, 9, 45) - clock.now() - SECOND)
+    assert orders.events(open_order, "stage_overdue") == []
+    orders.tick(2 * SECOND)
+    assert [e.stage for e in orders.events(open_order, "stage_overdue")] == ["handle"]
+    assert handle.id == orders.open_task(open_order).id
+
+
+def _business_key(orders: OrderDriver, instance_id: str) -> str:
+    return orders.engine.reads.get_instance(instance_id).business_key
+
+
+def test_a_calendar_change_moves_the_due_times_a_pause_keeps(working, database_url,
+                                                             directory):
+    orders, clock = working
+    instance_id = orders.start("one_department")
+    handle = orders.complete_until(instance_id, "handle")  # Friday 16:45: due Tue 09:45
+    orders.tick(timedelta(minutes=15))
+    _pausing(orders, instance_id, handle.id, resume=False)  # paused at 17:00
+    document = json.loads((ROOT / "data" / "calendars.json").read_text(encoding="utf-8"))
+    document["calendars"]["branch_office"]["add_days_off"] = ["2026-04-07"]
+    db = make_engine(database_url)
+    engine = ProcessEngine(make_session_factory(db), clock, directory=directory,
+                           calendars=Calendars.from_document(document))
+    try:
+        changes = engine.recomputer.recompute_all()
+        assert {(c.what, c.now) for c in changes if c.what in ("stage", "warning")} == {
+            ("stage", at(2026, 4, 8, 9, 45)), ("warning", at(2026, 4, 8, 9, 15))}
+        # Resumed on Wednesday 09:00, after 30 + 30 working minutes paused.
+        clock.set(at(2026, 4, 8, 9, 0))
+        resumed = OrderDriver(engine, clock)
+        _pausing(resumed, instance_id, handle.id, resume=True)
+        assert resumed.open_task(instance_id).due_at == at(2026, 4, 8, 10, 45)
+        assert _rungs(resumed, instance_id)[("warning", "stage")] == at(2026, 4, 8, 10, 15)
+    finally:
+        db.dispose()

@@ -23,6 +23,7 @@ from ..schemas.reports import (
     HotspotReportSchema,
     KpiArgs,
     KpiReportSchema,
+    OrderDeadlineReportSchema,
     ReportWindowArgs,
     TimelinessArgs,
     TimelinessReportSchema,
@@ -49,6 +50,8 @@ KPI_COLUMNS = ["kind", "department", "name", "city", "deduction_value", "ceiling
                "year_deduction", "year_formula", "year_major_complaints",
                "year_total_deduction", "year_orders", "month_lapsed_orders",
                "year_lapsed_orders"]
+ORDER_DEADLINE_COLUMNS = ["acceptance_department", "closed", "met", "missed", "on_time_rate",
+                          "paused_seconds"]
 HOTSPOT_COLUMNS = ["kind", "rule", "key", "count", "threshold", "window", "department",
                    "raised_at", "business_key"]
 
@@ -68,6 +71,23 @@ class Timeliness(MethodView):
         if wants("csv", args):
             return csv_response([*report["groups"], report["total"]], TIMELINESS_COLUMNS,
                                 f"timeliness-by-{args['group_by']}")
+        return report
+
+
+@blp.route("/order-deadlines")
+class OrderDeadlines(MethodView):
+    @requires("manager")
+    @blp.arguments(ReportWindowArgs, location="query", unknown=RAISE)
+    @blp.response(200, OrderDeadlineReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
+    def get(self, args):
+        """Order-level on-time rate (工单时限) per acceptance department: orders closed in
+        the window within their order deadline / closed, and their paused time"""
+        start, end = _window(args)
+        report = reports().order_deadlines(start, end)
+        if wants("csv", args):
+            return csv_response([*report["groups"], report["total"]], ORDER_DEADLINE_COLUMNS,
+                                "order-deadlines")
         return report
 
 

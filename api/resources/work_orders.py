@@ -197,10 +197,11 @@ def _detail(order: WorkOrderRow):
 
 def detail_of(order: WorkOrderRow):
     detail = work_orders().describe(order)
-    return work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
+    view = work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
                                   told_only=bool(_told_only([order])),
                                   causes=work_orders().settings.outcomes.upgrades,
                                   visible=_visible_to_caller)
+    return {**view, "order_deadline": work_orders().order_deadline(order)}
 
 
 def _visible_to_caller(order: WorkOrderRow) -> bool:

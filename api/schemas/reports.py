@@ -226,3 +226,20 @@ class HotspotReportSchema(ma.Schema):
     alerts = fields.List(fields.Nested(HotspotAlertSchema))
     current = fields.List(fields.Nested(BurstSchema),
                           metadata={"description": "Past a threshold right now"})
+
+
+class OrderDeadlineGroupSchema(ma.Schema):
+    acceptance_department = fields.String()
+    closed = fields.Integer(metadata={"description": "Orders closed in the window"})
+    met = fields.Integer(metadata={"description": "Closed within their order deadline"})
+    missed = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "met / closed"})
+    paused_seconds = fields.Float(metadata={
+        "description": "Time their stages stood paused (not counted against any limit)"})
+
+
+class OrderDeadlineReportSchema(ma.Schema):
+    from_ = aware_field(data_key="from", attribute="from")
+    to = aware_field()
+    groups = fields.List(fields.Nested(OrderDeadlineGroupSchema))
+    total = fields.Nested(OrderDeadlineGroupSchema)

@@ -111,6 +111,9 @@ class StageDurationSchema(ma.Schema):
     held_seconds = fields.Float(metadata={"description": "Up to now while open, net of "
                                                          "pauses"})
     paused_seconds = fields.Float(metadata={"description": "Time its clock stood still"})
+    elapsed_seconds = fields.Float(metadata={"description": "Opened to closed (or now)"})
+    working_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Its department's working time, net of pauses"})
     paused_since = aware_field(allow_none=True, metadata={"description": "Paused now"})
     limit = fields.String(allow_none=True, metadata={"description": "As it applied"})
     limit_clock = fields.String(metadata={"description": "elapsed|working (its "
@@ -133,8 +136,22 @@ class DurationsSchema(ma.Schema):
     departments = fields.List(fields.Nested(DepartmentDurationSchema))
 
 
+class OrderDeadlineSchema(ma.Schema):
+    limit = fields.String(metadata={"description": "ISO 8601, from the service level"})
+    due_at = aware_field(metadata={"description": "Moved on by pauses"})
+    state = fields.String(metadata={"description": "pending|paused|fired|met"})
+    seconds_remaining = fields.Float(allow_none=True, metadata={
+        "description": "Negative once passed; stands still while paused; none once settled"})
+    paused = fields.Boolean()
+    met = fields.Boolean(allow_none=True, metadata={"description": "Closed within it"})
+    settled_at = aware_field(allow_none=True, metadata={
+        "description": "When it passed, or when the order closed within it"})
+
+
 class WorkOrderDetailSchema(WorkOrderSchema):
     instance_id = fields.String()
+    order_deadline = fields.Nested(OrderDeadlineSchema, allow_none=True, metadata={
+        "description": "The order deadline (工单时限), submission to feedback"})
     category_names = fields.List(fields.String())
     content = fields.String()
     customer_note = fields.String(allow_none=True)

@@ -105,7 +105,7 @@ def _decision_problems(decision: ParsedDecision, directory: Directory | None,
                     isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 problems.append(f"{where}: must be a whole number of 0 or more, "
                                 f"not {value!r}")
-            elif name == "max_pause_time" and not _is_duration(value):
+            elif name in ("max_pause_time", "order_limit") and not _is_duration(value):
                 problems.append(f"{where}: must be an ISO 8601 duration in quotes, such as "
                                 f"\"P3D\", not {value!r}")
             elif name.endswith("_department") and value is not None and directory is not None \

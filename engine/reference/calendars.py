@@ -14,6 +14,7 @@ import holidays
 
 from engine.reference.data_files import DataFileInvalid, read_json
 from engine.reference.directory import Directory
+from engine.runtime.holding import HoldRule
 from engine.working_time import MINUTES_PER_DAY, Segment, WorkingCalendar, always_open
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -33,9 +34,11 @@ class CalendarsInvalid(DataFileInvalid):
 class Calendars:
     """The calendars by id, and the one used where nothing names a calendar."""
 
-    def __init__(self, calendars: dict[str, WorkingCalendar], default: str) -> None:
+    def __init__(self, calendars: dict[str, WorkingCalendar], default: str,
+                 hold_rule: HoldRule | None = None) -> None:
         self._by_id = calendars
         self.default = default
+        self.hold_rule = hold_rule  # which notifications wait for working hours
 
     @classmethod
     def load(cls, path: Path) -> Calendars:
@@ -57,7 +60,8 @@ class Calendars:
         if not isinstance(default, str) or default not in calendars:
             raise CalendarsInvalid(f"{source}: default: {default!r} is not one of the "
                                    f"calendars ({', '.join(sorted(calendars))})")
-        return cls(calendars, default)
+        return cls(calendars, default,
+                   _hold_rule(document.get("notifications"), f"{source}: notifications"))
 
     def __contains__(self, calendar_id: object) -> bool:
         return calendar_id in self._by_id
@@ -102,6 +106,30 @@ def _calendar(calendar_id: str, entry: Any, where: str) -> WorkingCalendar:
         raise CalendarsInvalid(f"{where}.hours: the calendar has no working hours at all")
     return WorkingCalendar(calendar_id, zone, week, frozenset(days_off), frozenset(workdays),
                            week[WEEKDAYS.index(standard)])
+
+
+def _hold_rule(section: Any, where: str) -> HoldRule | None:
+    """{"held": [events], "never_held": [events], "when": {"variable": name, "values":
+    [...]}}: events held to the recipient's working hours, except the never_held ones
+    for an instance whose variable has one of the values."""
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise CalendarsInvalid(f"{where}: expected an object")
+    names = {}
+    for key in ("held", "never_held"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise CalendarsInvalid(f"{where}.{key}: expected a list of notification events")
+        names[key] = frozenset(value)
+    when = section.get("when", {})
+    if not isinstance(when, dict) or (when and not (
+            isinstance(when.get("variable"), str) and isinstance(when.get("values"), list)
+            and all(isinstance(v, str | int | bool) for v in when["values"]))):
+        raise CalendarsInvalid(f"{where}.when: expected {{\"variable\": <name>, "
+                               "\"values\": [...]}")
+    return HoldRule(names["held"], names["never_held"], when.get("variable"),
+                    frozenset(when.get("values", [])))
 
 
 def _zone(name: Any, where: str) -> ZoneInfo:

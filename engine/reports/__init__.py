@@ -18,6 +18,7 @@ from engine.reports import outcomes
 from engine.reports.at_risk import AtRiskStage, at_risk
 from engine.reports.chart import daily_on_time_svg
 from engine.reports.kpi import assess
+from engine.reports.service_clock import order_deadlines
 from engine.reports.timeliness import GROUPINGS, daily_on_time, timeliness
 from engine.reports.window import report_window
 from engine.runtime.sandbox import format_duration
@@ -51,6 +52,12 @@ class Reports:
         with self.engine.reading() as session:
             return timeliness(session, start, end, group_by, self.engine.clock.now(),
                               self._name)
+
+    def order_deadlines(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """Orders closed in [start, end) within their order deadline, per acceptance
+        department, and the time their stages stood paused."""
+        with self.engine.reading() as session:
+            return order_deadlines(session, start, end)
 
     def daily_on_time(self, start: datetime, end: datetime) -> dict[str, list]:
         with self.engine.reading() as session:

@@ -71,7 +71,9 @@ def timeliness(session: Session, start: datetime, end: datetime, group_by: str,
                      HumanTask.completed_at > HumanTask.due_at)),
         counted(and_(completed, HumanTask.due_at.is_(None))),
         counted(open_at_end),
-        counted(and_(open_at_end, HumanTask.due_at < overdue_by)),
+        # A paused stage's clock stands still: not overdue while paused.
+        counted(and_(open_at_end, HumanTask.due_at < overdue_by,
+                     HumanTask.paused_at.is_(None))),
     ]
     base = (select().select_from(HumanTask)
             .join(WorkOrder, WorkOrder.instance_id == HumanTask.instance_id)

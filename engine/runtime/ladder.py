@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.versions import SpecCache
 from engine.reference.directory import Directory
-from engine.runtime.ladder_table import LADDER_KEY, Rung, rung_due, rungs_of, working_rung_due
+from engine.runtime.holding import Holding
+from engine.runtime.ladder_table import (
+    LADDER_KEY,
+    LADDER_KINDS,
+    Rung,
+    rung_due,
+    rungs_of,
+    working_rung_due,
+)
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import Audience, lane_departments, notify, recipients
 from engine.runtime.sandbox import department_seconds_used, parse_duration
@@ -39,10 +47,12 @@ class Ladder:
     """Keeps each instance's rung rows in step with its open stages."""
 
     def __init__(self, specs: SpecCache, directory: Directory | None,
-                 calendar_of: CalendarOf | None = None) -> None:
+                 calendar_of: CalendarOf | None = None,
+                 holding: Holding | None = None) -> None:
         self.specs = specs
         self.directory = directory
         self.calendar_of = calendar_of
+        self.holding = holding or Holding(None, None)
         self._cache: dict[int, dict[str, list[Rung]]] = {}  # by decision version id
         self._newest: tuple[int | None, int, float] | None = None  # id, deploys, when
 
@@ -69,14 +79,14 @@ class Ladder:
                 limit = human.stage_limit if kind == "stage" else human.department_limit
                 if limit is None:
                     continue
-                moments = self._moments(step, human, kind, limit)
+                moments = self.moments(step, human, kind, limit)
                 for rung in ladder.get(kind, []):
                     due = moments(rung)
                     if due is not None:
                         step.add_timer_row(_rung_timer(step.instance.id, human, kind, limit,
                                                      rung, due))
 
-    def _moments(self, step: Step, human: HumanTask, kind: str,
+    def moments(self, step: Step, human: HumanTask, kind: str,
                  limit: str) -> Callable[[Rung], datetime | None]:
         """When each rung of a `kind` limit falls for the stage `human`: a share of the
         limit in elapsed time, or in its department's working time for a working limit."""
@@ -111,8 +121,9 @@ class Ladder:
                     department=department, detail=detail)
         step.publish("escalated", stage=row.stage, department=department, **detail)
         share = f"{detail.get('percent', 100):g}% of its {detail.get('limit_kind', 'stage')} limit"
+        hold = self.holding.for_event(row.element_id, step.instance.variables, step.now)
         notify(step.session, step.instance, told, event=row.element_id, now=step.now,
-               stage=row.stage, department=department, detail=detail,
+               stage=row.stage, department=department, detail=detail, hold=hold,
                message=(f"Order {step.instance.business_key}: {stage_name} at {department} "
                         f"has passed {share} ({row.applied_limit}): {row.element_id}"))
         row.state, row.fired_at = "fired", step.now
@@ -131,7 +142,7 @@ class Ladder:
                 if definition is None:  # the id was just read: only a deleted row
                     raise LookupError(f"decision definition {newest} is gone")
                 parsed = self.specs.decision(definition)
-                ladder = {kind: rungs_of(parsed, kind) for kind in LIMIT_KINDS}
+                ladder = {kind: rungs_of(parsed, kind) for kind in LADDER_KINDS}
             except Exception:  # deploy checks the ladder; a bad one must not stop orders
                 log.exception("escalation ladder (decision definition %s) is unusable",
                               newest)

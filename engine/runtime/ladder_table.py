@@ -18,6 +18,8 @@ from engine.runtime.limits import LIMIT_KINDS
 from engine.working_time import WorkingCalendar
 
 LADDER_KEY = "escalation_ladder"
+ORDER_KIND = "order"  # the rungs of an instance's own deadline (engine/runtime/deadline.py)
+LADDER_KINDS = (*LIMIT_KINDS, ORDER_KIND)
 MAX_PERCENT = 10_000
 
 
@@ -60,7 +62,7 @@ def ladder_problems(decision: ParsedDecision) -> list[str]:
     """What is wrong with a ladder table, found at deploy time rather than when an
     order's stage opens."""
     problems = []
-    for kind in LIMIT_KINDS:
+    for kind in LADDER_KINDS:
         try:
             rungs_of(decision, kind)
         except Exception as err:  # a bad rule, or a cell failing on this input

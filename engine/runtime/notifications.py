@@ -2,7 +2,7 @@
 outbox, always in the transaction of the change that caused it."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -75,26 +75,32 @@ def notify(
     stage: str | None = None,
     department: str | None = None,
     detail: dict[str, Any] | None = None,
+    hold: Callable[[str], datetime | None] | None = None,
 ) -> None:
+    """`hold` gives, per recipient, when it reaches them (None: at once)."""
     detail = to_json_safe(detail or {})
     for recipient in to:
+        deliver_at = hold(recipient) if hold is not None else None
         session.add(Notification(
             recipient=recipient, instance_id=instance.id, business_key=instance.business_key,
             event=event, stage=stage, department=department, message=message, detail=detail,
-            created_at=now))
+            created_at=now, deliver_at=deliver_at))
         session.add(OutboxEvent(
             instance_id=instance.id, type="notification", created_at=now,
             payload={"recipient": recipient, "event": event, "message": message,
                      "business_key": instance.business_key, "process": instance.definition_key,
-                     "stage": stage, "department": department, **detail}))
+                     "stage": stage, "department": department, **detail,
+                     **({"deliver_at": deliver_at.isoformat()} if deliver_at else {})}))
 
 
 def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str] | None,
               reader: str, now: datetime) -> int:
     """Mark unread notifications read (`ids`, or all); only those of `recipients_seen`
     unless it is None (admin). Returns how many changed."""
-    statement = (update(Notification).where(Notification.read_at.is_(None))
-                 .values(read_at=now, read_by=reader))
+    statement = (update(Notification).where(
+        Notification.read_at.is_(None),
+        Notification.deliver_at.is_(None) | (Notification.deliver_at <= now))  # not held
+        .values(read_at=now, read_by=reader))
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
     if recipients_seen is not None:
@@ -106,10 +112,15 @@ def mark_read(session: Session, ids: list[int] | None, recipients_seen: list[str
 
 
 def visible_notification(session: Session, notification_id: int,
-                         recipients_seen: list[str] | None) -> Notification | None:
+                         recipients_seen: list[str] | None,
+                         now: datetime | None = None) -> Notification | None:
+    """With `now`, a notification held beyond it is not there yet (runtime/holding.py)."""
     if not 0 < notification_id < 2**31:  # beyond any id the column holds
         return None
     query = select(Notification).where(Notification.id == notification_id)
+    if now is not None:
+        query = query.where(Notification.deliver_at.is_(None)
+                            | (Notification.deliver_at <= now))
     if recipients_seen is not None:
         query = query.where(Notification.recipient.in_(recipients_seen))
     return session.scalar(query)

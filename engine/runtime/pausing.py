@@ -15,6 +15,7 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from engine.errors import Conflict
+from engine.runtime.deadline import Deadline
 from engine.runtime.ladder import RUNG
 from engine.runtime.step import Step, iso
 from engine.runtime.working_limits import WORKING, CalendarOf
@@ -58,6 +59,7 @@ class Pausing:
             elif row.kind == RUNG and row.task_id == human.id:
                 row.state = PAUSED
         human.paused_at = step.now
+        Deadline.stop(step)  # the instance's own deadline stands still with it
         pause = StagePause(instance_id=step.instance.id, task_id=human.id, stage=human.stage,
                            department=human.department, reason=reason, note=note,
                            paused_at=step.now, paused_by=actor, resume_at=resume_at,
@@ -107,6 +109,9 @@ class Pausing:
                 row.fired_at = step.now if how == "time" else None
                 row.lease_owner = row.lease_expires_at = None
         human.paused_at = None
+        if not any(row.paused_at is not None for row in step.open_task_rows().values()
+                   if row.state == "open"):
+            Deadline.restart(step)  # no other stage still holds it
         human.paused_seconds += elapsed.total_seconds()
         human.paused_working_seconds += working.total_seconds()
         pause.resumed_at, pause.resumed_by, pause.resumed_how = step.now, actor, how

@@ -19,7 +19,9 @@ from engine.definitions.bpmn import ParsedProcess
 from engine.definitions.versions import SpecCache
 from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
+from engine.runtime.deadline import DEADLINE, Deadline, is_deadline_row
 from engine.runtime.history import prune_finished_history
+from engine.runtime.holding import Holding, HoldRule
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.pausing import RESUME, Pausing
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
@@ -35,12 +37,14 @@ class Pipeline:
     """Loads, advances and saves instances on the shared, cached specs."""
 
     def __init__(self, specs: SpecCache, directory: Directory | None,
-                 calendar_of: CalendarOf | None = None) -> None:
+                 calendar_of: CalendarOf | None = None,
+                 hold_rule: HoldRule | None = None) -> None:
         self.specs = specs
         self.script_engine = RestrictedScriptEngine(calendar_of)
         self.calendar_of = calendar_of
-        self.ladder = Ladder(specs, directory, calendar_of)
+        self.ladder = Ladder(specs, directory, calendar_of, Holding(hold_rule, calendar_of))
         self.pausing = Pausing(calendar_of)
+        self.deadline = Deadline(self.ladder, directory)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""
@@ -91,9 +95,11 @@ class Pipeline:
         step.observe()  # the one walk of the task tree the records below read
         sync_human_tasks(step)
         pending = step.pending_timer_rows()
-        sync_timers(step, [row for row in pending if row.kind not in (RUNG, RESUME)])
+        sync_timers(step, [row for row in pending if row.kind not in (RUNG, RESUME, DEADLINE)])
         record_thrown_events(step)
-        self.ladder.sync(step, [row for row in pending if row.kind == RUNG])
+        self.ladder.sync(step, [row for row in pending
+                                if row.kind == RUNG and not is_deadline_row(row)])
+        self.deadline.sync(step, [row for row in pending if is_deadline_row(row)])
         record_end(step)
 
     def run(self, step: Step, action: Callable[[], object]) -> None:

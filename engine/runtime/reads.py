@@ -37,13 +37,14 @@ class Reads:
     def search_notifications(self, where: NotificationFilter, page: int = 1,
                              per_page: int = 20) -> Page:
         with self.uow.reading() as session:
-            return search_notifications(session, where, page, per_page)
+            return search_notifications(session, where, page, per_page, self.clock.now())
 
     def notification(self, notification_id: int,
                      recipients_seen: list[str] | None) -> Notification | None:
         """One notification, if it is addressed to one of `recipients_seen` (None: any)."""
         with self.uow.reading() as session:
-            return visible_notification(session, notification_id, recipients_seen)
+            return visible_notification(session, notification_id, recipients_seen,
+                                        self.clock.now())
 
     def get_task(self, task_id: str) -> HumanTask:
         with self.uow.reading() as session:

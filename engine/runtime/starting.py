@@ -142,6 +142,7 @@ class Starter:
         })
         step.publish("instance_started", definition_version=definition.version,
                      started_by=actor)
+        self.pipeline.deadline.schedule(step, variables)
         self.pipeline.advance(step)
         self.pipeline.save(step)
         return StartResult(instance.id, created=True)

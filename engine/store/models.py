@@ -265,6 +265,8 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # Held to the recipient's working hours: shown from then on (None: at once).
+    deliver_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     read_by: Mapped[str | None] = mapped_column(String(200))
 

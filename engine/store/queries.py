@@ -107,13 +107,16 @@ def search_instances(
 
 
 def search_notifications(
-    session: Session, where: NotificationFilter, page: int, per_page: int
+    session: Session, where: NotificationFilter, page: int, per_page: int,
+    now: datetime | None = None,
 ) -> Page[Notification]:
-    """Notifications matching `where`, newest first."""
+    """Notifications matching `where`, newest first; with `now`, none held beyond it."""
     query = _where_equal(select(Notification), {
         Notification.event: where.event,
         Notification.business_key: where.business_key,
     })
+    if now is not None:
+        query = query.where(Notification.deliver_at.is_(None) | (Notification.deliver_at <= now))
     if where.recipients is not None:
         query = query.where(Notification.recipient.in_(where.recipients))
     if where.unread is not None:

@@ -3,6 +3,7 @@ searches over orders; who may see an order."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from engine.store.models import (
     Timer,
 )
 from engine.store.queries import Page, paginate
+from engine.working_time import WorkingCalendar
 from engine.workorders.errors import WorkOrderNotFound
 from engine.workorders.liability import judgments_of
 from engine.workorders.models import LiabilityJudgment, WorkOrder
@@ -77,6 +79,8 @@ class OrderDetail(OrderSummary):
     # (order, "open" | "closed")
     recent_orders: list[tuple[WorkOrder, str]] = field(default_factory=list)
     judgments: list[LiabilityJudgment] = field(default_factory=list)  # oldest first
+    # A department's working calendar, for the working time each stage took.
+    calendar_of: Callable[[str], WorkingCalendar] | None = None
 
     def durations(self, now: datetime) -> dict[str, list[dict[str, Any]]]:
         """How long each stage and each department (per lane) held the order, against
@@ -90,11 +94,14 @@ class OrderDetail(OrderSummary):
             paused = task.paused_seconds + (
                 (end - task.paused_at).total_seconds() if task.paused_at else 0.0)
             held = (end - task.created_at).total_seconds() - paused  # net of pauses
+            working = self._working_seconds(task, end)
             stages.append({
                 "stage": task.stage, "stage_name": task.stage_name, "lane": task.lane,
                 "department": task.department, "state": task.state,
                 "opened_at": task.created_at, "completed_at": task.completed_at,
                 "held_seconds": held, "paused_seconds": paused,
+                "elapsed_seconds": (end - task.created_at).total_seconds(),
+                "working_seconds": working,
                 "paused_since": task.paused_at,
                 "limit": task.stage_limit, "limit_clock": task.stage_clock or "elapsed",
                 "due_at": task.due_at,
@@ -108,6 +115,17 @@ class OrderDetail(OrderSummary):
             limit = parse_duration(total["limit"]).total_seconds() if total["limit"] else None
             total["within_limit"] = None if limit is None else total["held_seconds"] <= limit
         return {"stages": stages, "departments": list(departments.values())}
+
+    def _working_seconds(self, task: HumanTask, end: datetime) -> float | None:
+        """The working time the stage took on its department's calendar, net of the
+        working time it stood paused (None without calendars)."""
+        if self.calendar_of is None:
+            return None
+        calendar = self.calendar_of(task.department)
+        paused = task.paused_working_seconds + (
+            calendar.working_between(task.paused_at, end).total_seconds()
+            if task.paused_at else 0.0)
+        return calendar.working_between(task.created_at, end).total_seconds() - paused
 
     @property
     def counts(self) -> dict[str, int]:
@@ -178,7 +196,7 @@ class Following:
         return OrderDetail(summary.order, summary.instance, summary.open_tasks,
                            summary.department_due, timeline, stages,
                            [(o, "open" if o.instance_id in running else "closed")
-                            for o in recent], judgments)
+                            for o in recent], judgments, self.engine.calendar_of)
 
     def search(self, where: WorkOrderFilter, page: int = 1, per_page: int = 20) -> Page:
         """Orders matching `where`, newest first, each with its open stages."""

@@ -8,6 +8,7 @@ from engine.reference.cities import Cities
 from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings
 from engine.workorders.confinement import Confinement
+from engine.workorders.deadlines import Deadlines
 from engine.workorders.following import (
     COUNTED_EVENTS,
     TRANSFERRED,
@@ -27,7 +28,7 @@ __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetai
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations, Pauses, Upgrades, Liability):
+class WorkOrders(Intake, Following, Operations, Pauses, Deadlines, Upgrades, Liability):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,

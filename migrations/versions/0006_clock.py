@@ -1,5 +1,5 @@
 """The service clock: which clock each stage's limits count (working or elapsed), and
-pausing a stage's clock (挂起)
+pausing a stage's clock (挂起), notifications held to working hours
 
 Revision ID: 0006_clock
 Revises: 0005
@@ -42,6 +42,9 @@ def upgrade():
         batch_op.create_index('ix_stage_pauses_instance', ['instance_id', 'paused_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_stage_pauses_task_id'), ['task_id'], unique=False)
 
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('deliver_at', sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stage_clock', sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column('department_clock', sa.String(length=10), nullable=True))
@@ -57,6 +60,9 @@ def downgrade():
         batch_op.drop_column('paused_at')
         batch_op.drop_column('department_clock')
         batch_op.drop_column('stage_clock')
+
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_column('deliver_at')
 
     with op.batch_alter_table('stage_pauses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stage_pauses_task_id'))

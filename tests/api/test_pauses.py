@@ -94,6 +94,9 @@ def test_the_department_total_counts_its_stages_net_of_pauses(client, api_clock,
                                                             "2026-03-02T14:05:00+00:00")
     [handle] = [s for s in detail["durations"]["stages"] if s["stage"] == "handle"]
     assert (handle["held_seconds"], handle["paused_seconds"]) == (3600, 3 * 3600)
+    # Network operations works 08:00-22:00 in Shanghai (data/calendars.json): all of
+    # 16:05-20:05 there is working time, less the pause.
+    assert (handle["elapsed_seconds"], handle["working_seconds"]) == (4 * 3600, 3600)
     assert handle["within_limit"] is True
 
 
@@ -155,3 +158,38 @@ def test_bad_pauses_are_refused_with_the_field(client, api_clock, handling):
     pause(client, number)
     assert "is paused since" in pause(client, number, expect=409)["detail"]
     assert events(client.order(number), "paused")[0]["department"] == "network_operations"
+
+
+def test_the_reports_count_on_time_net_of_pauses(client, api_clock, engine):
+    """Handling opened at 08:05 with a 2 h limit. Order A is paused 08:35-11:35 and
+    handled at 12:00 (3 h 55 elapsed, 55 min net: on time); order B is handled at 10:30
+    (2 h 25: breached); order C is paused at 09:00 and still paused at the report's end
+    (not overdue). The order-deadline report counts A's 3 h of pause apart."""
+    paused, late, waiting = (client.submit()["number"] for _ in range(3))
+    api_clock.set(at("08:05:00"))
+    for number in (paused, late, waiting):
+        work(client, number, "front_desk", TO_NETWORK, stage="dispatch")
+    api_clock.set(at("08:35:00"))
+    pause(client, paused)
+    api_clock.set(at("09:00:00"))
+    pause(client, waiting)
+    api_clock.set(at("10:30:00"))
+    work(client, late, "network_operations", stage="handle")
+    api_clock.set(at("11:35:00"))
+    act(client, paused, "network_operations", "resume")
+    api_clock.set(at("12:00:00"))
+    work(client, paused, "network_operations", stage="handle")
+    response = client.get("/api/v1/reports/timeliness", "manager", query_string={
+        "from": "2026-03-02T00:00:00Z", "to": "2026-03-02T12:30:00Z", "group_by": "stage"})
+    assert response.status_code == 200, response.json
+    [handle] = [g for g in response.json["groups"] if g["name"] == "handle"]
+    assert (handle["stages_completed"], handle["on_time"], handle["breached"]) == (2, 1, 1)
+    assert (handle["open"], handle["open_overdue"]) == (1, 0)
+    for number in (paused, late):
+        for department, stage in (("network_operations", "return_result"),
+                                  ("front_desk", "audit"), ("front_desk", "feedback")):
+            work(client, number, department, stage=stage)
+    report = client.get("/api/v1/reports/order-deadlines", "manager", query_string={
+        "from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}).json
+    assert (report["total"]["closed"], report["total"]["met"]) == (2, 2)
+    assert report["total"]["paused_seconds"] == 3 * 3600

@@ -30,7 +30,8 @@ def test_start_returns_the_instance_with_its_first_stage(client, generic):
     [task] = body["open_tasks"]
     assert (task["stage"], task["department"]) == ("dispatch", "front_desk")
     assert task["due_at"] == "2026-03-02T08:15:00+00:00"
-    assert {t["kind"] for t in body["pending_timers"]} == {"stage", "department", "rung"}
+    assert {t["kind"] for t in body["pending_timers"]} == {"stage", "department", "rung",
+                                                         "deadline"}  # the order deadline
     assert body["variables"]["customer_phone"] == SUBMISSION["customer_phone"]
 
 
