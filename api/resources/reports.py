@@ -28,7 +28,8 @@ from ..schemas.reports import (
     TimelinessReportSchema,
 )
 from ..schemas.staff import HandlerReportArgs, HandlerReportSchema
-from .common import confined_department, reports
+from ..schemas.work_orders import EndingsReportSchema
+from .common import confined_department, reports, work_orders
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
 # The other formats, documented beside the JSON of each report's 200.
@@ -196,3 +197,15 @@ class Handlers(MethodView):
             return csv_response([{**row, "departments": " ".join(row["departments"])}
                                  for row in rows], HANDLER_COLUMNS, "handlers")
         return {"from": start, "to": end, "handlers": rows}
+
+
+@blp.route("/endings")
+class Endings(MethodView):
+    @requires("manager")
+    @blp.arguments(ReportWindowArgs, location="query", unknown=RAISE)
+    @blp.response(200, EndingsReportSchema)
+    def get(self, args):
+        """Orders withdrawn by the customer or cancelled as duplicates, per acceptance
+        department: counted apart, neither on time nor late"""
+        start, end = _window(args)
+        return work_orders().endings(start, end)

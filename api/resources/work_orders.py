@@ -14,9 +14,11 @@ from ..auth import current_principal, requires
 from ..presenters import page_view, work_order_detail_view, work_order_view
 from ..schemas.work_orders import (
     AuditSchema,
+    CancelSchema,
     SendBackSchema,
     TransferSchema,
     UrgeSchema,
+    WithdrawSchema,
     WorkOrderDetailSchema,
     WorkOrderPageSchema,
     WorkOrderQueryArgs,
@@ -144,6 +146,40 @@ class Audit(MethodView):
         order, department = _acting_on(number)
         work_orders().audit(order.number, department, current_principal().name,
                             body["approved"], body["reason"])
+        return _detail(order)
+
+
+@blp.route("/<string:number>/withdraw")
+class Withdraw(MethodView):
+    @requires("department", "integrator")
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """The customer withdraws the order (its acceptance department or the integrator
+        that submitted it, with a reason): every stage, limit and ladder rung stops"""
+        order = visible_work_order(number)
+        principal = current_principal()
+        work_orders().withdraw(
+            order.number, principal.name, body["reason"], department=own_department(),
+            integrator=principal.name if principal.role == "integrator" else None)
+        return _detail(order)
+
+
+@blp.route("/<string:number>/cancel")
+class Cancel(MethodView):
+    @requires("department")
+    @blp.arguments(CancelSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """A supervisor cancels a duplicate order (naming the order it duplicates):
+        every stage, limit and ladder rung stops"""
+        g.form_data_field = "body"
+        order = visible_work_order(number)
+        principal = current_principal()
+        work_orders().cancel_duplicate(
+            order.number, principal.name, own_department(), body["reason"],
+            body["duplicate_of"], supervisor=principal.is_staff("supervisor"),
+            admin=principal.is_admin)
         return _detail(order)
 
 

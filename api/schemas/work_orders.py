@@ -66,7 +66,8 @@ class WorkOrderCountsSchema(ma.Schema):
 
 class WorkOrderSchema(ma.Schema):
     number = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "open|closed"})
+    status = fields.String(required=True,
+                           metadata={"description": "open|closed|withdrawn|cancelled"})
     flow = fields.String()
     category = fields.String()
     customer_phone = fields.String()
@@ -133,7 +134,8 @@ class WorkOrderPageSchema(PageSchema):
 
 
 class WorkOrderQueryArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn",
+                                                    "cancelled"]))
     department = key_field(metadata={"description": "Holds an open stage now"})
     acceptance_department = Key
     category = key_field(metadata={"description": "A category or a prefix: network, "
@@ -163,3 +165,28 @@ class SendBackSchema(ma.Schema):
 class AuditSchema(ma.Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default=None, metadata={"description": "Required to reject"})
+
+
+class WithdrawSchema(ma.Schema):
+    reason = _text(2000, required=True, metadata={"description": "Why the customer withdraws"})
+
+
+class CancelSchema(ma.Schema):
+    reason = _text(2000, required=True)
+    duplicate_of = key_field(required=True, metadata={
+        "description": "The work order this one duplicates"})
+
+
+class EndingsDepartmentSchema(ma.Schema):
+    department = fields.String(required=True)
+    withdrawn = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+
+
+class EndingsReportSchema(ma.Schema):
+    from_ = aware_field(data_key="from", attribute="from", required=True)
+    to = aware_field(required=True)
+    withdrawn = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    departments = fields.List(fields.Nested(EndingsDepartmentSchema), required=True,
+                              metadata={"description": "Per acceptance department"})

@@ -17,12 +17,13 @@ from engine.workorders.following import (
 )
 from engine.workorders.intake import Intake, SubmitResult
 from engine.workorders.operations import URGE_MESSAGE, Operations
+from engine.workorders.withdrawal import Withdrawal
 
 __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetail",
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations):
+class WorkOrders(Intake, Following, Operations, Withdrawal):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,

@@ -85,6 +85,10 @@ ENDPOINTS = {
     "handlers report": ("GET", "/api/v1/reports/handlers", None),
     "log in": ("POST", "/api/v1/sessions", {"staff_id": "nobody", "password": "x"}),
     "log out": ("DELETE", "/api/v1/sessions/current", None),
+    "withdraw": ("POST", "/api/v1/work-orders/{w}/withdraw", {"reason": "x"}),
+    "cancel duplicate": ("POST", "/api/v1/work-orders/{w}/cancel",
+                         {"reason": "x", "duplicate_of": "WO-20990101-000001"}),
+    "endings report": ("GET", "/api/v1/reports/endings", None),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -136,6 +140,9 @@ MATRIX = {
     "handlers report":   (403, 403, 403, 403, 403, 200, 200, 401),
     "log in":            (401, 401, 401, 401, 401, 401, 401, 401),
     "log out":           (204, 204, 204, 204, 204, 204, 204, 401),
+    "withdraw":          (200, 404, 200, 404, 403, 403, 200, 401),
+    "cancel duplicate":  (403, 404, 403, 403, 403, 403, 422, 401),
+    "endings report":    (403, 403, 403, 403, 403, 200, 200, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
@@ -167,6 +174,8 @@ PEOPLE_MATRIX = {
     "handlers report":   (403, 200, 200, 200, 200),
     "timeliness report": (403, 403, 403, 200, 200),
     "deploy (no files)": (403, 403, 403, 403, 400),
+    "withdraw":          (200, 200, 404, 403, 200),
+    "cancel duplicate":  (403, 422, 404, 403, 422),
 }
 
 _counter = itertools.count()
