@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
+from engine.people.case_log import CaseLog
 from engine.people.settings import PeopleSettings
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
@@ -96,8 +97,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))
     app.extensions["work_orders"] = WorkOrders(engine, categories, settings)
     app.extensions["reports"] = Reports(engine, categories, settings)
-    accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
+    people = PeopleSettings.load(data_dir / "people.json")
+    accounts = Accounts(engine, people)
     app.extensions["accounts"] = accounts
+    app.extensions["case_log"] = CaseLog(engine, people.contact_every)
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

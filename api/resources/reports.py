@@ -28,8 +28,8 @@ from ..schemas.reports import (
     TimelinessReportSchema,
 )
 from ..schemas.staff import HandlerReportArgs, HandlerReportSchema
-from ..schemas.work_orders import EndingsReportSchema
-from .common import confined_department, reports, work_orders
+from ..schemas.work_orders import ContactDueSchema, EndingsReportSchema
+from .common import case_log, confined_department, reports, work_orders
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
 # The other formats, documented beside the JSON of each report's 200.
@@ -209,3 +209,14 @@ class Endings(MethodView):
         department: counted apart, neither on time nor late"""
         start, end = _window(args)
         return work_orders().endings(start, end)
+
+
+@blp.route("/contacts-due")
+class ContactsDue(MethodView):
+    @requires("manager", "department")
+    @blp.response(200, ContactDueSchema(many=True))
+    def get(self):
+        """Open orders whose customer was not contacted as often as data/people.json
+        asks (contacts.every), longest overdue first; a department sees the orders it
+        accepted"""
+        return case_log().contacts_due(confined_department(None, "orders"))

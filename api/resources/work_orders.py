@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from engine.definitions.forms import FieldError, FormValidationError
+from engine.people.case_log import CUSTOMER_FACING, KINDS
+from engine.runtime.sandbox import format_duration
 from engine.workorders.models import WorkOrder as WorkOrderRow
 from engine.workorders.service import WorkOrderFilter
 
@@ -15,6 +17,9 @@ from ..presenters import page_view, work_order_detail_view, work_order_view
 from ..schemas.work_orders import (
     AuditSchema,
     CancelSchema,
+    CaseEntryInputSchema,
+    CaseEntrySchema,
+    CaseLogSchema,
     SendBackSchema,
     TransferSchema,
     UrgeSchema,
@@ -26,6 +31,7 @@ from ..schemas.work_orders import (
 )
 from .common import (
     IDEMPOTENCY_KEY_DOC,
+    case_log,
     engine,
     idempotency_key,
     own_department,
@@ -181,6 +187,32 @@ class Cancel(MethodView):
             body["duplicate_of"], supervisor=principal.is_staff("supervisor"),
             admin=principal.is_admin)
         return _detail(order)
+
+
+@blp.route("/<string:number>/case-log")
+class CaseLogEntries(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.response(200, CaseLogSchema)
+    def get(self, number):
+        """The order's work notes, interim replies and customer contacts, and when the
+        next contact is due (an integrator reads the interim replies only)"""
+        order = visible_work_order(number)
+        integrator = current_principal().role == "integrator"
+        entries = case_log().entries(order.number, CUSTOMER_FACING if integrator else KINDS)
+        contact = case_log().contact_state(order)
+        every = contact["every"]
+        return {"number": order.number, "entries": entries,
+                "contact": {**contact, "every": format_duration(every) if every else None}}
+
+    @requires("department")
+    @blp.arguments(CaseEntryInputSchema)
+    @blp.response(201, CaseEntrySchema)
+    def post(self, body, number):
+        """Log a work note, an interim reply to the customer or a contact (called, not
+        reached, SMS sent) on the order"""
+        g.form_data_field = "body"
+        order = visible_work_order(number)
+        return case_log().add(order.number, body, current_principal().name, own_department())
 
 
 def _acting_on(number: str):

@@ -190,3 +190,46 @@ class EndingsReportSchema(ma.Schema):
     cancelled = fields.Integer(required=True)
     departments = fields.List(fields.Nested(EndingsDepartmentSchema), required=True,
                               metadata={"description": "Per acceptance department"})
+
+
+class CaseEntryInputSchema(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["note", "interim_reply", "contact"]), metadata={
+        "description": "note: internal; interim_reply: told to the customer (阶段回复); "
+                       "contact: a call or SMS to the customer"})
+    text = fields.String(validate=validate.Length(min=1, max=4000), allow_none=True)
+    outcome = fields.String(validate=validate.OneOf(["called", "not_reached", "sms_sent"]),
+                            allow_none=True, metadata={"description": "A contact's"})
+    at = UtcDateTime(format="iso", metadata={"description": "When it happened (default: now)"})
+
+
+class CaseEntrySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    text = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    at = aware_field(required=True)
+    recorded_at = aware_field(required=True)
+    author = fields.String(required=True)
+    department = fields.String(allow_none=True)
+
+
+class ContactStateSchema(ma.Schema):
+    every = fields.String(allow_none=True, metadata={"description": "ISO 8601; none: no rule"})
+    last_contact_at = aware_field(allow_none=True)
+    due_at = aware_field(allow_none=True)
+    overdue = fields.Boolean(required=True)
+
+
+class CaseLogSchema(ma.Schema):
+    number = fields.String(required=True)
+    entries = fields.List(fields.Nested(CaseEntrySchema), required=True)
+    contact = fields.Nested(ContactStateSchema, required=True)
+
+
+class ContactDueSchema(ma.Schema):
+    number = fields.String(required=True)
+    acceptance_department = fields.String(required=True)
+    last_contact_at = aware_field(allow_none=True)
+    due_at = aware_field(required=True)
+    overdue_seconds = fields.Float(required=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+import engine.workorders.models  # noqa: F401  (case entries refer to work orders)
 from engine.store.models import Base
 
 
@@ -49,3 +50,22 @@ class StaffSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class CaseEntry(Base):
+    """What handlers did and said between stages: an internal work note, an interim
+    reply to the customer (阶段回复), or a contact with the customer (called, not
+    reached, SMS sent) with its time and outcome."""
+
+    __tablename__ = "case_entries"
+    __table_args__ = (Index("ix_case_entries_order", "number", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(ForeignKey("work_orders.number"))
+    kind: Mapped[str] = mapped_column(String(20))  # note | interim_reply | contact
+    outcome: Mapped[str | None] = mapped_column(String(20))  # a contact's
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]  # when it happened (a contact may be logged after it)
+    recorded_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))

@@ -21,6 +21,8 @@ class PeopleSettings:
     lockout_failures: int = 5
     lockout_duration: timedelta = timedelta(minutes=15)
     password_min_length: int = 10
+    # An open order needs a contact with the customer at least this often (None: no rule).
+    contact_every: timedelta | None = None
 
     @classmethod
     def load(cls, path: Path) -> PeopleSettings:
@@ -41,6 +43,7 @@ class PeopleSettings:
             lockout_duration=read.duration("lockout", "duration", defaults.lockout_duration),
             password_min_length=read.whole("passwords", "min_length",
                                            defaults.password_min_length, 8),
+            contact_every=read.optional_duration("contacts", "every"),
         )
 
 
@@ -67,6 +70,11 @@ class _Reader:
             raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: {value!r} is not "
                                         "a positive ISO 8601 duration such as PT1H")
         return duration
+
+    def optional_duration(self, section: str, key: str) -> timedelta | None:
+        if self._value(section, key) is None:
+            return None
+        return self.duration(section, key, timedelta(0))
 
     def whole(self, section: str, key: str, default: int, least: int) -> int:
         value = self._value(section, key)

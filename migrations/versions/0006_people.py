@@ -1,4 +1,4 @@
-"""People: staff accounts and their login sessions
+"""People: staff accounts, their login sessions, the case log of an order
 
 Revision ID: 0006_people
 Revises: 0005
@@ -46,9 +46,27 @@ def upgrade():
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_staff_sessions_staff', ['staff_id', 'revoked_at'],
                               unique=False)
+    op.create_table('case_entries',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['number'], ['work_orders.number'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_case_entries_order', ['number', 'kind', 'at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('case_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_entries_order')
+    op.drop_table('case_entries')
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_staff_sessions_staff')
     op.drop_table('staff_sessions')

@@ -89,6 +89,10 @@ ENDPOINTS = {
     "cancel duplicate": ("POST", "/api/v1/work-orders/{w}/cancel",
                          {"reason": "x", "duplicate_of": "WO-20990101-000001"}),
     "endings report": ("GET", "/api/v1/reports/endings", None),
+    "read case log": ("GET", "/api/v1/work-orders/{w}/case-log", None),
+    "write case log": ("POST", "/api/v1/work-orders/{w}/case-log",
+                       {"kind": "note", "text": "x"}),
+    "contacts due": ("GET", "/api/v1/reports/contacts-due", None),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -143,6 +147,9 @@ MATRIX = {
     "withdraw":          (200, 404, 200, 404, 403, 403, 200, 401),
     "cancel duplicate":  (403, 404, 403, 403, 403, 403, 422, 401),
     "endings report":    (403, 403, 403, 403, 403, 200, 200, 401),
+    "read case log":     (200, 404, 200, 404, 403, 200, 200, 401),
+    "write case log":    (201, 404, 403, 403, 403, 403, 201, 401),
+    "contacts due":      (200, 200, 403, 403, 403, 200, 200, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
@@ -176,6 +183,7 @@ PEOPLE_MATRIX = {
     "deploy (no files)": (403, 403, 403, 403, 400),
     "withdraw":          (200, 200, 404, 403, 200),
     "cancel duplicate":  (403, 422, 404, 403, 422),
+    "write case log":    (201, 201, 404, 403, 201),
 }
 
 _counter = itertools.count()
