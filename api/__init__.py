@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
+from engine.people.attachments import Attachments, FileStore
 from engine.people.case_log import CaseLog
 from engine.people.settings import PeopleSettings
 from engine.reference.categories import Categories
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         FORMS_DIR=os.environ.get("FORMS_DIR", str(PROJECT_ROOT / "forms")),
         DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        ATTACHMENTS_DIR=os.environ.get("ATTACHMENTS_DIR"),  # default: instance/attachments
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -101,6 +103,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     accounts = Accounts(engine, people)
     app.extensions["accounts"] = accounts
     app.extensions["case_log"] = CaseLog(engine, people.contact_every)
+    app.extensions["attachments"] = Attachments(
+        engine, FileStore(Path(app.config.get("ATTACHMENTS_DIR")
+                               or Path(app.instance_path) / "attachments")),
+        people.attachment_max_bytes, people.attachment_types)
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

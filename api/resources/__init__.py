@@ -2,6 +2,7 @@
 from flask_smorest import Api
 
 from . import (
+    attachments,
     categories,
     decisions,
     definitions,
@@ -23,4 +24,6 @@ def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
                    messages, tasks, deployments, decisions, departments, staff, sessions):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
+    # Attachments live under the work orders' paths, in a blueprint of their own.
+    api.register_blueprint(attachments.blp, url_prefix="/api/v1/work-orders")
     api.register_blueprint(health.blp)

@@ -233,3 +233,18 @@ class ContactDueSchema(ma.Schema):
     last_contact_at = aware_field(allow_none=True)
     due_at = aware_field(required=True)
     overdue_seconds = fields.Float(required=True)
+
+
+class AttachmentSchema(ma.Schema):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    task_id = fields.String(allow_none=True, metadata={"description": "The stage, if any"})
+    file_name = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={
+        "description": "As the content shows it (not the name)"})
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    uploaded_by = fields.String(required=True)
+    department = fields.String(allow_none=True)
+    uploaded_at = aware_field(required=True)

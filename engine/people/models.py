@@ -69,3 +69,24 @@ class CaseEntry(Base):
     recorded_at: Mapped[datetime]
     author: Mapped[str] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
+
+
+class Attachment(Base):
+    """A file attached to an order or one of its stages; its bytes are in the attachment
+    store under `storage_key` (never the uploader's file name)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_order", "number", "uploaded_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(ForeignKey("work_orders.number"))
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the stage, if any
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))  # as found in the content
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    storage_key: Mapped[str] = mapped_column(String(100))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime]

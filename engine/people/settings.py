@@ -23,6 +23,9 @@ class PeopleSettings:
     password_min_length: int = 10
     # An open order needs a contact with the customer at least this often (None: no rule).
     contact_every: timedelta | None = None
+    attachment_max_bytes: int = 5 * 1024 * 1024
+    attachment_types: tuple[str, ...] = ("application/pdf", "image/png", "image/jpeg",
+                                         "text/plain")
 
     @classmethod
     def load(cls, path: Path) -> PeopleSettings:
@@ -44,6 +47,9 @@ class PeopleSettings:
             password_min_length=read.whole("passwords", "min_length",
                                            defaults.password_min_length, 8),
             contact_every=read.optional_duration("contacts", "every"),
+            attachment_max_bytes=read.whole("attachments", "max_bytes",
+                                            defaults.attachment_max_bytes, 1),
+            attachment_types=read.types("attachments", "types", defaults.attachment_types),
         )
 
 
@@ -75,6 +81,18 @@ class _Reader:
         if self._value(section, key) is None:
             return None
         return self.duration(section, key, timedelta(0))
+
+    def types(self, section: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        from engine.people.sniffing import KNOWN_TYPES
+
+        value = self._value(section, key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not value or any(
+                item not in KNOWN_TYPES for item in value):
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: expected a list of "
+                                        f"types among {', '.join(KNOWN_TYPES)}")
+        return tuple(value)
 
     def whole(self, section: str, key: str, default: int, least: int) -> int:
         value = self._value(section, key)

@@ -1,4 +1,4 @@
-"""People: staff accounts, their login sessions, the case log of an order
+"""People: staff accounts, their login sessions, the case log and attachments of an order
 
 Revision ID: 0006_people
 Revises: 0005
@@ -61,9 +61,30 @@ def upgrade():
     )
     with op.batch_alter_table('case_entries', schema=None) as batch_op:
         batch_op.create_index('ix_case_entries_order', ['number', 'kind', 'at'], unique=False)
+    op.create_table('attachments',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=True),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('storage_key', sa.String(length=100), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['number'], ['work_orders.number'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index('ix_attachments_order', ['number', 'uploaded_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachments_order')
+    op.drop_table('attachments')
     with op.batch_alter_table('case_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_case_entries_order')
     op.drop_table('case_entries')

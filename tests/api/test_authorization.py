@@ -93,6 +93,9 @@ ENDPOINTS = {
     "write case log": ("POST", "/api/v1/work-orders/{w}/case-log",
                        {"kind": "note", "text": "x"}),
     "contacts due": ("GET", "/api/v1/reports/contacts-due", None),
+    "list attachments": ("GET", "/api/v1/work-orders/{w}/attachments", None),
+    "upload (no file)": ("POST", "/api/v1/work-orders/{w}/attachments", None),
+    "download attachment": ("GET", "/api/v1/work-orders/{w}/attachments/none", None),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -150,6 +153,9 @@ MATRIX = {
     "read case log":     (200, 404, 200, 404, 403, 200, 200, 401),
     "write case log":    (201, 404, 403, 403, 403, 403, 201, 401),
     "contacts due":      (200, 200, 403, 403, 403, 200, 200, 401),
+    "list attachments":  (200, 404, 200, 404, 403, 200, 200, 401),
+    "upload (no file)":  (400, 404, 400, 404, 403, 403, 400, 401),
+    "download attachment": (404, 404, 404, 404, 403, 404, 404, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
