@@ -6,6 +6,7 @@ current migration (or refuses to go on) and deploys processes/; the entry points
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
 from engine.people.attachments import Attachments, FileStore
 from engine.people.case_log import CaseLog
+from engine.people.profiles import Profiles, phone_pattern
 from engine.people.settings import PeopleSettings
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
@@ -107,6 +109,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine, FileStore(Path(app.config.get("ATTACHMENTS_DIR")
                                or Path(app.instance_path) / "attachments")),
         people.attachment_max_bytes, people.attachment_types)
+    app.extensions["profiles"] = Profiles(
+        engine, people.profile_tiers, people.profile_markers,
+        phone_pattern(_json_or_none(Path(app.config["FORMS_DIR"]) / "submit.json")))
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -161,6 +166,13 @@ def _routes_every_category(categories: Categories) -> DecisionExpectation:
 def _default_database_url(app: Flask) -> str:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / 'workorders.sqlite3'}"
+
+
+def _json_or_none(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

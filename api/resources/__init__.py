@@ -4,6 +4,7 @@ from flask_smorest import Api
 from . import (
     attachments,
     categories,
+    customers,
     decisions,
     definitions,
     departments,
@@ -22,7 +23,10 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions, departments, staff, sessions):
+                   messages, tasks, deployments, decisions):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
+    # People and case work (issue 15).
+    for module in (departments, staff, sessions, customers):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     # Attachments live under the work orders' paths, in a blueprint of their own.
     api.register_blueprint(attachments.blp, url_prefix="/api/v1/work-orders")

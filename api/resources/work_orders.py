@@ -38,6 +38,7 @@ from .common import (
     visible_work_order,
     work_orders,
 )
+from .customers import profiles
 
 blp = Blueprint("work-orders", __name__,
                 description="Complaint work orders: intake, status, urge, transfer, audit")
@@ -229,8 +230,12 @@ def _detail(order: WorkOrderRow):
     """The order as it is now (it was read before the action: its own row never
     changes after intake, only its instance, stages and timeline do)."""
     detail = work_orders().describe(order)
-    return work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
+    view = work_order_detail_view(detail, work_orders().categories, engine().clock.now(),
                                   told_only=bool(_told_only([order])))
+    # The profile is internal (guidance, sensitivity markers): not for integrators.
+    internal = current_principal().role != "integrator"
+    return {**view, "customer_profile": profiles().get(order.customer_phone)
+            if internal else None}
 
 
 def _told_only(orders: list[WorkOrderRow]) -> set[str]:

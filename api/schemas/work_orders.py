@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field, key_field
+from .customers import CustomerProfileSchema
 from .instances import TimelineEventSchema
 
 
@@ -113,6 +114,8 @@ class DurationsSchema(ma.Schema):
 
 
 class WorkOrderDetailSchema(WorkOrderSchema):
+    customer_profile = fields.Nested(CustomerProfileSchema, allow_none=True, metadata={
+        "description": "The customer's profile (not shown to integrators)"})
     instance_id = fields.String()
     category_names = fields.List(fields.String())
     content = fields.String()

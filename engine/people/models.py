@@ -90,3 +90,32 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
     uploaded_at: Mapped[datetime]
+
+
+class CustomerProfile(Base):
+    """What is known of a customer across orders (特殊客户): tier, handling guidance and
+    sensitivity markers, by customer number."""
+
+    __tablename__ = "customer_profiles"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(20))
+    guidance: Mapped[str | None] = mapped_column(Text)
+    markers: Mapped[list[Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+
+
+class CustomerProfileChange(Base):
+    """One change of a profile: who, when, and each changed field before and after."""
+
+    __tablename__ = "customer_profile_changes"
+    __table_args__ = (Index("ix_customer_profile_changes_phone", "phone", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(ForeignKey("customer_profiles.phone"))
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)  # field -> {before, after}

@@ -2,6 +2,7 @@
 password length. Each value is checked at load and an error names the file and field."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from engine.reference.data_files import DataFileInvalid, read_json
 from engine.runtime.sandbox import parse_duration
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class PeopleSettingsInvalid(DataFileInvalid):
@@ -26,6 +29,8 @@ class PeopleSettings:
     attachment_max_bytes: int = 5 * 1024 * 1024
     attachment_types: tuple[str, ...] = ("application/pdf", "image/png", "image/jpeg",
                                          "text/plain")
+    profile_tiers: tuple[str, ...] = ("ordinary", "vip", "special_care")
+    profile_markers: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> PeopleSettings:
@@ -50,6 +55,9 @@ class PeopleSettings:
             attachment_max_bytes=read.whole("attachments", "max_bytes",
                                             defaults.attachment_max_bytes, 1),
             attachment_types=read.types("attachments", "types", defaults.attachment_types),
+            profile_tiers=read.names("customer_profiles", "tiers", defaults.profile_tiers),
+            profile_markers=read.names("customer_profiles", "markers",
+                                       defaults.profile_markers),
         )
 
 
@@ -92,6 +100,17 @@ class _Reader:
                 item not in KNOWN_TYPES for item in value):
             raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: expected a list of "
                                         f"types among {', '.join(KNOWN_TYPES)}")
+        return tuple(value)
+
+    def names(self, section: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._value(section, key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(
+                isinstance(item, str) and _NAME.fullmatch(item) for item in value) \
+                or len(set(value)) != len(value):
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: expected a list "
+                                        "of distinct names of a-z, 0-9 and '_'")
         return tuple(value)
 
     def whole(self, section: str, key: str, default: int, least: int) -> int:

@@ -1,4 +1,4 @@
-"""People: staff accounts, their login sessions, the case log and attachments of an order
+"""People: staff accounts and logins, the case log and attachments of an order, customer profiles
 
 Revision ID: 0006_people
 Revises: 0005
@@ -79,9 +79,36 @@ def upgrade():
     )
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index('ix_attachments_order', ['number', 'uploaded_at'], unique=False)
+    op.create_table('customer_profiles',
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('tier', sa.String(length=20), nullable=False),
+    sa.Column('guidance', sa.Text(), nullable=True),
+    sa.Column('markers', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('phone')
+    )
+    op.create_table('customer_profile_changes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('by', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['phone'], ['customer_profiles.phone'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('customer_profile_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_profile_changes_phone', ['phone', 'id'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('customer_profile_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_profile_changes_phone')
+    op.drop_table('customer_profile_changes')
+    op.drop_table('customer_profiles')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index('ix_attachments_order')
     op.drop_table('attachments')

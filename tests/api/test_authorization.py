@@ -96,6 +96,8 @@ ENDPOINTS = {
     "list attachments": ("GET", "/api/v1/work-orders/{w}/attachments", None),
     "upload (no file)": ("POST", "/api/v1/work-orders/{w}/attachments", None),
     "download attachment": ("GET", "/api/v1/work-orders/{w}/attachments/none", None),
+    "read profile": ("GET", "/api/v1/customers/13900000001/profile", None),
+    "change profile": ("PUT", "/api/v1/customers/13900000002/profile", {"tier": "vip"}),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -156,6 +158,8 @@ MATRIX = {
     "list attachments":  (200, 404, 200, 404, 403, 200, 200, 401),
     "upload (no file)":  (400, 404, 400, 404, 403, 403, 400, 401),
     "download attachment": (404, 404, 404, 404, 403, 404, 404, 401),
+    "read profile":      (404, 403, 403, 403, 403, 404, 404, 401),
+    "change profile":    (200, 403, 403, 403, 403, 403, 200, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
@@ -190,6 +194,7 @@ PEOPLE_MATRIX = {
     "withdraw":          (200, 200, 404, 403, 200),
     "cancel duplicate":  (403, 422, 404, 403, 422),
     "write case log":    (201, 201, 404, 403, 201),
+    "change profile":    (200, 200, 403, 403, 200),
 }
 
 _counter = itertools.count()
