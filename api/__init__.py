@@ -21,6 +21,7 @@ from engine.people.accounts import Accounts
 from engine.people.attachments import Attachments, FileStore
 from engine.people.case_log import CaseLog
 from engine.people.profiles import Profiles, phone_pattern
+from engine.people.remedies import Remedies
 from engine.people.settings import PeopleSettings
 from engine.reference.categories import Categories
 from engine.reference.directory import Directory
@@ -109,6 +110,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine, FileStore(Path(app.config.get("ATTACHMENTS_DIR")
                                or Path(app.instance_path) / "attachments")),
         people.attachment_max_bytes, people.attachment_types)
+    app.extensions["remedies"] = Remedies(engine, people.demands,
+                                          people.refund_audit_threshold,
+                                          people.audit_before_stages)
     app.extensions["profiles"] = Profiles(
         engine, people.profile_tiers, people.profile_markers,
         phone_pattern(_json_or_none(Path(app.config["FORMS_DIR"]) / "submit.json")))

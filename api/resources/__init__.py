@@ -13,6 +13,7 @@ from . import (
     instances,
     messages,
     notifications,
+    remedies,
     reports,
     sessions,
     staff,
@@ -28,6 +29,7 @@ def register_blueprints(api: Api) -> None:
     # People and case work (issue 15).
     for module in (departments, staff, sessions, customers):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
-    # Attachments live under the work orders' paths, in a blueprint of their own.
-    api.register_blueprint(attachments.blp, url_prefix="/api/v1/work-orders")
+    # Attachments and remedies live under the work orders' paths, in blueprints of their own.
+    for module in (attachments, remedies):
+        api.register_blueprint(module.blp, url_prefix="/api/v1/work-orders")
     api.register_blueprint(health.blp)

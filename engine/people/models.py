@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 import engine.workorders.models  # noqa: F401  (case entries refer to work orders)
@@ -119,3 +120,37 @@ class CustomerProfileChange(Base):
     by: Mapped[str] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)  # field -> {before, after}
+
+
+class OrderRemedy(Base):
+    """The customer's demand and the remedy granted, as coded fields (data/people.json
+    remedies): what they asked for, the refund and compensation amounts, an apology."""
+
+    __tablename__ = "order_remedies"
+
+    number: Mapped[str] = mapped_column(ForeignKey("work_orders.number"), primary_key=True)
+    demands: Mapped[list[Any]] = mapped_column(JSON)
+    refund_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    compensation_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    apology: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime]
+
+
+class RefundAudit(Base):
+    """A refund audit (退费稽核) of an order's remedy by a second person: approved or not,
+    for the refund amount it saw."""
+
+    __tablename__ = "refund_audits"
+    __table_args__ = (Index("ix_refund_audits_order", "number", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(ForeignKey("work_orders.number"))
+    refund_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    approved: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    audited_by: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    audited_at: Mapped[datetime]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ class PeopleSettings:
                                          "text/plain")
     profile_tiers: tuple[str, ...] = ("ordinary", "vip", "special_care")
     profile_markers: tuple[str, ...] = ()
+    demands: tuple[str, ...] = ("refund", "exchange", "apology", "explanation")
+    refund_audit_threshold: Decimal | None = None  # None: no refund audit
+    audit_before_stages: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> PeopleSettings:
@@ -58,6 +62,9 @@ class PeopleSettings:
             profile_tiers=read.names("customer_profiles", "tiers", defaults.profile_tiers),
             profile_markers=read.names("customer_profiles", "markers",
                                        defaults.profile_markers),
+            demands=read.names("remedies", "demands", defaults.demands),
+            refund_audit_threshold=read.amount("remedies", "refund_audit_threshold"),
+            audit_before_stages=read.stages("remedies", "audit_before_stages"),
         )
 
 
@@ -111,6 +118,29 @@ class _Reader:
                 or len(set(value)) != len(value):
             raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: expected a list "
                                         "of distinct names of a-z, 0-9 and '_'")
+        return tuple(value)
+
+    def amount(self, section: str, key: str) -> Decimal | None:
+        value = self._value(section, key)
+        if value is None:
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            amount = Decimal(-1)
+        if isinstance(value, bool) or not amount.is_finite() or amount < 0:
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: {value!r} is not "
+                                        "an amount >= 0")
+        return amount
+
+    def stages(self, section: str, key: str) -> tuple[str, ...]:
+        value = self._value(section, key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(
+                isinstance(item, str) and 0 < len(item) <= 200 for item in value):
+            raise PeopleSettingsInvalid(f"{self.source}: {section}.{key}: expected a list "
+                                        "of stage (user task) ids")
         return tuple(value)
 
     def whole(self, section: str, key: str, default: int, least: int) -> int:

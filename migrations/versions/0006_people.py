@@ -1,4 +1,4 @@
-"""People: staff accounts and logins, the case log and attachments of an order, customer profiles
+"""People: staff accounts and logins, the case log and attachments of an order, customer profiles, remedies and refund audits
 
 Revision ID: 0006_people
 Revises: 0005
@@ -102,9 +102,40 @@ def upgrade():
     with op.batch_alter_table('customer_profile_changes', schema=None) as batch_op:
         batch_op.create_index('ix_customer_profile_changes_phone', ['phone', 'id'],
                               unique=False)
+    op.create_table('order_remedies',
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('demands', sa.JSON(), nullable=False),
+    sa.Column('refund_amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('compensation_amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('apology', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_by', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['number'], ['work_orders.number'], ),
+    sa.PrimaryKeyConstraint('number')
+    )
+    op.create_table('refund_audits',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('refund_amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('approved', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('audited_by', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(length=200), nullable=True),
+    sa.Column('audited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['number'], ['work_orders.number'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('refund_audits', schema=None) as batch_op:
+        batch_op.create_index('ix_refund_audits_order', ['number', 'id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('refund_audits', schema=None) as batch_op:
+        batch_op.drop_index('ix_refund_audits_order')
+    op.drop_table('refund_audits')
+    op.drop_table('order_remedies')
     with op.batch_alter_table('customer_profile_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_profile_changes_phone')
     op.drop_table('customer_profile_changes')

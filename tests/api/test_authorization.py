@@ -98,6 +98,9 @@ ENDPOINTS = {
     "download attachment": ("GET", "/api/v1/work-orders/{w}/attachments/none", None),
     "read profile": ("GET", "/api/v1/customers/13900000001/profile", None),
     "change profile": ("PUT", "/api/v1/customers/13900000002/profile", {"tier": "vip"}),
+    "read remedy": ("GET", "/api/v1/work-orders/{w}/remedy", None),
+    "record remedy": ("PUT", "/api/v1/work-orders/{w}/remedy", {"demands": ["refund"]}),
+    "refund audit": ("POST", "/api/v1/work-orders/{w}/refund-audits", {"approved": True}),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -160,6 +163,9 @@ MATRIX = {
     "download attachment": (404, 404, 404, 404, 403, 404, 404, 401),
     "read profile":      (404, 403, 403, 403, 403, 404, 404, 401),
     "change profile":    (200, 403, 403, 403, 403, 403, 200, 401),
+    "read remedy":       (200, 404, 403, 403, 403, 200, 200, 401),
+    "record remedy":     (200, 404, 403, 403, 403, 403, 200, 401),
+    "refund audit":      (409, 404, 403, 403, 403, 409, 409, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
@@ -195,6 +201,7 @@ PEOPLE_MATRIX = {
     "cancel duplicate":  (403, 422, 404, 403, 422),
     "write case log":    (201, 201, 404, 403, 201),
     "change profile":    (200, 200, 403, 403, 200),
+    "record remedy":     (200, 200, 404, 403, 200),
 }
 
 _counter = itertools.count()
