@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from engine.reference.categories import Categories, Category
 from engine.reference.settings import Settings
 from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
-from engine.store.models import ProcessInstance
+from engine.store.models import ProcessInstance, TimelineEvent
 from engine.workorders.errors import NoRoute, ReferenceReused
 from engine.workorders.hotspots import check_hotspots
 from engine.workorders.models import WorkOrder, WorkOrderCounter
@@ -64,6 +64,11 @@ class Intake:
                     **_order_columns(prepared.variables, self.engine.clock.now()))
                 session.add(order)
                 session.flush()
+                # The timeline names the department acting: the order is accepted for it.
+                session.execute(update(TimelineEvent).where(
+                    TimelineEvent.instance_id == order.instance_id,
+                    TimelineEvent.type == "started").values(
+                        department=order.acceptance_department))
                 self._check_hotspots(session, order, instance, prepared.variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.
