@@ -65,6 +65,9 @@ class OrderAttachments(MethodView):
         description = request.form.get("description") or None
         if (task_id and len(task_id) > 36) or (description and len(description) > 2000):
             abort(400, description="task_id is at most 36 characters, description 2000")
+        if any("\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+               for text in (task_id or "", description or "")):
+            abort(400, description="task_id and description hold text only (no NUL)")
         try:
             return attachments().add(order.number, Upload(
                 upload.filename or "", upload.read(attachments().max_bytes + 1), task_id,

@@ -160,6 +160,8 @@ def name_problems(name: str) -> list[FieldError]:
     if "/" in name or "\\" in name or name in (".", "..") or name.startswith(".."):
         return [FieldError("file", f"{name!r} is not a plain file name (no folders, "
                                    "'/', '\\\\' or '..')")]
-    if any(ord(character) < 32 or ord(character) == 127 for character in name):
-        return [FieldError("file", "the file name holds control characters")]
+    if any(ord(character) < 32 or ord(character) == 127
+           or "\ud800" <= character <= "\udfff" for character in name):
+        return [FieldError("file", "the file name holds control characters or is not "
+                                   "text")]
     return []

@@ -100,6 +100,7 @@ def test_path_traversal_and_bad_names_are_refused(app, client):
     refused = _upload(client, number, "crm", "ok.png", PNG, expect=422,
                       task_id="00000000-0000-0000-0000-000000000000")
     assert [e["field"] for e in refused["errors"]] == ["body.task_id"]
+    _upload(client, number, "crm", "ok.png", PNG, expect=400, description="a\x00b")
     assert _listed(client, number) == []
     stored = _upload(client, number, "crm", "..hidden.png", PNG, expect=422)
     assert stored["errors"]
