@@ -173,7 +173,8 @@ def _kpi_row(department: dict) -> dict:
 
 
 
-HANDLER_COLUMNS = ["staff_id", "name", "departments", "orders", "stages", "on_time",
+HANDLER_COLUMNS = ["staff_id", "name", "departments", "orders", "first_contact_resolutions",
+                   "stages", "on_time",
                    "with_limit", "on_time_rate", "median_handling_seconds"]
 
 
