@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
-from engine.people.attachments import Attachments, FileStore
+from engine.people.attachments import Attachments, store_for
 from engine.people.case_log import CaseLog
 from engine.people.profiles import Profiles, phone_pattern
 from engine.people.remedies import Remedies
@@ -65,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATA_DIR=os.environ.get("DATA_DIR", str(PROJECT_ROOT / "data")),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         ATTACHMENTS_DIR=os.environ.get("ATTACHMENTS_DIR"),  # default: instance/attachments
+        ATTACHMENTS_S3_BUCKET=os.environ.get("ATTACHMENTS_S3_BUCKET"),  # instead, if set
+        ATTACHMENTS_S3_ENDPOINT_URL=os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL"),
+        ATTACHMENTS_S3_PREFIX=os.environ.get("ATTACHMENTS_S3_PREFIX", ""),
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -107,9 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["accounts"] = accounts
     app.extensions["case_log"] = CaseLog(engine, people.contact_every)
     app.extensions["attachments"] = Attachments(
-        engine, FileStore(Path(app.config.get("ATTACHMENTS_DIR")
-                               or Path(app.instance_path) / "attachments")),
-        people.attachment_max_bytes, people.attachment_types)
+        engine, store_for(app.config, app.instance_path), people.attachment_max_bytes,
+        people.attachment_types)
     app.extensions["remedies"] = Remedies(engine, people.demands,
                                           people.refund_audit_threshold,
                                           people.audit_before_stages)

@@ -8,9 +8,10 @@ import hashlib
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -78,6 +79,45 @@ class FileStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+
+class S3Store:
+    """Objects in an S3-compatible bucket (AWS S3, MinIO, ...), under `prefix` + our key.
+    `client` is a boto3 S3 client (credentials from the usual AWS settings)."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        if not key.isalnum():
+            raise ValueError(f"bad storage key {key!r}")
+        return f"{self.prefix}{key}"
+
+    def put(self, key: str, content: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=content,
+                               ContentType="application/octet-stream")
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+def store_for(config: Mapping[str, Any], instance_path: str) -> Store:
+    """The store the configuration names: an S3 bucket (ATTACHMENTS_S3_BUCKET, with
+    ATTACHMENTS_S3_ENDPOINT_URL for a store other than AWS and ATTACHMENTS_S3_PREFIX),
+    else a folder (ATTACHMENTS_DIR, by default the instance folder's attachments/)."""
+    bucket = config.get("ATTACHMENTS_S3_BUCKET")
+    if bucket:
+        import boto3  # only where S3 is configured (pip install '.[s3]')
+
+        client = boto3.client("s3", endpoint_url=config.get("ATTACHMENTS_S3_ENDPOINT_URL")
+                              or None)
+        return S3Store(client, bucket, config.get("ATTACHMENTS_S3_PREFIX") or "")
+    return FileStore(Path(config.get("ATTACHMENTS_DIR") or Path(instance_path) / "attachments"))
 
 
 @dataclass(frozen=True)
