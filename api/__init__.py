@@ -6,6 +6,7 @@ current migration (or refuses to go on) and deploys processes/; the entry points
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.people.accounts import Accounts
+from engine.people.attachments import Attachments, store_for
+from engine.people.case_log import CaseLog
+from engine.people.profiles import Profiles, phone_pattern
+from engine.people.remedies import Remedies
 from engine.people.settings import PeopleSettings
 from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
@@ -64,6 +69,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         # Webhook SSRF allowances, SMTP and the SMS gateway (api/integrations_setup.py).
         **integrations_setup.environment_config(),
+        ATTACHMENTS_DIR=os.environ.get("ATTACHMENTS_DIR"),  # default: instance/attachments
+        ATTACHMENTS_S3_BUCKET=os.environ.get("ATTACHMENTS_S3_BUCKET"),  # instead, if set
+        ATTACHMENTS_S3_ENDPOINT_URL=os.environ.get("ATTACHMENTS_S3_ENDPOINT_URL"),
+        ATTACHMENTS_S3_PREFIX=os.environ.get("ATTACHMENTS_S3_PREFIX", ""),
         CLOCK=None,
         API_TITLE="Complaint work orders",
         API_VERSION="v1",
@@ -112,11 +121,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         engine, categories, settings, cities=cities,
         pause_reasons=PauseReasons.load(data_dir / "pause_reasons.json"))
     app.extensions["reports"] = Reports(engine, categories, settings)
-    accounts = Accounts(engine, PeopleSettings.load(data_dir / "people.json"))
+    people = PeopleSettings.load(data_dir / "people.json")
+    accounts = Accounts(engine, people)
     app.extensions["accounts"] = accounts
     app.extensions["integrations"] = integrations_setup.build(
         engine, integration_settings, app.config, data_dir, directory,
         app.extensions["reports"])
+    app.extensions["case_log"] = CaseLog(engine, people.contact_every)
+    app.extensions["attachments"] = Attachments(
+        engine, store_for(app.config, app.instance_path), people.attachment_max_bytes,
+        people.attachment_types)
+    app.extensions["remedies"] = Remedies(engine, people.demands,
+                                          people.refund_audit_threshold,
+                                          people.audit_before_stages)
+    app.extensions["profiles"] = Profiles(
+        engine, people.profile_tiers, people.profile_markers,
+        phone_pattern(_json_or_none(Path(app.config["FORMS_DIR"]) / "submit.json")))
 
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -174,6 +194,13 @@ def _routes_every_category(categories: Categories) -> DecisionExpectation:
 def _default_database_url(app: Flask) -> str:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / 'workorders.sqlite3'}"
+
+
+def _json_or_none(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _flag(value: str | None, *, default: bool) -> bool:

@@ -2,7 +2,9 @@
 from flask_smorest import Api
 
 from . import (
+    attachments,
     categories,
+    customers,
     decisions,
     definitions,
     departments,
@@ -15,6 +17,7 @@ from . import (
     notifications,
     outcome_reports,
     outcomes,
+    remedies,
     reports,
     sessions,
     staff,
@@ -26,9 +29,15 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions, departments, staff, sessions,
-                   subscriptions, events, incidents):
+                   messages, tasks, deployments, decisions, subscriptions, events,
+                   incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
-    api.register_blueprint(outcomes.blp, url_prefix="/api/v1/work-orders")
+    # People and case work (issue 15).
+    for module in (departments, staff, sessions, customers):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
+    # Outcomes, attachments and remedies live under the work orders' paths, and the
+    # outcome reports under the reports', in blueprints of their own.
+    for module in (outcomes, attachments, remedies):
+        api.register_blueprint(module.blp, url_prefix="/api/v1/work-orders")
     api.register_blueprint(outcome_reports.blp, url_prefix="/api/v1/reports")
     api.register_blueprint(health.blp)

@@ -5,6 +5,7 @@ from flask import abort, current_app, request
 
 from engine import ProcessEngine
 from engine.errors import InstanceNotFound
+from engine.people.case_log import CaseLog
 from engine.reports import Reports
 from engine.store.models import ProcessInstance
 from engine.workorders.errors import WorkOrderNotFound
@@ -20,6 +21,10 @@ def engine() -> ProcessEngine:
 
 def work_orders() -> WorkOrders:
     return current_app.extensions["work_orders"]
+
+
+def case_log() -> CaseLog:
+    return current_app.extensions["case_log"]
 
 
 def reports() -> Reports:

@@ -29,7 +29,8 @@ from ..schemas.reports import (
     TimelinessReportSchema,
 )
 from ..schemas.staff import HandlerReportArgs, HandlerReportSchema
-from .common import confined_department, reports
+from ..schemas.work_orders import ContactDueSchema, EndingsReportSchema
+from .common import case_log, confined_department, reports, work_orders
 
 blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
 # The other formats, documented beside the JSON of each report's 200.
@@ -208,7 +209,8 @@ def _kpi_row(department: dict, kind: str) -> dict:
 
 
 
-HANDLER_COLUMNS = ["staff_id", "name", "departments", "orders", "stages", "on_time",
+HANDLER_COLUMNS = ["staff_id", "name", "departments", "orders", "first_contact_resolutions",
+                   "stages", "on_time",
                    "with_limit", "on_time_rate", "median_handling_seconds"]
 
 
@@ -232,3 +234,26 @@ class Handlers(MethodView):
             return csv_response([{**row, "departments": " ".join(row["departments"])}
                                  for row in rows], HANDLER_COLUMNS, "handlers")
         return {"from": start, "to": end, "handlers": rows}
+
+
+@blp.route("/endings")
+class Endings(MethodView):
+    @requires("manager")
+    @blp.arguments(ReportWindowArgs, location="query", unknown=RAISE)
+    @blp.response(200, EndingsReportSchema)
+    def get(self, args):
+        """Orders withdrawn by the customer or cancelled as duplicates, per acceptance
+        department: counted apart, neither on time nor late"""
+        start, end = _window(args)
+        return work_orders().endings(start, end)
+
+
+@blp.route("/contacts-due")
+class ContactsDue(MethodView):
+    @requires("manager", "department")
+    @blp.response(200, ContactDueSchema(many=True))
+    def get(self):
+        """Open orders whose customer was not contacted as often as data/people.json
+        asks (contacts.every), longest overdue first; a department sees the orders it
+        accepted"""
+        return case_log().contacts_due(confined_department(None, "orders"))

@@ -1,7 +1,7 @@
 """Staff accounts (administrators create and change them) and a person's own account."""
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -63,8 +63,6 @@ class OwnPassword(MethodView):
     @blp.response(204)
     def post(self, body):
         """Change your own password (the current one is asked); your other sessions end"""
-        from flask import request
-
         g.form_data_field = "body"
         token = request.headers.get("Authorization", "").partition(" ")[2].strip()
         accounts().change_password(_own_staff_id(), body["current_password"],

@@ -20,6 +20,7 @@ from ..schemas.tasks import (
 )
 from .assignments import assign, assign_on_completion
 from .common import confined_department, engine, own_department
+from .remedies import remedies
 
 blp = Blueprint("tasks", __name__, description="User tasks: the departments' inboxes")
 
@@ -84,7 +85,9 @@ class Complete(MethodView):
     def post(self, body, task_id):
         """Complete a task with its form data (422 lists each invalid field); the answer
         has the stages of the instance open now, so a client can go on from it.
-        `next_assignee` gives the stage it opens to a named handler"""
+        `next_assignee` gives the stage it opens to a named handler. The feedback
+        waits for a refund audit where a refund needs one (409)"""
+        remedies().check_completion(task_id)
         if body.get("next_assignee"):
             done = assign_on_completion(task_id, body["data"], body["next_assignee"])
         else:

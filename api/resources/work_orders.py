@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from engine.definitions.forms import FieldError, FormValidationError
+from engine.people.case_log import CUSTOMER_FACING, KINDS
+from engine.runtime.sandbox import format_duration
 from engine.workorders.models import WorkOrder as WorkOrderRow
 from engine.workorders.service import WorkOrderFilter
 
@@ -14,11 +16,16 @@ from ..auth import current_principal, requires
 from ..presenters import page_view, work_order_detail_view, work_order_view
 from ..schemas.work_orders import (
     AuditSchema,
+    CancelSchema,
+    CaseEntryInputSchema,
+    CaseEntrySchema,
+    CaseLogSchema,
     PauseSchema,
     ResumeSchema,
     SendBackSchema,
     TransferSchema,
     UrgeSchema,
+    WithdrawSchema,
     WorkOrderDetailSchema,
     WorkOrderPageSchema,
     WorkOrderQueryArgs,
@@ -26,12 +33,14 @@ from ..schemas.work_orders import (
 )
 from .common import (
     IDEMPOTENCY_KEY_DOC,
+    case_log,
     engine,
     idempotency_key,
     own_department,
     visible_work_order,
     work_orders,
 )
+from .customers import profiles
 
 blp = Blueprint("work-orders", __name__,
                 description="Complaint work orders: intake, status, urge, transfer, audit")
@@ -178,6 +187,66 @@ class Resume(MethodView):
         return _detail(order)
 
 
+@blp.route("/<string:number>/withdraw")
+class Withdraw(MethodView):
+    @requires("department", "integrator")
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """The customer withdraws the order (its acceptance department or the integrator
+        that submitted it, with a reason): every stage, limit and ladder rung stops"""
+        order = visible_work_order(number)
+        principal = current_principal()
+        work_orders().withdraw(
+            order.number, principal.name, body["reason"], department=own_department(),
+            integrator=principal.name if principal.role == "integrator" else None)
+        return _detail(order)
+
+
+@blp.route("/<string:number>/cancel")
+class Cancel(MethodView):
+    @requires("department")
+    @blp.arguments(CancelSchema)
+    @blp.response(200, WorkOrderDetailSchema)
+    def post(self, body, number):
+        """A supervisor cancels a duplicate order (naming the order it duplicates):
+        every stage, limit and ladder rung stops"""
+        g.form_data_field = "body"
+        order = visible_work_order(number)
+        principal = current_principal()
+        work_orders().cancel_duplicate(
+            order.number, principal.name, own_department(), body["reason"],
+            body["duplicate_of"], supervisor=principal.is_staff("supervisor"),
+            admin=principal.is_admin)
+        return _detail(order)
+
+
+@blp.route("/<string:number>/case-log")
+class CaseLogEntries(MethodView):
+    @requires("integrator", "department", "manager")
+    @blp.response(200, CaseLogSchema)
+    def get(self, number):
+        """The order's work notes, interim replies and customer contacts, and when the
+        next contact is due (an integrator reads the interim replies only)"""
+        order = visible_work_order(number)
+        integrator = current_principal().role == "integrator"
+        entries = case_log().entries(order.number, CUSTOMER_FACING if integrator else KINDS)
+        contact = case_log().contact_state(order)
+        every = contact["every"]
+        return {"number": order.number, "entries": entries,
+                "contact": {**contact, "every": format_duration(every) if every else None}}
+
+    @requires("department")
+    @blp.arguments(CaseEntryInputSchema)
+    @blp.response(201, CaseEntrySchema)
+    def post(self, body, number):
+        """Log a work note, an interim reply to the customer or a contact (called, not
+        reached, SMS sent) on the order"""
+        g.form_data_field = "body"
+        order = visible_work_order(number)
+        return case_log().add(order.number, body, current_principal().name, own_department())
+
+
 def _acting_on(number: str):
     """The order and the caller's department; these moves are a department's own."""
     g.form_data_field = "body"
@@ -201,7 +270,10 @@ def detail_of(order: WorkOrderRow):
                                   told_only=bool(_told_only([order])),
                                   causes=work_orders().settings.outcomes.upgrades,
                                   visible=_visible_to_caller)
-    return {**view, "order_deadline": work_orders().order_deadline(order)}
+    # The profile is internal (guidance, sensitivity markers): not for integrators.
+    internal = current_principal().role != "integrator"
+    return {**view, "order_deadline": work_orders().order_deadline(order),
+            "customer_profile": profiles().get(order.customer_phone) if internal else None}
 
 
 def _visible_to_caller(order: WorkOrderRow) -> bool:

@@ -94,6 +94,9 @@ class HandlerFiguresSchema(ma.Schema):
     name = fields.String(required=True)
     departments = fields.List(fields.String(), required=True)
     orders = fields.Integer(required=True, metadata={"description": "Orders they worked on"})
+    first_contact_resolutions = fields.Integer(required=True, metadata={
+        "description": "Orders they worked on that closed without a transfer, send-back, "
+                       "audit rejection or supervisor referral"})
     stages = fields.Integer(required=True, metadata={"description": "Stages they completed"})
     on_time = fields.Integer(required=True)
     with_limit = fields.Integer(required=True)

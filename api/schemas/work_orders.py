@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from .common import Key, PageArgs, PageSchema, UtcDateTime, aware_field, key_field
+from .customers import CustomerProfileSchema
 from .instances import TimelineEventSchema
 from .outcomes import OnTheSpotSchema, RepeatSchema, UpgradeSchema
 
@@ -78,7 +79,8 @@ class WorkOrderCountsSchema(ma.Schema):
 
 class WorkOrderSchema(ma.Schema):
     number = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "open|closed"})
+    status = fields.String(required=True,
+                           metadata={"description": "open|closed|withdrawn|cancelled"})
     flow = fields.String()
     category = fields.String()
     customer_phone = fields.String()
@@ -149,6 +151,8 @@ class OrderDeadlineSchema(ma.Schema):
 
 
 class WorkOrderDetailSchema(WorkOrderSchema):
+    customer_profile = fields.Nested(CustomerProfileSchema, allow_none=True, metadata={
+        "description": "The customer's profile (not shown to integrators)"})
     instance_id = fields.String()
     order_deadline = fields.Nested(OrderDeadlineSchema, allow_none=True, metadata={
         "description": "The order deadline (工单时限), submission to feedback"})
@@ -174,7 +178,8 @@ class WorkOrderPageSchema(PageSchema):
 
 
 class WorkOrderQueryArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+    status = fields.String(validate=validate.OneOf(["open", "closed", "withdrawn",
+                                                    "cancelled"]))
     department = key_field(metadata={"description": "Holds an open stage now"})
     acceptance_department = Key
     category = key_field(metadata={"description": "A category or a prefix: network, "
@@ -216,3 +221,86 @@ class PauseSchema(ma.Schema):
 
 class ResumeSchema(ma.Schema):
     note = fields.String(validate=validate.Length(max=2000), load_default=None)
+
+
+class WithdrawSchema(ma.Schema):
+    reason = _text(2000, required=True, metadata={"description": "Why the customer withdraws"})
+
+
+class CancelSchema(ma.Schema):
+    reason = _text(2000, required=True)
+    duplicate_of = key_field(required=True, metadata={
+        "description": "The work order this one duplicates"})
+
+
+class EndingsDepartmentSchema(ma.Schema):
+    department = fields.String(required=True)
+    withdrawn = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+
+
+class EndingsReportSchema(ma.Schema):
+    from_ = aware_field(data_key="from", attribute="from", required=True)
+    to = aware_field(required=True)
+    withdrawn = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    departments = fields.List(fields.Nested(EndingsDepartmentSchema), required=True,
+                              metadata={"description": "Per acceptance department"})
+
+
+class CaseEntryInputSchema(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["note", "interim_reply", "contact"]), metadata={
+        "description": "note: internal; interim_reply: told to the customer (阶段回复); "
+                       "contact: a call or SMS to the customer"})
+    text = fields.String(validate=validate.Length(min=1, max=4000), allow_none=True)
+    outcome = fields.String(validate=validate.OneOf(["called", "not_reached", "sms_sent"]),
+                            allow_none=True, metadata={"description": "A contact's"})
+    at = UtcDateTime(format="iso", metadata={"description": "When it happened (default: now)"})
+
+
+class CaseEntrySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    text = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    at = aware_field(required=True)
+    recorded_at = aware_field(required=True)
+    author = fields.String(required=True)
+    department = fields.String(allow_none=True)
+
+
+class ContactStateSchema(ma.Schema):
+    every = fields.String(allow_none=True, metadata={"description": "ISO 8601; none: no rule"})
+    last_contact_at = aware_field(allow_none=True)
+    due_at = aware_field(allow_none=True)
+    overdue = fields.Boolean(required=True)
+
+
+class CaseLogSchema(ma.Schema):
+    number = fields.String(required=True)
+    entries = fields.List(fields.Nested(CaseEntrySchema), required=True)
+    contact = fields.Nested(ContactStateSchema, required=True)
+
+
+class ContactDueSchema(ma.Schema):
+    number = fields.String(required=True)
+    acceptance_department = fields.String(required=True)
+    last_contact_at = aware_field(allow_none=True)
+    due_at = aware_field(required=True)
+    overdue_seconds = fields.Float(required=True)
+
+
+class AttachmentSchema(ma.Schema):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    task_id = fields.String(allow_none=True, metadata={"description": "The stage, if any"})
+    file_name = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={
+        "description": "As the content shows it (not the name)"})
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    uploaded_by = fields.String(required=True)
+    department = fields.String(allow_none=True)
+    uploaded_at = aware_field(required=True)

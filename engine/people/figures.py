@@ -1,7 +1,9 @@
 """Per-handler figures (人均生产能力): for each staff member who completed work-order
 stages in a window, the orders and stages handled, the on-time rate (stages completed
-by their due time / stages that had one) and the median handling time (a stage's
-opening to its completion, seconds)."""
+by their due time / stages that had one), the median handling time (a stage's opening
+to its completion, seconds), and first-contact resolutions: the orders they worked on
+that closed without ever being transferred, sent back, rejected at audit or referred
+to a supervisor."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,8 +16,12 @@ from sqlalchemy.orm import Session
 from engine.people.models import Staff
 from engine.process_engine import ProcessEngine
 from engine.reports.stats import percentile, ratio
-from engine.store.models import HumanTask
+from engine.store.models import HumanTask, ProcessInstance, TimelineEvent
 from engine.workorders.confinement import has_work_order
+from engine.workorders.following import COUNTED_EVENTS
+
+# The order events that mean an order was not resolved where it first arrived.
+BOUNCES = tuple(event for name, event in COUNTED_EVENTS.items() if name != "urges")
 
 
 def handler_figures(session: Session, start: datetime, end: datetime,
@@ -34,19 +40,35 @@ def handler_figures(session: Session, start: datetime, end: datetime,
     query_names = select(Staff.staff_id, Staff.name).where(
         Staff.staff_id.in_(sorted(stages)))
     names = {staff_id: name for staff_id, name in session.execute(query_names)}
-    return [_row(staff_id, names.get(staff_id, staff_id), rows)
+    resolved = _resolved_first_time(session, {row.instance_id for rows in stages.values()
+                                              for row in rows})
+    return [_row(staff_id, names.get(staff_id, staff_id), rows, resolved)
             for staff_id, rows in sorted(stages.items())]
 
 
-def _row(staff_id: str, name: str, rows: list) -> dict[str, Any]:
+def _resolved_first_time(session: Session, instance_ids: set[str]) -> set[str]:
+    """Those of the instances that closed with none of the BOUNCES on their timeline."""
+    if not instance_ids:
+        return set()
+    closed = set(session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.id.in_(sorted(instance_ids)), ProcessInstance.status == "completed")))
+    bounced = set(session.scalars(select(TimelineEvent.instance_id).where(
+        TimelineEvent.instance_id.in_(sorted(closed)),
+        TimelineEvent.type.in_(BOUNCES)).distinct())) if closed else set()
+    return closed - bounced
+
+
+def _row(staff_id: str, name: str, rows: list, resolved: set[str]) -> dict[str, Any]:
     with_limit = [row for row in rows if row.due_at is not None]
     on_time = sum(1 for row in with_limit if row.completed_at <= row.due_at)
     durations = sorted((row.completed_at - row.created_at).total_seconds() for row in rows)
+    orders = {row.instance_id for row in rows}
     return {
         "staff_id": staff_id,
         "name": name,
         "departments": sorted({row.department for row in rows}),
-        "orders": len({row.instance_id for row in rows}),
+        "orders": len(orders),
+        "first_contact_resolutions": len(orders & resolved),
         "stages": len(rows),
         "on_time": on_time,
         "with_limit": len(with_limit),

@@ -40,7 +40,7 @@ COUNTED_EVENTS = {"urges": URGED, "transfers": TRANSFERRED, "returns": "sent_bac
 
 @dataclass(frozen=True)
 class WorkOrderFilter:
-    status: str | None = None  # open | closed
+    status: str | None = None  # open | closed | withdrawn | cancelled
     department: str | None = None  # holds an open stage now
     acceptance_department: str | None = None
     category: str | None = None  # a category, or a business or business/phenomenon prefix
@@ -68,7 +68,8 @@ class OrderSummary:
 
     @property
     def status(self) -> str:
-        return "open" if self.instance.status == "running" else "closed"
+        status = self.instance.status  # withdrawn and cancelled orders say so
+        return {"running": "open", "completed": "closed"}.get(status, status)
 
 
 @dataclass
@@ -262,8 +263,8 @@ def _filtered(query: Select, where: WorkOrderFilter, now: datetime) -> Select:
         if value is not None:
             query = query.where(column == value)
     if where.status is not None:
-        query = query.where(ProcessInstance.status ==
-                            ("running" if where.status == "open" else "completed"))
+        query = query.where(ProcessInstance.status == {
+            "open": "running", "closed": "completed"}.get(where.status, where.status))
     if where.category is not None:
         query = query.where(under(WorkOrder.category, where.category))
     if where.submitted_from is not None:

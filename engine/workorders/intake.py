@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from engine.reference.cities import Cities
 from engine.reference.settings import Settings
 from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
-from engine.store.models import ProcessInstance
+from engine.store.models import ProcessInstance, TimelineEvent
 from engine.workorders.errors import NoRoute, ReferenceReused
 from engine.workorders.first_contact import RESOLVED_ON_THE_SPOT, resolve_on_the_spot
 from engine.workorders.hotspots import check_hotspots
@@ -82,6 +82,11 @@ class Intake:
                                   variables["channel"], reference, submitted_by, now)
                 if answer := (submission.get(RESOLVED_ON_THE_SPOT) or {}).get("answer"):
                     resolve_on_the_spot(self.engine, session, order, answer, submitted_by, now)
+                # The timeline names the department acting: the order is accepted for it.
+                session.execute(update(TimelineEvent).where(
+                    TimelineEvent.instance_id == order.instance_id,
+                    TimelineEvent.type == "started").values(
+                        department=order.acceptance_department))
                 self._check_hotspots(session, order, instance, variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.

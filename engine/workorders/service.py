@@ -23,12 +23,14 @@ from engine.workorders.liability import Liability
 from engine.workorders.operations import URGE_MESSAGE, Operations
 from engine.workorders.pauses import Pauses
 from engine.workorders.upgrades import Upgrades
+from engine.workorders.withdrawal import Withdrawal
 
 __all__ = ["COUNTED_EVENTS", "TRANSFERRED", "URGED", "URGE_MESSAGE", "OrderDetail",
            "OrderSummary", "SubmitResult", "WorkOrderFilter", "WorkOrders"]
 
 
-class WorkOrders(Intake, Following, Operations, Pauses, Deadlines, Upgrades, Liability):
+class WorkOrders(Intake, Following, Operations, Pauses, Deadlines, Upgrades, Liability,
+                 Withdrawal):
     """The work-order layer, one object for the API and the CLI."""
 
     def __init__(self, engine: ProcessEngine, categories: Categories,

@@ -248,7 +248,16 @@ def _restore(app, snapshot: dict[str, Any]) -> None:
 
 def _create(database_url: str, clock):
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CLOCK": clock,
-                       "TESTING": True, "DATA_DIR": test_data_dir()})
+                       "TESTING": True, "DATA_DIR": test_data_dir(),
+                       "ATTACHMENTS_DIR": _attachments_dir()})
+
+
+@functools.cache
+def _attachments_dir() -> str:
+    """Where the API tests' uploads go (not the project's instance folder)."""
+    folder = tempfile.mkdtemp(prefix="workorders-attachments-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _create_tokens(app, clock) -> dict[str, str]:

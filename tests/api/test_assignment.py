@@ -7,7 +7,7 @@ import random
 import statistics
 from datetime import datetime, timedelta
 
-from tests.api.conftest import TO_NETWORK, events
+from tests.api.conftest import TO_NETWORK, act, events
 from tests.api.people import hire, log_in, person
 from tests.orders import FORM_DATA
 
@@ -121,24 +121,38 @@ def test_per_handler_figures_on_a_generated_history(client, api_clock):
     person(client, "NSUP", ["supervisor"], ["network_ops"])
     expiry: dict[str, datetime] = {}
     expected: dict[str, list[tuple[str, float, bool | None]]] = {}
+    bounced: set[str] = set()  # orders transferred on the way
     start = api_clock.now()
     for n in range(12):
         order = client.submit(external_reference=f"GEN-{n}")
-        task = {"id": order["open_stages"][0]["task_id"]}
-        task = client.get(f"/api/v1/tasks/{task['id']}", "manager").get_json()
+        number = order["number"]
+        task = client.get(f"/api/v1/tasks/{order['open_stages'][0]['task_id']}",
+                          "manager").get_json()
         while task is not None:
             api_clock.advance(timedelta(minutes=rng.randint(1, 40)))
-            staff_id = rng.choice(HANDLERS[task["department"]])
-            if expiry.get(staff_id, api_clock.now()) <= api_clock.now() + timedelta(minutes=1):
-                expiry[staff_id] = datetime.fromisoformat(log_in(client, staff_id)["expires_at"])
-            done = _complete(client, task, staff_id)
-            opened = datetime.fromisoformat(task["created_at"])
-            due = datetime.fromisoformat(task["due_at"]) if task["due_at"] else None
-            expected.setdefault(staff_id, []).append((
-                task["business_key"], (api_clock.now() - opened).total_seconds(),
-                None if due is None else api_clock.now() <= due))
-            task = done["next_tasks"][0] if done["next_tasks"] else None
-        assert client.order(order["number"])["status"] == "closed"
+            people = HANDLERS.get(task["department"])
+            who = rng.choice(people) if people else task["department"]  # billing: a token
+            if people and expiry.get(who, api_clock.now()) <= api_clock.now() + timedelta(
+                    minutes=1):
+                expiry[who] = datetime.fromisoformat(log_in(client, who)["expires_at"])
+            if task["form"] == "handle.json" and people and rng.random() < 0.3:
+                act(client, number, who, "transfer", to_department="billing",
+                    reason="A billing dispute.")
+                bounced.add(number)
+                nexts = client.order(number)["open_stages"]
+            else:
+                nexts = _complete(client, task, who)["next_tasks"]
+                nexts = [{"task_id": t["id"]} for t in nexts]
+            if people:
+                opened = datetime.fromisoformat(task["created_at"])
+                due = datetime.fromisoformat(task["due_at"]) if task["due_at"] else None
+                expected.setdefault(who, []).append((
+                    number, (api_clock.now() - opened).total_seconds(),
+                    None if due is None else api_clock.now() <= due))
+            task = client.get(f"/api/v1/tasks/{nexts[0]['task_id']}", "manager").get_json() \
+                if nexts else None
+        assert client.order(number)["status"] == "closed"
+    assert bounced and len(bounced) < 12, "the history has transfers, and orders without"
     end = api_clock.advance(timedelta(minutes=1))
 
     response = client.get("/api/v1/reports/handlers", "manager", query_string={
@@ -150,7 +164,9 @@ def test_per_handler_figures_on_a_generated_history(client, api_clock):
         limited = [on_time for _, _, on_time in stages if on_time is not None]
         row = got[staff_id]
         assert row["stages"] == len(stages), staff_id
-        assert row["orders"] == len({number for number, _, _ in stages}), staff_id
+        handled = {number for number, _, _ in stages}
+        assert row["orders"] == len(handled), staff_id
+        assert row["first_contact_resolutions"] == len(handled - bounced), staff_id
         assert row["on_time"] == sum(limited) and row["with_limit"] == len(limited)
         assert row["on_time_rate"] == (round(sum(limited) / len(limited), 4)
                                        if limited else None)

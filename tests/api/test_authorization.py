@@ -92,6 +92,22 @@ ENDPOINTS = {
     "handlers report": ("GET", "/api/v1/reports/handlers", None),
     "log in": ("POST", "/api/v1/sessions", {"staff_id": "nobody", "password": "x"}),
     "log out": ("DELETE", "/api/v1/sessions/current", None),
+    "withdraw": ("POST", "/api/v1/work-orders/{w}/withdraw", {"reason": "x"}),
+    "cancel duplicate": ("POST", "/api/v1/work-orders/{w}/cancel",
+                         {"reason": "x", "duplicate_of": "WO-20990101-000001"}),
+    "endings report": ("GET", "/api/v1/reports/endings", None),
+    "read case log": ("GET", "/api/v1/work-orders/{w}/case-log", None),
+    "write case log": ("POST", "/api/v1/work-orders/{w}/case-log",
+                       {"kind": "note", "text": "x"}),
+    "contacts due": ("GET", "/api/v1/reports/contacts-due", None),
+    "list attachments": ("GET", "/api/v1/work-orders/{w}/attachments", None),
+    "upload (no file)": ("POST", "/api/v1/work-orders/{w}/attachments", None),
+    "download attachment": ("GET", "/api/v1/work-orders/{w}/attachments/none", None),
+    "read profile": ("GET", "/api/v1/customers/13900000001/profile", None),
+    "change profile": ("PUT", "/api/v1/customers/13900000002/profile", {"tier": "vip"}),
+    "read remedy": ("GET", "/api/v1/work-orders/{w}/remedy", None),
+    "record remedy": ("PUT", "/api/v1/work-orders/{w}/remedy", {"demands": ["refund"]}),
+    "refund audit": ("POST", "/api/v1/work-orders/{w}/refund-audits", {"approved": True}),
 }
 
 # Expected status per endpoint, in ROLES order. The order under test was started by
@@ -149,6 +165,20 @@ MATRIX = {
     "handlers report":   (403, 403, 403, 403, 403, 200, 200, 401),
     "log in":            (401, 401, 401, 401, 401, 401, 401, 401),
     "log out":           (204, 204, 204, 204, 204, 204, 204, 401),
+    "withdraw":          (200, 404, 200, 404, 403, 403, 200, 401),
+    "cancel duplicate":  (403, 404, 403, 403, 403, 403, 422, 401),
+    "endings report":    (403, 403, 403, 403, 403, 200, 200, 401),
+    "read case log":     (200, 404, 200, 404, 403, 200, 200, 401),
+    "write case log":    (201, 404, 403, 403, 403, 403, 201, 401),
+    "contacts due":      (200, 200, 403, 403, 403, 200, 200, 401),
+    "list attachments":  (200, 404, 200, 404, 403, 200, 200, 401),
+    "upload (no file)":  (400, 404, 400, 404, 403, 403, 400, 401),
+    "download attachment": (404, 404, 404, 404, 403, 404, 404, 401),
+    "read profile":      (404, 403, 403, 403, 403, 404, 404, 401),
+    "change profile":    (200, 403, 403, 403, 403, 403, 200, 401),
+    "read remedy":       (200, 404, 403, 403, 403, 200, 200, 401),
+    "record remedy":     (200, 404, 403, 403, 403, 403, 200, 401),
+    "refund audit":      (409, 404, 403, 403, 403, 409, 409, 401),
 }
 
 # People logged in (staff accounts): a handler and a supervisor of front_desk (the
@@ -180,6 +210,11 @@ PEOPLE_MATRIX = {
     "handlers report":   (403, 200, 200, 200, 200),
     "timeliness report": (403, 403, 403, 200, 200),
     "deploy (no files)": (403, 403, 403, 403, 400),
+    "withdraw":          (200, 200, 404, 403, 200),
+    "cancel duplicate":  (403, 422, 404, 403, 422),
+    "write case log":    (201, 201, 404, 403, 201),
+    "change profile":    (200, 200, 403, 403, 200),
+    "record remedy":     (200, 200, 404, 403, 200),
 }
 
 _counter = itertools.count()

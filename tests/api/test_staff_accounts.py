@@ -53,12 +53,17 @@ def test_only_admins_create_staff(client):
 
 def test_a_handler_logs_in_and_acts_for_its_department_named_on_the_timeline(client):
     person(client, "E1001", ["handler"], ["front_desk"])
-    number = client.submit()["number"]
+    number = client.submit(as_="E1001")["number"]
+    [started] = [e for e in client.order(number)["timeline"] if e["type"] == "started"]
+    assert (started["actor"], started["department"]) == ("E1001", "front_desk")
     inbox = client.inbox("E1001")
     assert [t["business_key"] for t in inbox["items"]] == [number]
     work(client, number, "E1001", {"processing_department": "network_ops"})
-    [completed] = [e for e in client.order(number)["timeline"] if e["type"] == "completed"]
+    timeline = client.order(number)["timeline"]
+    [completed] = [e for e in timeline if e["type"] == "completed"]
     assert completed["actor"] == "E1001" and completed["department"] == "front_desk"
+    # Every entry a person made names the department they acted for.
+    assert all(e["department"] == "front_desk" for e in timeline if e["actor"] == "E1001")
     # Another department's order is not there for them.
     assert client.get("/api/v1/tasks?department=network_ops", "E1001").status_code == 403
 
