@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from engine import ProcessEngine, SystemClock
 from engine.definitions.expectations import DecisionExpectation
 from engine.reference.categories import Categories
+from engine.reference.code_lists import load_code_lists
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     categories = Categories.load(data_dir / "categories.json")
     settings = Settings.load(data_dir / "settings.json")
+    code_lists = load_code_lists(data_dir)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -87,7 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                directory=directory,
                                start_defaults=supervisor_default(directory),
                                definition_limits=settings.definitions,
-                               decision_expectations=(_routes_every_category(categories),))
+                               decision_expectations=(_routes_every_category(categories),),
+                               code_lists=code_lists)
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))

@@ -21,6 +21,7 @@ from engine.definitions.deployer import Deployer
 from engine.definitions.expectations import DecisionExpectation
 from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.definitions.versions import SpecCache
+from engine.reference.code_lists import CodeLists
 from engine.reference.directory import Directory
 from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
@@ -45,6 +46,7 @@ class ProcessEngine:
         start_defaults: StartDefaults | None = None,
         definition_limits: DefinitionLimits = DEFAULT_LIMITS,
         decision_expectations: tuple[DecisionExpectation, ...] = (),
+        code_lists: CodeLists | None = None,
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
@@ -58,7 +60,9 @@ class ProcessEngine:
                                  definition_limits, decision_expectations)
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
-        self.commands = Commands(self.uow, self.pipeline, self.clock, directory)
+        # When given, a form field naming a code list takes only its codes.
+        self.code_lists = code_lists
+        self.commands = Commands(self.uow, self.pipeline, self.clock, directory, code_lists)
         self.timers = TimerFiring(self.uow, self.pipeline, self.clock)
         self.migrator = Migrator(self.uow, self.pipeline, self.clock)
         self.repairs = Repairs(self.uow, self.pipeline, self.clock)

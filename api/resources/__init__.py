@@ -3,6 +3,7 @@ from flask_smorest import Api
 
 from . import (
     categories,
+    code_lists,
     decisions,
     definitions,
     deployments,
@@ -18,6 +19,6 @@ from . import (
 
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
-                   messages, tasks, deployments, decisions):
+                   messages, tasks, deployments, decisions, code_lists):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     api.register_blueprint(health.blp)

@@ -62,6 +62,7 @@ class WorkOrderCountsSchema(ma.Schema):
     returns = fields.Integer(metadata={"description": "Sent back to the dispatcher"})
     audit_rejections = fields.Integer()
     supervisor_referrals = fields.Integer(metadata={"description": "Transfer cap reached"})
+    reopens = fields.Integer(metadata={"description": "Reopened by a return visit"})
 
 
 class WorkOrderSchema(ma.Schema):

@@ -19,6 +19,7 @@ from engine.definitions.bpmn import ParsedProcess
 from engine.definitions.versions import SpecCache
 from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
+from engine.runtime.flow_decisions import FlowDecisions
 from engine.runtime.history import prune_finished_history
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
@@ -36,6 +37,7 @@ class Pipeline:
         self.specs = specs
         self.script_engine = RestrictedScriptEngine()
         self.ladder = Ladder(specs, directory)
+        self.decisions = FlowDecisions(specs)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""
@@ -88,7 +90,8 @@ class Pipeline:
     def run(self, step: Step, action: Callable[[], object]) -> None:
         """Run `action` on the workflow at the step's moment; a failure of the diagram
         is InstanceFailed."""
-        with spiff_time(FixedClock(step.now)):
+        with spiff_time(FixedClock(step.now)), \
+                self.decisions.available(step.session, step.instance):
             try:
                 action()
             except SpiffWorkflowException as err:

@@ -1,6 +1,7 @@
 """`flask demo`: every flow twice on a simulated clock, one order on time, one late;
-then one complaint through intake, an urge, a transfer and a rejected audit; then the
-timeliness report of it all.
+then one complaint through intake, an urge, a transfer, a rejected audit and a
+dissatisfied return visit that reopens it; then the timeliness and satisfaction reports
+of it all.
 
 Runs on a fresh temporary SQLite database. Stage durations are chosen relative to the
 limits read from the deployed diagrams, so the demo follows whatever the diagrams say.
@@ -18,6 +19,7 @@ from engine.clock import SimulatedClock
 from engine.errors import NotFound
 from engine.process_engine import ProcessEngine
 from engine.reference.categories import Categories
+from engine.reference.code_lists import load_code_lists
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings
 from engine.reports import Reports
@@ -73,7 +75,11 @@ FORM_DATA: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "relay_handle.json": lambda d: {"result": "Checked with the customer: calls work.",
                                     "resolved": True},
     "audit.json": lambda d: {"approved": True},
-    "feedback.json": lambda d: {"customer_reached": True, "satisfaction": "satisfied"},
+    "feedback.json": lambda d: {"customer_reached": True, "satisfaction": "satisfied",
+                                "liable_department": d["processing_department"],
+                                "liable_cause": "network_fault", "justified": True},
+    "return_visit.json": lambda d: {"visit_reached": True, "visit_resolved": True,
+                                    "visit_satisfaction": "satisfied"},
 }
 
 
@@ -95,7 +101,8 @@ class Demo:
         directory = Directory.load(data_dir / "departments.json")
         self.engine = ProcessEngine(make_session_factory(self.database), self.clock,
                                     directory=directory,
-                                    start_defaults=supervisor_default(directory))
+                                    start_defaults=supervisor_default(directory),
+                                    code_lists=load_code_lists(data_dir))
         self.engine.deployer.deploy_directory(processes_dir, forms_dir)
         self.categories = Categories.load(data_dir / "categories.json")
         self.settings = Settings.load(data_dir / "settings.json")
@@ -170,7 +177,9 @@ class Demo:
 
     def complaint(self, out: Callable[[str], None]) -> bool:
         """One complaint through intake and the departments' moves: urged, transferred,
-        its result rejected at audit, handled again, closed. Returns whether it closed."""
+        its result rejected at audit, handled again, fed back; the return visit (a VIP
+        customer is always called back) finds it unsolved and reopens it; handled again
+        and closed. Returns whether it closed."""
         work_orders = self.work_orders
         number = work_orders.submit({
             "customer_phone": "13812345678", "category": "network/no_signal/base_station",
@@ -180,6 +189,9 @@ class Demo:
                                                     "occurred_at": "2026-03-02"}},
             "demo-hotline").number
         desk, network, billing = "provincial_service_desk", "network_operations", "billing"
+        feedback = {"customer_reached": True, "satisfaction": "satisfied",
+                    "liable_department": network, "liable_cause": "network_fault",
+                    "justified": True}
         steps = [
             (10, lambda: self._complete(number, desk, {"processing_department": network})),
             (40, lambda: work_orders.urge(number, desk, "desk.clerk", "Customer called again.")),
@@ -194,8 +206,19 @@ class Demo:
                                                           "resolved": True})),
             (5, lambda: self._complete(number, billing, {"return_summary": "Both fixed."})),
             (5, lambda: work_orders.audit(number, desk, "desk.clerk", True)),
-            (10, lambda: self._complete(number, desk, {"customer_reached": True,
-                                                       "satisfaction": "satisfied"})),
+            (10, lambda: self._complete(number, desk, feedback)),
+            (120, lambda: self._complete(number, desk, {
+                "visit_reached": True, "visit_resolved": False,
+                "visit_satisfaction": "dissatisfied",
+                "reason": "The signal drops again every evening."})),
+            (40, lambda: self._complete(number, billing, {"result": "Antenna replaced.",
+                                                          "resolved": True})),
+            (5, lambda: self._complete(number, billing, {"return_summary": "Antenna."})),
+            (5, lambda: work_orders.audit(number, desk, "desk.clerk", True)),
+            (10, lambda: self._complete(number, desk, feedback)),
+            (120, lambda: self._complete(number, desk, {
+                "visit_reached": True, "visit_resolved": True,
+                "visit_satisfaction": "satisfied"})),
         ]
         for minutes, step in steps:
             self.advance_to(self.clock.now() + timedelta(minutes=minutes))
