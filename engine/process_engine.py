@@ -57,7 +57,8 @@ class ProcessEngine:
         self.uow = UnitsOfWork(session_factory)
         self.pipeline = Pipeline(self.specs, directory)
         self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
-                                 definition_limits, decision_expectations)
+                                 definition_limits, decision_expectations,
+                                 code_lists=set(code_lists) if code_lists is not None else None)
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
         # When given, a form field naming a code list takes only its codes.

@@ -257,6 +257,21 @@ class Demo:
                 f"{row['breached']:>6}{rate:>8}")
 
 
+    def satisfaction(self, out: Callable[[str], None]) -> None:
+        reports = Reports(self.engine, self.categories, self.settings)
+        table = reports.satisfaction(DEMO_START, self.clock.now() + timedelta(seconds=1),
+                                     "department")
+        out("\n=== Satisfaction and reopening by processing department "
+            "(GET /api/v1/reports/satisfaction)")
+        out(f"{'department':<28}{'feedbacks':>10}{'satisfied':>10}{'visits':>8}"
+            f"{'solved':>8}{'reopened':>10}{'reopen rate':>13}")
+        for row in [*table["groups"], table["total"]]:
+            rate = "-" if row["reopen_rate"] is None else f"{row['reopen_rate']:.0%}"
+            out(f"{row['group']:<28}{row['feedbacks']:>10}{row['feedback_satisfied']:>10}"
+                f"{row['visits']:>8}{row['visits_resolved']:>8}{row['orders_reopened']:>10}"
+                f"{rate:>13}")
+
+
 def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
              out: Callable[[str], None] = print) -> int:
     """Run the demo; returns the number of orders that did not complete (0 = success)."""
@@ -273,6 +288,7 @@ def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
         _summary(results, out)
         closed = demo.complaint(out)
         demo.timeliness(out)
+        demo.satisfaction(out)
         demo.database.dispose()
     return sum(1 for r in results if not r.completed) + (not closed)
 

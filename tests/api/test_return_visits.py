@@ -5,12 +5,13 @@ return_visit says when the customer is called back; an unsolved or dissatisfied 
 visit reopens the order to its processing department."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from tests.api.conftest import TO_NETWORK, deploy, events, notifications, work
-from tests.conftest import ROOT
+from tests.conftest import ROOT, generic_copy
 
 MINUTE = timedelta(minutes=1)
 SATISFIED = {"customer_reached": True, "satisfaction": "satisfied",
@@ -127,15 +128,28 @@ def test_the_table_decides_the_return_visit(client, api_clock, no_sampling, feed
     ({"repeat_count": 0}, False, ""),
     ({}, False, ""),  # neither variable set: an order no one flagged
     ({"sample_draw": 3}, True, "sampled"),
+    ({"resolved": False}, True, "unresolved"),
 ])
 def test_upgraded_repeat_and_sampled_orders_are_called_back(client, inputs, visit, why):
     base = {"customer_reached": True, "satisfaction": "satisfied",
             "customer_tier": "ordinary", "upgraded": None, "repeat_count": None,
-            "sample_draw": 50}
+            "sample_draw": 50, "resolved": True}
     response = client.post("/api/v1/decisions/return_visit/evaluate", "designer",
                            json={"inputs": {**base, **inputs}})
     assert response.status_code == 200, response.json
     assert response.json["outputs"] == {"return_visit": visit, "return_visit_reason": why}
+
+
+def test_a_result_recorded_as_not_resolved_is_called_back(client, api_clock, no_sampling):
+    number = client.submit()["number"]
+    work(client, number, "front_desk", TO_NETWORK, stage="dispatch")
+    work(client, number, "network_operations",
+         {"result": "Needs a new base station; planned.", "resolved": False}, stage="handle")
+    for department, stage in (("network_operations", "return_result"),
+                              ("front_desk", "audit")):
+        work(client, number, department, stage=stage)
+    complete(client, number, "front_desk", SATISFIED)
+    assert open_stages(client, number) == [("return_visit", "front_desk")]
 
 
 def test_a_sampled_share_is_the_designers_to_set(client, api_clock):
@@ -258,3 +272,34 @@ def test_every_flow_reaches_its_end_through_a_reopening(client, api_clock, no_sa
         assert (detail["status"], detail["counts"]["reopens"]) == ("closed", 1)
         [event] = events(detail, "reopened")
         assert event["detail"]["to_stages"] == ["handle"]
+
+
+# ------------------------------------------------------------------ deploy-time checks
+
+@pytest.mark.parametrize(("condition", "message"), [
+    ('decide("revisits", "return_visit")',
+     "decide consults decision table 'revisits', which is neither deployed nor in this "
+     "deployment"),
+    ('decide("return_visit", "visit")', "decision table 'return_visit' has no output 'visit'"),
+    ('decide("return_visit", satisfaction)', "both in quotes"),
+])
+def test_a_diagram_consulting_a_table_that_is_not_there_is_refused(client, condition, message):
+    [(name, content)] = generic_copy("one_department").items()
+    changed = content.replace(b'decide("return_visit", "return_visit")', condition.encode())
+    response = deploy(client, {name: changed}, dry_run=True)
+    assert response.status_code == 422, response.get_json()
+    [problem] = response.json["errors"]
+    assert (problem["file"], problem["element_id"]) == (name, "flow_to_return_visit")
+    assert message in problem["message"]
+
+
+def test_a_form_naming_an_unknown_code_list_is_refused(client):
+    form = json.loads((ROOT / "forms" / "feedback.json").read_text(encoding="utf-8"))
+    form["properties"]["liable_cause"]["x-code-list"] = "excuses"
+    response = deploy(client, {**generic_copy("one_department"),
+                               "feedback.json": json.dumps(form).encode()}, dry_run=True)
+    assert response.status_code == 422, response.get_json()
+    [problem] = response.json["errors"]
+    assert (problem["file"], problem["element_id"]) == ("feedback.json",
+                                                        "/properties/liable_cause")
+    assert "names the code list 'excuses'" in problem["message"]
