@@ -15,7 +15,7 @@ Events count in the window they happened in.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,67 +34,61 @@ UNASSIGNED = "(none)"
 CHUNK = 500
 
 
+# The counts of a group, in the order the report gives them.
+COUNTS = ("feedbacks", "feedback_reached", "feedback_rated", "feedback_satisfied",
+          "feedback_dissatisfied", "visits", "visits_reached", "visits_resolved",
+          "visits_rated", "visits_satisfied", "visits_dissatisfied", "reopens",
+          "reply_ratings")
+
+
 @dataclass
 class _Figures:
-    feedbacks: int = 0
-    feedback_reached: int = 0
-    feedback_rated: int = 0
-    feedback_satisfied: int = 0
-    feedback_dissatisfied: int = 0
-    visits: int = 0
-    visits_reached: int = 0
-    visits_resolved: int = 0
-    visits_rated: int = 0
-    visits_satisfied: int = 0
-    visits_dissatisfied: int = 0
-    reopens: int = 0
-    reply_ratings: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
     reply_rating_sum: int = 0
     fed_back: set[str] = field(default_factory=set)
     reopened: set[str] = field(default_factory=set)
 
     def add(self, kind: str, data: dict[str, Any], number: str) -> None:
+        counts = self.counts
         if kind == "feedback":
-            self.feedbacks += 1
+            counts["feedbacks"] += 1
             self.fed_back.add(number)
             if data.get("customer_reached") is True:
-                self.feedback_reached += 1
-                self._rate("feedback", data.get("satisfaction"))
+                counts["feedback_reached"] += 1
+                self._rated("feedback", data.get("satisfaction"))
         elif kind == "visit":
-            self.visits += 1
+            counts["visits"] += 1
             if data.get("visit_reached") is True:
-                self.visits_reached += 1
-                self.visits_resolved += data.get("visit_resolved") is True
-                self._rate("visits", data.get("visit_satisfaction"))
+                counts["visits_reached"] += 1
+                counts["visits_resolved"] += data.get("visit_resolved") is True
+                self._rated("visits", data.get("visit_satisfaction"))
         elif kind == "reply":
-            self.reply_ratings += 1
+            counts["reply_ratings"] += 1
             self.reply_rating_sum += int(data["reply_rating"])
         elif kind == REOPENED:
-            self.reopens += 1
+            counts["reopens"] += 1
             self.reopened.add(number)
 
-    def _rate(self, prefix: str, value: Any) -> None:
+    def _rated(self, prefix: str, value: Any) -> None:
         if value in RATED:
-            setattr(self, f"{prefix}_rated", getattr(self, f"{prefix}_rated") + 1)
-        if value == "satisfied":
-            setattr(self, f"{prefix}_satisfied", getattr(self, f"{prefix}_satisfied") + 1)
-        elif value == "dissatisfied":
-            setattr(self, f"{prefix}_dissatisfied",
-                    getattr(self, f"{prefix}_dissatisfied") + 1)
+            self.counts[f"{prefix}_rated"] += 1
+        if value in ("satisfied", "dissatisfied"):
+            self.counts[f"{prefix}_{value}"] += 1
 
     def as_dict(self) -> dict[str, Any]:
-        counts = {name: value for name, value in vars(self).items()
-                  if isinstance(value, int) and name != "reply_rating_sum"}
+        counts = self.counts
         return {
-            **counts,
-            "feedback_satisfaction_rate": _rate(self.feedback_satisfied, self.feedback_rated),
-            "visit_satisfaction_rate": _rate(self.visits_satisfied, self.visits_rated),
-            "visit_resolved_rate": _rate(self.visits_resolved, self.visits_reached),
+            **{name: counts[name] for name in COUNTS},
+            "feedback_satisfaction_rate": _rate(counts["feedback_satisfied"],
+                                                counts["feedback_rated"]),
+            "visit_satisfaction_rate": _rate(counts["visits_satisfied"],
+                                             counts["visits_rated"]),
+            "visit_resolved_rate": _rate(counts["visits_resolved"], counts["visits_reached"]),
             "orders_fed_back": len(self.fed_back),
             "orders_reopened": len(self.reopened),
             "reopen_rate": _rate(len(self.reopened), len(self.fed_back)),
-            "reply_rating_average": (round(self.reply_rating_sum / self.reply_ratings, 4)
-                                     if self.reply_ratings else None),
+            "reply_rating_average": (round(self.reply_rating_sum / counts["reply_ratings"], 4)
+                                     if counts["reply_ratings"] else None),
         }
 
 
