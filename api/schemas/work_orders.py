@@ -164,3 +164,5 @@ class SendBackSchema(ma.Schema):
 class AuditSchema(ma.Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default=None, metadata={"description": "Required to reject"})
+    reply_rating = fields.Integer(load_default=None, validate=validate.Range(1, 5), metadata={
+        "description": "The quality of the processing department's reply, 1-5 (回复满意度)"})
