@@ -112,6 +112,19 @@ class DurationsSchema(ma.Schema):
     departments = fields.List(fields.Nested(DepartmentDurationSchema))
 
 
+class CloseOutSchema(ma.Schema):
+    liable_department = fields.String(allow_none=True)
+    liable_cause = fields.String(allow_none=True, metadata={
+        "description": "A code of GET /api/v1/code-lists/liable_causes"})
+    justified = fields.Boolean(allow_none=True)
+    customer_reached = fields.Boolean(allow_none=True)
+    satisfaction = fields.String(allow_none=True)
+    visit_reached = fields.Boolean(allow_none=True, metadata={
+        "description": "The latest return visit, if any"})
+    visit_resolved = fields.Boolean(allow_none=True)
+    visit_satisfaction = fields.String(allow_none=True)
+
+
 class WorkOrderDetailSchema(WorkOrderSchema):
     instance_id = fields.String()
     category_names = fields.List(fields.String())
@@ -120,6 +133,8 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     key_fields = fields.Dict()
     external_reference = fields.String(allow_none=True)
     counts = fields.Nested(WorkOrderCountsSchema)
+    close_out = fields.Nested(CloseOutSchema, allow_none=True, metadata={
+        "description": "The feedback's close-out coding and the latest return visit"})
     durations = fields.Nested(DurationsSchema, metadata={
         "description": "Each stage and each department (per lane) against its limit"})
     lapses = fields.List(fields.Nested(TimelineEventSchema),

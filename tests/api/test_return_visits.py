@@ -65,6 +65,7 @@ def open_stages(client, number: str) -> list[tuple[str, str]]:
 def test_closing_codes_the_liable_department_cause_and_justification(
         client, api_clock, no_sampling):
     number = to_feedback(client, api_clock)
+    assert client.order(number)["close_out"] is None
     missing = complete(client, number, "front_desk",
                        {"customer_reached": True, "satisfaction": "satisfied"}, expect=422)
     assert {e["field"] for e in missing["errors"]} >= {
@@ -83,6 +84,10 @@ def test_closing_codes_the_liable_department_cause_and_justification(
               "liable_cause": "staff_error", "justified": False})
     detail = client.order(number)
     assert detail["status"] == "closed"
+    assert detail["close_out"] == {
+        "liable_department": "branch_front_desk", "liable_cause": "staff_error",
+        "justified": False, "customer_reached": True, "satisfaction": "satisfied",
+        "visit_reached": None, "visit_resolved": None, "visit_satisfaction": None}
     [closing] = [e for e in events(detail, "completed") if e["stage"] == "feedback"]
     assert {k: closing["detail"]["data"][k] for k in (
         "liable_department", "liable_cause", "justified")} == {
@@ -222,6 +227,8 @@ def test_what_a_return_visit_finds_decides_whether_the_order_reopens(
     complete(client, number, "front_desk", visit)
     detail = client.order(number)
     assert len(events(detail, "reopened")) == int(reopens)
+    assert {k: detail["close_out"][k] for k in visit if k != "reason"} == {
+        k: v for k, v in visit.items() if k != "reason"}
     if reopens:
         assert open_stages(client, number) == [("handle", "network_operations")]
     else:
