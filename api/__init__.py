@@ -26,6 +26,7 @@ from engine.people.settings import PeopleSettings
 from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
 from engine.reference.cities import Cities, CitiesInvalid
+from engine.reference.code_lists import load_code_lists
 from engine.reference.directory import Directory
 from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings, SettingsInvalid
@@ -97,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.load(data_dir / "settings.json")
     calendars = Calendars.load(data_dir / "calendars.json")
     integration_settings = integrations_setup.load_settings(app.config, data_dir)
+    code_lists = load_code_lists(data_dir)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -108,7 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                definition_limits=settings.definitions,
                                decision_expectations=(_routes_every_category(categories),),
                                calendars=calendars,
-                               timer_retry=integration_settings.timer_retry)
+                               timer_retry=integration_settings.timer_retry,
+                               code_lists=code_lists)
     app.extensions["process_engine"] = engine
     if problems := settings.problems(categories, engine.directory):
         raise SettingsInvalid(f"{data_dir / 'settings.json'}: " + "; ".join(problems))

@@ -206,11 +206,23 @@ def _work_order_detail_view(detail: OrderDetail, categories: Categories,
         "key_fields": variables.get("key_fields") or {},
         "external_reference": detail.order.external_reference,
         "counts": detail.counts,
+        "close_out": _close_out(variables),
         "durations": detail.durations(now),
         "lapses": [timeline_event_view(e) for e in detail.lapses],
         "escalations": [timeline_event_view(e) for e in detail.escalations],
         "timeline": [timeline_event_view(e) for e in detail.timeline],
     }
+
+
+# What the feedback stage (close-out) and the latest return visit recorded.
+CLOSE_OUT_FIELDS = ("liable_department", "liable_cause", "justified", "customer_reached",
+                    "satisfaction", "visit_reached", "visit_resolved", "visit_satisfaction")
+
+
+def _close_out(variables: dict[str, Any]) -> dict[str, Any] | None:
+    if "liable_cause" not in variables:
+        return None  # not fed back yet
+    return {name: variables.get(name) for name in CLOSE_OUT_FIELDS}
 
 
 def notification_view(notification: Notification) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.reports import GROUPINGS, Reports
+from engine.reports.satisfaction import GROUPINGS as SATISFACTION_GROUPINGS
 from engine.reports.window import WindowInvalid, parse_moment
 
 
@@ -26,7 +27,7 @@ def _window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
 
 @click.group("report")
 def report_group() -> None:
-    """Timeliness, KPI and chart reports."""
+    """Timeliness, satisfaction, KPI and chart reports."""
 
 
 @report_group.command("timeliness")
@@ -54,6 +55,30 @@ def timeliness_command(start: str | None, end: str | None, group_by: str) -> Non
                    f"{_hours(row['duration_p50']):>8}{_hours(row['duration_p90']):>8}"
                    f"{_hours(row['duration_p95']):>8}{_number(row['urges_per_order']):>7}"
                    f"{_number(row['transfers_per_order']):>7}")
+
+
+@report_group.command("satisfaction")
+@click.option("--from", "start", default=None, help="A date or ISO time (default: 30 days ago).")
+@click.option("--to", "end", default=None, help="A date or ISO time, exclusive (default: now).")
+@click.option("--group-by", default="department", show_default=True,
+              type=click.Choice(SATISFACTION_GROUPINGS))
+@with_appcontext
+def satisfaction_command(start: str | None, end: str | None, group_by: str) -> None:
+    """Per group: feedback and return-visit satisfaction, problems solved, reopen rate
+    and the mean reply rating."""
+    since, to = _window(start, end)
+    report = _reports().satisfaction(since, to, group_by)
+    header = (f"{group_by:<28}{'fed back':>9}{'satisf.':>8}{'visits':>7}{'satisf.':>8}"
+              f"{'solved':>8}{'reopened':>9}{'rate':>7}{'reply':>7}")
+    click.echo(header)
+    click.echo("-" * len(header))
+    for row in [*report["groups"], report["total"]]:
+        click.echo(f"{row['group'][:27]:<28}{row['orders_fed_back']:>9}"
+                   f"{_percent(row['feedback_satisfaction_rate']):>8}{row['visits']:>7}"
+                   f"{_percent(row['visit_satisfaction_rate']):>8}"
+                   f"{_percent(row['visit_resolved_rate']):>8}{row['orders_reopened']:>9}"
+                   f"{_percent(row['reopen_rate']):>7}"
+                   f"{_number(row['reply_rating_average']):>7}")
 
 
 @report_group.command("kpi")

@@ -51,7 +51,11 @@ FORM_DATA = {
     "return_result.json": {"return_summary": "Fixed."},
     "relay_handle.json": {"result": "Checked with the customer.", "resolved": True},
     "audit.json": {"approved": True},
-    "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
+    "feedback.json": {"customer_reached": True, "satisfaction": "satisfied",
+                      "liable_department": RELAY_DEPARTMENTS["Processing"],
+                      "liable_cause": "network_fault", "justified": True},
+    "return_visit.json": {"visit_reached": True, "visit_resolved": True,
+                          "visit_satisfaction": "satisfied"},
 }
 # A complaint the routing table sends to the two-department relay (intake, POST
 # /work-orders): the TD network category and the key fields it requires.

@@ -22,6 +22,7 @@ from engine.definitions.expectations import DecisionExpectation
 from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.definitions.versions import SpecCache
 from engine.reference.calendars import Calendars, calendar_resolver
+from engine.reference.code_lists import CodeLists
 from engine.reference.directory import Directory
 from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
@@ -50,6 +51,7 @@ class ProcessEngine:
         decision_expectations: tuple[DecisionExpectation, ...] = (),
         calendars: Calendars | None = None,
         timer_retry: RetryPolicy | None = None,
+        code_lists: CodeLists | None = None,
     ) -> None:
         self.sessions = session_factory
         self.clock = clock or SystemClock()
@@ -65,10 +67,13 @@ class ProcessEngine:
         self.pipeline = Pipeline(self.specs, directory, self.calendar_of,
                                  calendars.hold_rule if calendars else None)
         self.deployer = Deployer(self.uow, self.clock, directory, self.specs,
-                                 definition_limits, decision_expectations)
+                                 definition_limits, decision_expectations,
+                                 code_lists=set(code_lists) if code_lists is not None else None)
         self.catalog = Catalog(self.uow, self.pipeline)
         self.starter = Starter(self.uow, self.pipeline, self.clock, directory, start_defaults)
-        self.commands = Commands(self.uow, self.pipeline, self.clock, directory)
+        # When given, a form field naming a code list takes only its codes.
+        self.code_lists = code_lists
+        self.commands = Commands(self.uow, self.pipeline, self.clock, directory, code_lists)
         self.timers = TimerFiring(self.uow, self.pipeline, self.clock, timer_retry)
         self.incidents = Incidents(self.uow, self.clock)
         self.migrator = Migrator(self.uow, self.pipeline, self.clock)

@@ -26,7 +26,11 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "relay_handle.json": {"result": "Checked the fix with the customer.", "resolved": True},
     "audit.json": {"approved": True},
     "supervise.json": {"processing_department": "billing"},
-    "feedback.json": {"customer_reached": True, "satisfaction": "satisfied"},
+    "feedback.json": {"customer_reached": True, "satisfaction": "satisfied",
+                      "liable_department": "network_operations", "liable_cause": "network_fault",
+                      "justified": True},
+    "return_visit.json": {"visit_reached": True, "visit_resolved": True,
+                          "visit_satisfaction": "satisfied"},
 }
 
 DEPARTMENT_OF_LANE = {

@@ -152,7 +152,8 @@ def test_a_limit_in_working_time_without_calendars_is_refused_when_it_starts(
     folder = tmp_path / "processes"
     folder.mkdir()
     (folder / "one_department.bpmn").write_text(working_copy(), encoding="utf-8")
-    for name in ("routing.dmn", "service_levels.dmn"):
+    # The tables the diagram consults (return_visit: the gateway after feedback).
+    for name in ("routing.dmn", "service_levels.dmn", "return_visit.dmn"):
         (folder / name).write_bytes((PROCESSES / name).read_bytes())
     engine.deployer.deploy_directory(folder, FORMS)
     orders = OrderDriver(engine, clock)

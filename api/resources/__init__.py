@@ -4,6 +4,7 @@ from flask_smorest import Api
 from . import (
     attachments,
     categories,
+    code_lists,
     customers,
     decisions,
     definitions,
@@ -30,7 +31,7 @@ from . import (
 def register_blueprints(api: Api) -> None:
     for module in (work_orders, categories, notifications, reports, definitions, instances,
                    messages, tasks, deployments, decisions, subscriptions, events,
-                   incidents):
+                   incidents, code_lists):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1/{module.blp.name}")
     # People and case work (issue 15).
     for module in (departments, staff, sessions, customers):

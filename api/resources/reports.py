@@ -25,6 +25,9 @@ from ..schemas.reports import (
     KpiReportSchema,
     OrderDeadlineReportSchema,
     ReportWindowArgs,
+    SatisfactionArgs,
+    SatisfactionGroupSchema,
+    SatisfactionReportSchema,
     TimelinessArgs,
     TimelinessReportSchema,
 )
@@ -32,7 +35,8 @@ from ..schemas.staff import HandlerReportArgs, HandlerReportSchema
 from ..schemas.work_orders import ContactDueSchema, EndingsReportSchema
 from .common import case_log, confined_department, reports, work_orders
 
-blp = Blueprint("reports", __name__, description="Timeliness, stages at risk, KPI, hotspots")
+blp = Blueprint("reports", __name__,
+                description="Timeliness, stages at risk, KPI, hotspots, satisfaction")
 # The other formats, documented beside the JSON of each report's 200.
 TEXT = {"type": "string"}
 AS_CSV = "JSON, or CSV with format=csv (or Accept: text/csv)"
@@ -53,6 +57,8 @@ KPI_COLUMNS = ["kind", "department", "name", "city", "deduction_value", "ceiling
                "year_lapsed_orders"]
 ORDER_DEADLINE_COLUMNS = ["acceptance_department", "closed", "met", "missed", "on_time_rate",
                           "paused_seconds"]
+SATISFACTION_COLUMNS = ["group", "name", *(
+    name for name in SatisfactionGroupSchema().fields if name not in ("group", "name"))]
 HOTSPOT_COLUMNS = ["kind", "rule", "key", "count", "threshold", "window", "department",
                    "raised_at", "business_key"]
 
@@ -176,6 +182,25 @@ class Hotspots(MethodView):
             rows = [{"kind": "alert", **alert} for alert in report["alerts"]]
             rows += [{"kind": "current", **burst} for burst in report["current"]]
             return csv_response(rows, HOTSPOT_COLUMNS, "hotspots")
+        return report
+
+
+@blp.route("/satisfaction")
+class Satisfaction(MethodView):
+    @requires("manager", "department")
+    @blp.arguments(SatisfactionArgs, location="query", unknown=RAISE)
+    @blp.response(200, SatisfactionReportSchema, description=AS_CSV)
+    @blp.alt_response(200, schema=TEXT, content_type="text/csv", description=AS_CSV)
+    def get(self, args):
+        """Satisfaction at feedback and at the return visit, problems resolved, reply
+        ratings and the reopen rate, per processing department, acceptance department or
+        category, each rate beside its counts; departments see their own orders"""
+        start, end = _window(args)
+        department = confined_department(args.get("department"), "orders' satisfaction")
+        report = reports().satisfaction(start, end, args["group_by"], department)
+        if wants("csv", args):
+            return csv_response([*report["groups"], report["total"]], SATISFACTION_COLUMNS,
+                                f"satisfaction-{args['group_by']}")
         return report
 
 

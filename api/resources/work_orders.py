@@ -154,7 +154,7 @@ class Audit(MethodView):
         back to the processing department with a reason"""
         order, department = _acting_on(number)
         work_orders().audit(order.number, department, current_principal().name,
-                            body["approved"], body["reason"])
+                            body["approved"], body["reason"], body["reply_rating"])
         return _detail(order)
 
 

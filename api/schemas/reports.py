@@ -1,4 +1,5 @@
-"""The managers' reports: timeliness, on time by day, at risk, KPI, hotspots."""
+"""The managers' reports: timeliness, on time by day, at risk, KPI, hotspots,
+satisfaction."""
 from __future__ import annotations
 
 import marshmallow as ma
@@ -6,9 +7,10 @@ from marshmallow import fields, validate
 
 from engine.reports import GROUPINGS
 from engine.reports.at_risk import SORTS
+from engine.reports.satisfaction import GROUPINGS as SATISFACTION_GROUPINGS
 from engine.reports.window import WindowInvalid, parse_moment
 
-from .common import Key, PageArgs, PageSchema, aware_field
+from .common import Key, PageArgs, PageSchema, aware_field, key_field
 
 
 class ReportMoment(fields.Field):
@@ -243,3 +245,55 @@ class OrderDeadlineReportSchema(ma.Schema):
     to = aware_field()
     groups = fields.List(fields.Nested(OrderDeadlineGroupSchema))
     total = fields.Nested(OrderDeadlineGroupSchema)
+
+
+class SatisfactionArgs(ReportWindowArgs):
+    group_by = fields.String(load_default="department",
+                             validate=validate.OneOf(SATISFACTION_GROUPINGS),
+                             metadata={"description": "department (the processing "
+                                                      "department), acceptance_department "
+                                                      "or category"})
+    department = key_field(load_default=None, metadata={
+        "description": "Only the orders this department processed or accepted (a "
+                       "department token: always its own)"})
+
+
+def _count(description: str) -> fields.Integer:
+    return fields.Integer(metadata={"description": description})
+
+
+def _share(description: str) -> fields.Float:
+    return fields.Float(allow_none=True, metadata={"description": description})
+
+
+class SatisfactionGroupSchema(ma.Schema):
+    group = fields.String()
+    name = fields.String()
+    feedbacks = _count("Feedback stages completed")
+    feedback_reached = _count("... with the customer reached")
+    feedback_rated = _count("... saying satisfied, neutral or dissatisfied")
+    feedback_satisfied = _count("... saying satisfied")
+    feedback_dissatisfied = _count("... saying dissatisfied")
+    feedback_satisfaction_rate = _share("feedback_satisfied / feedback_rated")
+    visits = _count("Return visits completed")
+    visits_reached = _count("... with the customer reached")
+    visits_resolved = _count("... saying the problem is solved")
+    visits_rated = _count("... saying satisfied, neutral or dissatisfied")
+    visits_satisfied = _count("... saying satisfied")
+    visits_dissatisfied = _count("... saying dissatisfied")
+    visit_satisfaction_rate = _share("visits_satisfied / visits_rated")
+    visit_resolved_rate = _share("visits_resolved / visits_reached")
+    reopens = _count("Reopenings (return visits that sent the order back)")
+    orders_fed_back = _count("Orders with a feedback in the window")
+    orders_reopened = _count("Orders reopened in the window")
+    reopen_rate = _share("orders_reopened / orders_fed_back")
+    reply_ratings = _count("Audits rating the processing department's reply (1-5)")
+    reply_rating_average = _share("Mean reply rating (回复满意度)")
+
+
+class SatisfactionReportSchema(ma.Schema):
+    from_ = aware_field(data_key="from", attribute="from")
+    to = aware_field()
+    group_by = fields.String()
+    groups = fields.List(fields.Nested(SatisfactionGroupSchema))
+    total = fields.Nested(SatisfactionGroupSchema)

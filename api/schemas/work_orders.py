@@ -75,6 +75,7 @@ class WorkOrderCountsSchema(ma.Schema):
     returns = fields.Integer(metadata={"description": "Sent back to the dispatcher"})
     audit_rejections = fields.Integer()
     supervisor_referrals = fields.Integer(metadata={"description": "Transfer cap reached"})
+    reopens = fields.Integer(metadata={"description": "Reopened by a return visit"})
 
 
 class WorkOrderSchema(ma.Schema):
@@ -150,6 +151,19 @@ class OrderDeadlineSchema(ma.Schema):
         "description": "When it passed, or when the order closed within it"})
 
 
+class CloseOutSchema(ma.Schema):
+    liable_department = fields.String(allow_none=True)
+    liable_cause = fields.String(allow_none=True, metadata={
+        "description": "A code of GET /api/v1/code-lists/liable_causes"})
+    justified = fields.Boolean(allow_none=True)
+    customer_reached = fields.Boolean(allow_none=True)
+    satisfaction = fields.String(allow_none=True)
+    visit_reached = fields.Boolean(allow_none=True, metadata={
+        "description": "The latest return visit, if any"})
+    visit_resolved = fields.Boolean(allow_none=True)
+    visit_satisfaction = fields.String(allow_none=True)
+
+
 class WorkOrderDetailSchema(WorkOrderSchema):
     customer_profile = fields.Nested(CustomerProfileSchema, allow_none=True, metadata={
         "description": "The customer's profile (not shown to integrators)"})
@@ -162,6 +176,8 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     key_fields = fields.Dict()
     external_reference = fields.String(allow_none=True)
     counts = fields.Nested(WorkOrderCountsSchema)
+    close_out = fields.Nested(CloseOutSchema, allow_none=True, metadata={
+        "description": "The feedback's close-out coding and the latest return visit"})
     durations = fields.Nested(DurationsSchema, metadata={
         "description": "Each stage and each department (per lane) against its limit"})
     lapses = fields.List(fields.Nested(TimelineEventSchema),
@@ -209,6 +225,8 @@ class SendBackSchema(ma.Schema):
 class AuditSchema(ma.Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default=None, metadata={"description": "Required to reject"})
+    reply_rating = fields.Integer(load_default=None, validate=validate.Range(1, 5), metadata={
+        "description": "The quality of the processing department's reply, 1-5 (回复满意度)"})
 
 
 class PauseSchema(ma.Schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from engine.definitions.decisions import (
 from engine.definitions.expectations import DecisionExpectation, expectation_problems
 from engine.definitions.limits import DEFAULT_LIMITS, DefinitionLimits
 from engine.reference.directory import Directory
+from engine.runtime.form_data import CODE_LIST_KEYWORD
 from engine.runtime.ladder_table import LADDER_KEY, ladder_problems, rungs_of
 from engine.runtime.limits import LIMIT_KINDS
 from engine.runtime.notifications import AUDIENCES
@@ -53,6 +55,7 @@ def reference_problems(
     directory: Directory | None,
     limits: DefinitionLimits = DEFAULT_LIMITS,
     expectations: tuple[DecisionExpectation, ...] = (),
+    code_lists: Collection[str] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     with session_factory() as session:
@@ -71,6 +74,9 @@ def reference_problems(
         uploaded = {table.key: decision for table, decision in decisions}
         for source, process in processes:
             problems.extend(_start_decision_problems(session, source, process, uploaded))
+            problems.extend(_consulted_decision_problems(session, source, uploaded))
+    if code_lists is not None:
+        problems.extend(_code_list_problems(processes, code_lists))
     return problems
 
 
@@ -207,6 +213,63 @@ def _start_decision_problems(session: Session, source: ProcessSource, process: P
     missing = [name for name in needed if name not in _output_names(decision)]
     return [Problem(source.file_name, f"expressions read {name}, but decision table {key!r} "
                     "does not output it") for name in missing]
+
+
+def _consulted_decision_problems(session: Session, source: ProcessSource,
+                                 uploaded: dict[str, ParsedDecision]) -> list[Problem]:
+    """Each decide("table", "output") of the diagram names, in quotes, a table that is
+    deployed or in this deployment and one of its outputs."""
+    problems = []
+    root = safe_root(source.file_name, source.bpmn)
+    for node in root.xpath("//bpmn:conditionExpression", namespaces=NS):
+        try:
+            tree = ast.parse((node.text or "").strip(), mode="eval")
+        except SyntaxError:
+            continue  # the diagram's own lint reports it
+        owner = node.getparent()
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                    and call.func.id == "decide"):
+                continue
+            message = _decide_problem(session, call, uploaded)
+            if message is not None:
+                problems.append(Problem(source.file_name, message, node.sourceline,
+                                        owner.get("id") if owner is not None else None))
+    return problems
+
+
+def _decide_problem(session: Session, call: ast.Call,
+                    uploaded: dict[str, ParsedDecision]) -> str | None:
+    arguments = [arg.value for arg in call.args
+                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+    if len(arguments) != 2 or len(call.args) != 2 or call.keywords:
+        return ('decide takes the decision table\'s key and the output wanted, both in '
+                'quotes: decide("table", "output")')
+    key, output = arguments
+    decision = uploaded.get(key) or _deployed(session, key)
+    if decision is None:
+        return (f"decide consults decision table {key!r}, which is neither deployed nor in "
+                "this deployment")
+    if output not in _output_names(decision):
+        return f"decision table {key!r} has no output {output!r}"
+    return None
+
+
+def _code_list_problems(processes: list[tuple[ProcessSource, ParsedProcess]],
+                        code_lists: Collection[str]) -> list[Problem]:
+    """Each form field naming a code list ("x-code-list") names one the data has."""
+    problems = []
+    forms = {name: form for _source, process in processes
+             for name, form in process.forms.items()}
+    for name, form in sorted(forms.items()):
+        properties = form.get("properties") if isinstance(form, dict) else None
+        for field, schema in (properties.items() if isinstance(properties, dict) else ()):
+            listed = schema.get(CODE_LIST_KEYWORD) if isinstance(schema, dict) else None
+            if listed is not None and listed not in code_lists:
+                problems.append(Problem(name, f"field {field!r} names the code list "
+                                        f"{listed!r}; the data has {sorted(code_lists)}",
+                                        element_id=f"/properties/{field}"))
+    return problems
 
 
 def _names_read(source: ProcessSource) -> set[str]:

@@ -2,6 +2,7 @@
 start-up; every source checked first, all or nothing."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from engine.clock import Clock
@@ -23,7 +24,8 @@ from engine.store.unit_of_work import UnitsOfWork
 class Deployer:
     def __init__(self, uow: UnitsOfWork, clock: Clock, directory: Directory | None,
                  specs: SpecCache, limits: DefinitionLimits = DEFAULT_LIMITS,
-                 expectations: tuple[DecisionExpectation, ...] = ()) -> None:
+                 expectations: tuple[DecisionExpectation, ...] = (),
+                 code_lists: Collection[str] | None = None) -> None:
         self.uow = uow
         self.specs = specs
         self.clock = clock
@@ -34,6 +36,8 @@ class Deployer:
         # What the application built on the engine asks of its decision tables (e.g.
         # that the routing table routes every category to a deployed flow).
         self.expectations = expectations
+        # When given, the code lists a form's fields may name ("x-code-list").
+        self.code_lists = code_lists
 
     def deploy(
         self,
@@ -47,7 +51,8 @@ class Deployer:
         results = deploy_sources(self.uow.sessions, sources, self.clock.now(),
                                  dry_run=dry_run, skip_known_content=skip_known_content,
                                  directory=self.directory, limits=self.limits,
-                                 expectations=self.expectations)
+                                 expectations=self.expectations,
+                                 code_lists=self.code_lists)
         if not dry_run and any(result.created for result in results):
             self.specs.deployments += 1
         return results

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -105,6 +106,7 @@ def deploy_sources(
     directory: Directory | None = None,
     limits: DefinitionLimits = DEFAULT_LIMITS,
     expectations: tuple[DecisionExpectation, ...] = (),
+    code_lists: Collection[str] | None = None,
 ) -> list[DeployResult]:
     """Validate every source, then store a new version of each one whose content changed.
     Departments a decision table names must be in `directory`, when one is given; every
@@ -136,7 +138,7 @@ def deploy_sources(
         except DefinitionInvalid as err:
             problems.extend(err.problems)
     problems.extend(reference_problems(session_factory, processes, decisions, directory,
-                                       limits, expectations))
+                                       limits, expectations, code_lists))
     if problems:
         # A form named by several diagrams is reported once.
         raise DefinitionInvalid(list(dict.fromkeys(problems)))

@@ -26,6 +26,9 @@ CATALOGUE: dict[str, str] = {
                            "decides.",
     "audit_rejected": "The acceptance department rejected the result at audit (reason).",
     "urged": "The acceptance department urged the departments holding the order.",
+    "reopened": "A return visit found the problem not solved or the customer "
+                "dissatisfied: the order went back to its processing department "
+                "(from_department, reason, to_departments).",
     "notification": "A department or management was told something (recipient, event, "
                     "message); one per recipient.",
     "order_closed": "The order's flow ended (feedback given).",

@@ -1,4 +1,5 @@
-"""Reports for managers: timeliness, stages at risk, the KPI assessment, hotspots.
+"""Reports for managers: timeliness, stages at risk, the KPI assessment, hotspots,
+satisfaction and reopening.
 
 Read-only over the engine's records (stages, timeline, work orders, hotspot alerts);
 no Flask here.
@@ -18,6 +19,7 @@ from engine.reports import outcomes
 from engine.reports.at_risk import AtRiskStage, at_risk
 from engine.reports.chart import daily_on_time_svg
 from engine.reports.kpi import assess
+from engine.reports.satisfaction import satisfaction
 from engine.reports.service_clock import order_deadlines
 from engine.reports.timeliness import GROUPINGS, daily_on_time, timeliness
 from engine.reports.window import report_window
@@ -122,12 +124,20 @@ class Reports:
             return outcomes.problems(session, self.settings.outcomes, start, end,
                                      lambda key: self._name("category", key), scope)
 
+    def satisfaction(self, start: datetime, end: datetime, group_by: str,
+                     department: str | None = None) -> dict[str, Any]:
+        """Feedback and return-visit satisfaction, reply ratings and reopening per
+        processing department, acceptance department or category (engine/reports/
+        satisfaction.py); with `department`, the orders it processed or accepted."""
+        with self.engine.reading() as session:
+            return satisfaction(session, start, end, group_by, department, self._name)
+
     def department_name(self, department: str) -> str:
         entry = self.engine.directory.get(department) if self.engine.directory else None
         return entry.name if entry else department
 
     def _name(self, group_by: str, key: str) -> str:
-        if group_by == "department":
+        if group_by in ("department", "acceptance_department"):
             return self.department_name(key)
         if group_by == "category" and (category := self.categories.get(key)):
             return " > ".join(category.names)

@@ -32,6 +32,7 @@ from engine.errors import (
     TaskNotFound,
     TaskNotOpen,
 )
+from engine.reference.code_lists import CodeLists
 from engine.reference.directory import Directory
 from engine.runtime.form_data import check_form_data
 from engine.runtime.pipeline import Pipeline
@@ -65,11 +66,12 @@ class Commands:
     """Task and message commands on running instances."""
 
     def __init__(self, uow: UnitsOfWork, pipeline: Pipeline, clock: Clock,
-                 directory: Directory | None) -> None:
+                 directory: Directory | None, code_lists: CodeLists | None = None) -> None:
         self.uow = uow
         self.pipeline = pipeline
         self.clock = clock
         self.directory = directory
+        self.code_lists = code_lists
 
     # ------------------------------------------------------------------ tasks
 
@@ -146,7 +148,7 @@ class Commands:
                  data: dict[str, Any]) -> dict[str, Any]:
         if schema is not None:
             data = with_defaults(schema, data)
-        check_form_data(form or "form", schema, data, self.directory)
+        check_form_data(form or "form", schema, data, self.directory, self.code_lists)
         return data
 
     def complete_task_in(self, session: Session, task_id: str, data: dict[str, Any],
@@ -179,13 +181,16 @@ class Commands:
             raise TaskNotOpen(task_id, "completed")
         if human.paused_at is not None:  # completing a paused stage ends its pause
             self.pipeline.pausing.resume(step, human, actor=actor, how="completed")
-        held = (now - human.created_at).total_seconds() - human.paused_seconds
-        add_department_seconds(step.workflow, task.task_spec.lane, human.department, held)
-        if self.pipeline.calendar_of is not None:  # for totals that count working time
-            calendar = self.pipeline.calendar_of(human.department)
-            worked = calendar.working_between(human.created_at, now).total_seconds()
-            add_working_seconds(step.workflow, task.task_spec.lane, human.department,
-                                worked - human.paused_working_seconds)
+        if human.department_limit is not None:
+            # A stage outside its department's total (a return visit has a limit of its
+            # own) does not use the total up for the department's later stages.
+            held = (now - human.created_at).total_seconds() - human.paused_seconds
+            add_department_seconds(step.workflow, task.task_spec.lane, human.department, held)
+            if self.pipeline.calendar_of is not None:  # for totals counting working time
+                calendar = self.pipeline.calendar_of(human.department)
+                worked = calendar.working_between(human.created_at, now).total_seconds()
+                add_working_seconds(step.workflow, task.task_spec.lane, human.department,
+                                    worked - human.paused_working_seconds)
         reason = data.get(REASON_FIELD)
         step.acting = Acting(actor, human.department, human.stage,
                              reason if isinstance(reason, str) else None)

@@ -5,8 +5,11 @@ from the start decision: the service level); an instance without one has no dead
 At start a timer row of kind "deadline" is written, with the escalation ladder's rungs for
 limit_kind "order" as rung rows of no stage. Passing the deadline records
 `order_overdue`; each rung tells its recipients (lanes such as `acceptance`, management).
-At the end the row is marked "met" unless it fired. While a stage is paused the deadline
-and its rungs stand still too (engine/runtime/pausing.py moves them on).
+At the end the row is marked "met" unless it fired; a diagram may end it earlier, when a
+task completes (its start event's property `deadlineSettledBy`: a task id, such as the
+stage that replies to the customer, before a later call-back stage). While a stage is
+paused the deadline and its rungs stand still too (engine/runtime/pausing.py moves them
+on).
 """
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import utc
+from engine.definitions.bpmn import start_property
 from engine.reference.directory import Directory
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.ladder_table import ORDER_KIND, rung_due
@@ -31,6 +36,7 @@ LIMIT_VARIABLE = "order_limit"
 OVERDUE = "order_overdue"  # the timeline entry when the deadline passes
 MET = "met"  # Timer.state of a deadline the instance ended within
 STOPPED = "paused"  # Timer.state while a stage's pause stops the deadline
+SETTLED_BY = "deadlineSettledBy"  # start-event property: the task that ends the deadline
 
 
 def is_deadline_row(row: Timer) -> bool:
@@ -68,7 +74,7 @@ class Deadline:
         for row in rows:
             if row.due_at < step.now:
                 self._fire(step, row)
-        if step.workflow.is_completed():
+        if rows and (step.workflow.is_completed() or _settling_task_completed(step)):
             for row in rows:
                 if row.state == "pending":
                     row.state = MET if row.kind == DEADLINE else "cancelled"
@@ -118,6 +124,16 @@ class Deadline:
             row.due_at = utc(row.due_at) + (step.now - since)
             row.detail, row.state = detail, "pending"
             step.add_timer_row(row)
+
+
+def _settling_task_completed(step: Step) -> bool:
+    """Whether the task the diagram names as ending the deadline has completed (seen in
+    the step it completes in: finished history is pruned when the step saves)."""
+    task_id = start_property(step.parsed, SETTLED_BY)
+    if not task_id:
+        return False
+    return any(task.task_spec.bpmn_id == task_id
+               for task in step.workflow.get_tasks(state=TaskState.COMPLETED))
 
 
 def deadline_of(session: Session, instance_id: str, now: datetime) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from engine.definitions.versions import SpecCache
 from engine.errors import InstanceFailed, InstanceNotFound
 from engine.reference.directory import Directory
 from engine.runtime.deadline import DEADLINE, Deadline, is_deadline_row
+from engine.runtime.flow_decisions import FlowDecisions
 from engine.runtime.history import prune_finished_history
 from engine.runtime.holding import Holding, HoldRule
 from engine.runtime.ladder import RUNG, Ladder
@@ -45,6 +46,7 @@ class Pipeline:
         self.ladder = Ladder(specs, directory, calendar_of, Holding(hold_rule, calendar_of))
         self.pausing = Pausing(calendar_of)
         self.deadline = Deadline(self.ladder, directory)
+        self.decisions = FlowDecisions(specs)
 
     def load(self, session: Session, instance_id: str, now: datetime) -> Step:
         """Lock the instance row and restore its workflow."""
@@ -105,7 +107,8 @@ class Pipeline:
     def run(self, step: Step, action: Callable[[], object]) -> None:
         """Run `action` on the workflow at the step's moment; a failure of the diagram
         is InstanceFailed."""
-        with spiff_time(FixedClock(step.now)):
+        with spiff_time(FixedClock(step.now)), \
+                self.decisions.available(step.session, step.instance):
             try:
                 action()
             except SpiffWorkflowException as err:

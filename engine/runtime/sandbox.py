@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -72,7 +73,7 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sorted": sorted,
     "under": _under,
 }
-TASK_FUNCTIONS = ("department_time_left", "scaled", "count_events")
+TASK_FUNCTIONS = ("department_time_left", "scaled", "count_events", "decide")
 ALLOWED_CALLS = frozenset(SAFE_FUNCTIONS) | frozenset(TASK_FUNCTIONS)
 
 _ALLOWED_NODES = (
@@ -296,8 +297,25 @@ def _task_functions(task: Any, calendar_of: CalendarOf | None = None, *,
         """How often the order has thrown these escalation codes (e.g. transfers)."""
         return count_thrown(task.workflow, codes)
 
+    def decide(key: str, output: str) -> Any:
+        """Output `output` of the newest deployed decision table `key`, evaluated on
+        the instance's data now (a gateway consults a table mid-flow)."""
+        evaluate = DECISIONS.get()
+        if evaluate is None:
+            raise ValueError("decision tables cannot be consulted here")
+        outputs = evaluate(str(key), dict(task.data))
+        if output not in outputs:
+            raise ValueError(f"decision {key!r} has no output {output!r}")
+        return outputs[output]
+
     return {"department_time_left": department_time_left, "scaled": scaled,
-            "count_events": count_events}
+            "count_events": count_events, "decide": decide}
+
+
+# What decide() evaluates a table with while a step runs (set by the pipeline): the
+# table's key and the instance's data -> the outputs of the matching rule.
+DECISIONS: ContextVar[Callable[[str, dict[str, Any]], dict[str, Any]] | None] = ContextVar(
+    "decisions", default=None)
 
 
 LANE_SUFFIX = "_department"  # <lane>_department names the department working a lane

@@ -1,6 +1,7 @@
 """`flask demo`: every flow twice on a simulated clock, one order on time, one late;
-then one complaint through intake, an urge, a transfer and a rejected audit; then the
-timeliness report of it all.
+then one complaint through intake, an urge, a transfer, a rejected audit and a
+dissatisfied return visit that reopens it; then the timeliness and satisfaction reports
+of it all.
 
 Runs on a fresh temporary SQLite database. Stage durations are chosen relative to the
 limits read from the deployed diagrams, so the demo follows whatever the diagrams say.
@@ -19,6 +20,7 @@ from engine.errors import NotFound
 from engine.process_engine import ProcessEngine
 from engine.reference.calendars import Calendars
 from engine.reference.categories import Categories
+from engine.reference.code_lists import load_code_lists
 from engine.reference.directory import Directory
 from engine.reference.settings import Settings
 from engine.reports import Reports
@@ -75,7 +77,11 @@ FORM_DATA: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "relay_handle.json": lambda d: {"result": "Checked with the customer: calls work.",
                                     "resolved": True},
     "audit.json": lambda d: {"approved": True},
-    "feedback.json": lambda d: {"customer_reached": True, "satisfaction": "satisfied"},
+    "feedback.json": lambda d: {"customer_reached": True, "satisfaction": "satisfied",
+                                "liable_department": d["processing_department"],
+                                "liable_cause": "network_fault", "justified": True},
+    "return_visit.json": lambda d: {"visit_reached": True, "visit_resolved": True,
+                                    "visit_satisfaction": "satisfied"},
 }
 
 
@@ -98,7 +104,8 @@ class Demo:
         self.engine = ProcessEngine(make_session_factory(self.database), self.clock,
                                     directory=directory,
                                     start_defaults=supervisor_default(directory),
-                                    calendars=Calendars.load(data_dir / "calendars.json"))
+                                    calendars=Calendars.load(data_dir / "calendars.json"),
+                                    code_lists=load_code_lists(data_dir))
         self.engine.deployer.deploy_directory(processes_dir, forms_dir)
         self.categories = Categories.load(data_dir / "categories.json")
         self.settings = Settings.load(data_dir / "settings.json")
@@ -173,7 +180,9 @@ class Demo:
 
     def complaint(self, out: Callable[[str], None]) -> bool:
         """One complaint through intake and the departments' moves: urged, transferred,
-        its result rejected at audit, handled again, closed. Returns whether it closed."""
+        its result rejected at audit, handled again, fed back; the return visit (a VIP
+        customer is always called back) finds it unsolved and reopens it; handled again
+        and closed. Returns whether it closed."""
         work_orders = self.work_orders
         number = work_orders.submit({
             "customer_phone": "13812345678", "category": "network/no_signal/base_station",
@@ -183,6 +192,9 @@ class Demo:
                                                     "occurred_at": "2026-03-02"}},
             "demo-hotline").number
         desk, network, billing = "provincial_service_desk", "network_operations", "billing"
+        feedback = {"customer_reached": True, "satisfaction": "satisfied",
+                    "liable_department": network, "liable_cause": "network_fault",
+                    "justified": True}
         steps = [
             (10, lambda: self._complete(number, desk, {"processing_department": network})),
             (40, lambda: work_orders.urge(number, desk, "desk.clerk", "Customer called again.")),
@@ -197,8 +209,19 @@ class Demo:
                                                           "resolved": True})),
             (5, lambda: self._complete(number, billing, {"return_summary": "Both fixed."})),
             (5, lambda: work_orders.audit(number, desk, "desk.clerk", True)),
-            (10, lambda: self._complete(number, desk, {"customer_reached": True,
-                                                       "satisfaction": "satisfied"})),
+            (10, lambda: self._complete(number, desk, feedback)),
+            (120, lambda: self._complete(number, desk, {
+                "visit_reached": True, "visit_resolved": False,
+                "visit_satisfaction": "dissatisfied",
+                "reason": "The signal drops again every evening."})),
+            (40, lambda: self._complete(number, billing, {"result": "Antenna replaced.",
+                                                          "resolved": True})),
+            (5, lambda: self._complete(number, billing, {"return_summary": "Antenna."})),
+            (5, lambda: work_orders.audit(number, desk, "desk.clerk", True)),
+            (10, lambda: self._complete(number, desk, feedback)),
+            (120, lambda: self._complete(number, desk, {
+                "visit_reached": True, "visit_resolved": True,
+                "visit_satisfaction": "satisfied"})),
         ]
         for minutes, step in steps:
             self.advance_to(self.clock.now() + timedelta(minutes=minutes))
@@ -237,6 +260,21 @@ class Demo:
                 f"{row['breached']:>6}{rate:>8}")
 
 
+    def satisfaction(self, out: Callable[[str], None]) -> None:
+        reports = Reports(self.engine, self.categories, self.settings)
+        table = reports.satisfaction(DEMO_START, self.clock.now() + timedelta(seconds=1),
+                                     "department")
+        out("\n=== Satisfaction and reopening by processing department "
+            "(GET /api/v1/reports/satisfaction)")
+        out(f"{'department':<28}{'feedbacks':>10}{'satisfied':>10}{'visits':>8}"
+            f"{'solved':>8}{'reopened':>10}{'reopen rate':>13}")
+        for row in [*table["groups"], table["total"]]:
+            rate = "-" if row["reopen_rate"] is None else f"{row['reopen_rate']:.0%}"
+            out(f"{row['group']:<28}{row['feedbacks']:>10}{row['feedback_satisfied']:>10}"
+                f"{row['visits']:>8}{row['visits_resolved']:>8}{row['orders_reopened']:>10}"
+                f"{rate:>13}")
+
+
 def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
              out: Callable[[str], None] = print) -> int:
     """Run the demo; returns the number of orders that did not complete (0 = success)."""
@@ -256,6 +294,7 @@ def run_demo(processes_dir: Path, forms_dir: Path, data_dir: Path,
         shown = outcomes_demo(demo.engine, demo.work_orders,
                               Reports(demo.engine, demo.categories, demo.settings),
                               demo.settings, demo.advance_to, out)
+        demo.satisfaction(out)
         demo.database.dispose()
     return sum(1 for r in results if not r.completed) + (not closed) + (not shown)
 

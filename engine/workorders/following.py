@@ -36,7 +36,8 @@ URGED, TRANSFERRED = "urged", "transferred"
 # Timeline events counted on every order (the escalation codes the diagrams throw).
 COUNTED_EVENTS = {"urges": URGED, "transfers": TRANSFERRED, "returns": "sent_back",
                   "audit_rejections": "audit_rejected",
-                  "supervisor_referrals": "reassignment_capped"}
+                  "supervisor_referrals": "reassignment_capped",
+                  "reopens": "reopened"}
 
 @dataclass(frozen=True)
 class WorkOrderFilter:
@@ -107,6 +108,8 @@ class OrderDetail(OrderSummary):
                 "limit": task.stage_limit, "limit_clock": task.stage_clock or "elapsed",
                 "due_at": task.due_at,
                 "within_limit": None if task.due_at is None else end <= task.due_at})
+            if task.department_limit is None and (task.lane, task.department) in departments:
+                continue  # a stage outside the department's total (a return visit)
             total = departments.setdefault((task.lane, task.department), {
                 "lane": task.lane, "department": task.department, "held_seconds": 0.0,
                 "limit": task.department_limit})
@@ -224,7 +227,9 @@ class Following:
         for instance_id, lane, department, opened, closed in session.execute(
                 select(HumanTask.instance_id, HumanTask.lane, HumanTask.department,
                        HumanTask.created_at, HumanTask.completed_at).where(
-                    HumanTask.instance_id.in_(ids), HumanTask.state == "completed")):
+                    HumanTask.instance_id.in_(ids), HumanTask.state == "completed",
+                    # a stage outside the total (a return visit) does not use it up
+                    HumanTask.department_limit.is_not(None))):
             if closed is None:  # a completed stage always has its time; nothing to add
                 continue
             held[(instance_id, lane, department)] += closed - opened

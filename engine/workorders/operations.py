@@ -91,9 +91,11 @@ class Operations:
         self._complete(task, data, actor, department, checked)
 
     def audit(self, number: str, department: str, actor: str, approved: bool,
-              reason: str | None = None) -> None:
-        """Accept the handling result, or reject it back to the processing department."""
-        data = {"approved": approved, **({"reason": reason} if reason else {})}
+              reason: str | None = None, reply_rating: int | None = None) -> None:
+        """Accept the handling result, or reject it back to the processing department;
+        optionally rate the reply's quality."""
+        data = {"approved": approved, **({"reason": reason} if reason else {}),
+                **({"reply_rating": reply_rating} if reply_rating is not None else {})}
         with self.engine.reading() as session:
             task = self._open_stage(session, number, department, "audited",
                                     lambda schema: "approved" in schema.get("properties", {}))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import atexit
 import functools
 import io
+import itertools
 import json
 import os
 import re
@@ -122,6 +123,28 @@ def work(client, number: str, department: str, data: dict | None = None,
                            json={"data": data or FORM_DATA[task["form"]]})
     assert response.status_code == 200, response.json
     return task
+
+
+def visit_back(client, number: str, department: str = "front_desk") -> bool:
+    """Complete the order's return visit (reached, solved, satisfied: it closes) if the
+    return-visit table opened one (a repeat or upgraded order, a sampled one...)."""
+    items = client.inbox(department, business_key=number)["items"]
+    visits = [task for task in items if task["stage"] == "return_visit"]
+    if not visits:
+        return False
+    [task] = visits
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", department,
+                           json={"data": FORM_DATA["return_visit.json"]})
+    assert response.status_code == 200, response.json
+    return True
+
+
+_PHONES = itertools.count(1)
+
+
+def another_phone() -> str:
+    """A customer number no other order of the test used (no repeat complaint)."""
+    return f"1370000{next(_PHONES):04d}"
 
 
 def act(client, number: str, department: str, operation: str, expect: int = 200, **body):

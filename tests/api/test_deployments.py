@@ -129,8 +129,8 @@ def test_routing_follows_the_newest_table(client, engine):
     assert evaluated.json["outputs"]["processing_department"] == "billing"
     listed = client.get("/api/v1/decisions", "designer").json
     assert [(d["key"], d["version"], d["versions"]) for d in listed] == [
-        ("escalation_ladder", 1, 1), ("routing", 2, 2), ("service_levels", 1, 1),
-        ("upgrade_service", 1, 1)]
+        ("escalation_ladder", 1, 1), ("return_visit", 1, 1), ("routing", 2, 2),
+        ("service_levels", 1, 1), ("upgrade_service", 1, 1)]
 
 
 @pytest.mark.parametrize("category", ["astrology/horoscope/late", "billing", "a//b"])

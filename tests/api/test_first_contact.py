@@ -4,18 +4,21 @@ order closed without a transfer, send-back, audit rejection or reopening counts 
 resolved first time; the FCR rate per acceptance department, category and month."""
 from __future__ import annotations
 
-from tests.api.conftest import TO_NETWORK, act, events, work
+from tests.api.conftest import TO_NETWORK, act, another_phone, events, visit_back, work
+from tests.orders import FORM_DATA
 
 ANSWER = "Explained the roaming tariff; the customer accepted."
 
 
-def close(client, number: str) -> None:
+def close(client, number: str, dispatched: bool = False) -> None:
     """Dispatch, handle, return, audit and feed back: the order closes first time."""
-    work(client, number, "front_desk", TO_NETWORK)
+    if not dispatched:
+        work(client, number, "front_desk", TO_NETWORK)
     for stage in ("handle", "return_result"):
         work(client, number, "network_operations", stage=stage)
     for stage in ("audit", "feedback"):
         work(client, number, "front_desk", stage=stage)
+    visit_back(client, number)  # a repeat is called back; solved and satisfied, it closes
 
 
 def test_a_complaint_resolved_on_the_spot_is_numbered_recorded_and_closed(client):
@@ -52,6 +55,7 @@ def test_first_time_resolution_and_the_rate(client, api_clock):
         work(client, transferred, "billing", stage=stage)
     for stage in ("audit", "feedback"):
         work(client, transferred, "front_desk", stage=stage)
+    visit_back(client, transferred)
     open_order = client.submit()["number"]  # not closed: not in the denominator
 
     report = fcr(client, group_by="acceptance_department", **{"from": "2026-03-01"})
@@ -73,3 +77,28 @@ def test_first_time_resolution_and_the_rate(client, api_clock):
     assert [g["group"] for g in own["groups"]] == ["front_desk"]
     assert client.get("/api/v1/reports/first-contact", "network_operations").json[
         "groups"] == []
+
+
+def test_an_order_a_return_visit_reopened_is_not_resolved_first_time(client):
+    """Handled once by its first department, but the customer was dissatisfied at the
+    return visit: reopened, handled again and closed, it is not a first-time resolution."""
+    reopened = client.submit(customer_phone=another_phone())["number"]
+    work(client, reopened, "front_desk", TO_NETWORK)
+    for stage in ("handle", "return_result"):
+        work(client, reopened, "network_operations", stage=stage)
+    work(client, reopened, "front_desk", stage="audit")
+    work(client, reopened, "front_desk", {**FORM_DATA["feedback.json"],
+                                          "satisfaction": "dissatisfied"}, stage="feedback")
+    work(client, reopened, "front_desk", {
+        "visit_reached": True, "visit_resolved": False,
+        "visit_satisfaction": "dissatisfied", "reason": "Still no signal."},
+        stage="return_visit")
+    close(client, reopened, dispatched=True)
+    first_time = client.submit(customer_phone=another_phone())["number"]
+    close(client, first_time)
+    assert [client.order(n)["status"] for n in (reopened, first_time)] == ["closed"] * 2
+
+    [desk] = fcr(client, group_by="acceptance_department", **{"from": "2026-03-01"})["groups"]
+    assert (desk["closed"], desk["first_time"], desk["rate"]) == (2, 1, 0.5)
+    assert desk["first_time_orders"] == [first_time]
+    assert desk["not_first_time_orders"] == [reopened]

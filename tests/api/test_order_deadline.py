@@ -1,14 +1,15 @@
 """The order deadline (工单时限) over HTTP on the simulated clock: its length from the
 service level (urgency, tier, upgraded), shown with the time left; its own rungs on the
-escalation ladder; standing still while a stage is paused; met or missed at the end, and
-the order-level on-time rate."""
+escalation ladder; standing still while a stage is paused; met or missed at the feedback
+(before a return visit), and the order-level on-time rate."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import TO_NETWORK, act, events, notifications, work
+from tests.api.conftest import TO_NETWORK, act, events, notifications, visit_back, work
+from tests.orders import FORM_DATA
 
 HOUR = timedelta(hours=1)
 
@@ -28,6 +29,7 @@ def close(client, number: str) -> None:
                               ("network_operations", "return_result"),
                               ("front_desk", "audit"), ("front_desk", "feedback")):
         work(client, number, department, stage=stage)
+    visit_back(client, number)  # the same customer's later orders are repeats: called back
 
 
 @pytest.mark.parametrize(("fields", "limit", "handling_due"), [
@@ -110,3 +112,33 @@ def test_the_order_level_on_time_rate(client, api_clock, engine):
     csv = client.get("/api/v1/reports/order-deadlines?format=csv&from=2026-03-02", "manager")
     assert csv.status_code == 200 and "front_desk,3,2,1" in csv.get_data(as_text=True)
     assert client.get("/api/v1/reports/order-deadlines", "front_desk").status_code == 403
+
+
+def test_the_deadline_ends_at_the_reply_not_after_the_return_visit(client, api_clock,
+                                                                   engine):
+    """The order deadline runs from submission to feedback (the reply the customer was
+    promised): an urgent order (12 h, due 20:00) fed back at 10:00 and called back the
+    next day met its deadline, and nothing lapses while the visit waits."""
+    number = client.submit(urgency="urgent")["number"]
+    api_clock.set(at("02T09:00:00"))
+    work(client, number, "front_desk", TO_NETWORK, stage="dispatch")
+    for department, stage in (("network_operations", "handle"),
+                              ("network_operations", "return_result"),
+                              ("front_desk", "audit")):
+        work(client, number, department, stage=stage)
+    api_clock.set(at("02T10:00:00"))
+    work(client, number, "front_desk", {**FORM_DATA["feedback.json"],
+                                        "satisfaction": "dissatisfied"}, stage="feedback")
+    deadline = client.order(number)["order_deadline"]
+    assert (deadline["state"], deadline["met"], deadline["seconds_remaining"]) == (
+        "met", True, None)
+    assert deadline["settled_at"] == "2026-03-02T10:00:00+00:00"
+    tick_to(api_clock, engine, at("03T08:00:00"))  # past 20:00, the visit still open
+    detail = client.order(number)
+    assert [s["stage"] for s in detail["open_stages"]] == ["return_visit"]
+    assert events(detail, "order_overdue") == []
+    assert visit_back(client, number)
+    assert client.order(number)["order_deadline"]["met"] is True
+    report = client.get("/api/v1/reports/order-deadlines", "manager", query_string={
+        "from": "2026-03-02T00:00:00Z", "to": "2026-03-04T00:00:00Z"}).json
+    assert (report["total"]["closed"], report["total"]["met"]) == (1, 1)

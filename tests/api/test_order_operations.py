@@ -110,7 +110,8 @@ def test_transfers_and_send_backs_are_capped_then_the_supervisor_decides(
     detail = act(client, number, "network_operations", "transfer", to_department="billing",
                  reason="Billing again.")
     assert detail["counts"] == {"urges": 0, "transfers": 2, "returns": 1,
-                                "audit_rejections": 0, "supervisor_referrals": 1}
+                                "audit_rejections": 0, "supervisor_referrals": 1,
+                                "reopens": 0}
     assert [(s["stage"], s["department"]) for s in detail["open_stages"]] == [
         ("supervise", "desk_supervisors")]
     [told] = notifications(client, "desk_supervisors")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine import SimulatedClock
-from tests.api.conftest import TO_NETWORK, Client, act, build_app, dispose, work
+from tests.api.conftest import TO_NETWORK, Client, act, build_app, dispose, visit_back, work
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -52,6 +52,9 @@ def close(client, number: str, desk: str, transfer: bool) -> None:
         work(client, number, handler, stage=stage)
     for stage in ("audit", "feedback"):
         work(client, number, desk, stage=stage)
+    # A repeat (or sampled) order is called back by its desk; solved and satisfied, it
+    # closes without a reopening and keeps its first-time resolution.
+    visit_back(client, number, desk)
 
 
 @pytest.fixture(scope="module")

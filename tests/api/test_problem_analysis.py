@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.conftest import TO_NETWORK, act, work
+from tests.api.conftest import TO_NETWORK, act, visit_back, work
 
 HOUR = timedelta(hours=1)
 TONE = {"category": "ring_back_tone/copy_failed/platform_fault",
@@ -26,6 +26,7 @@ def close(client, number: str, *, transfer: bool) -> None:
         work(client, number, handler, stage=stage)
     for stage in ("audit", "feedback"):
         work(client, number, "front_desk", stage=stage)
+    visit_back(client, number)  # a repeat of the same number is called back, satisfied
 
 
 def test_categories_ranked_with_their_share_fcr_median_and_class(client, api_clock):

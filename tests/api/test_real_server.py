@@ -52,8 +52,10 @@ def test_a_relay_order_over_real_http(server):
         assert done.status_code == 200, done.text
         stages.append(task["stage"])
 
-    assert stages == ["dispatch", "redispatch", "handle", "return_result", "relay_handle",
-                      "relay_return", "audit", "feedback"]
+    worked = ["dispatch", "redispatch", "handle", "return_result", "relay_handle",
+              "relay_return", "audit", "feedback"]
+    # On the real clock the order may fall in the return-visit table's sampled share.
+    assert stages in (worked, [*worked, "return_visit"])
     timeline = call("GET", f"/api/v1/process-instances/{instance_id}/timeline",
                     "demo-integrator").json()["events"]
     completed = [(e["stage"], e["department"], e["actor"]) for e in timeline

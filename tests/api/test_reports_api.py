@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from lxml import etree
 
-from tests.api.conftest import ORDER, TO_NETWORK, notifications, work
+from tests.api.conftest import ORDER, TO_NETWORK, another_phone, notifications, work
 
 MINUTE = timedelta(minutes=1)
 RING_BACK_COPY = {"category": "ring_back_tone/copy_failed/platform_fault",
@@ -32,8 +32,9 @@ def rows(response) -> list[dict]:
 def small_history(client, api_clock, engine):
     """Three orders from 08:00. Network operations handles two: one in 60 minutes (on
     time; then audited and closed), one in 150 (late; its audit still open). The third
-    waits at dispatch, past its limit."""
-    numbers = [client.submit()["number"] for _ in range(3)]
+    waits at dispatch, past its limit. Three customers: a repeat would be called back
+    (a return visit open at front_desk) instead of closing."""
+    numbers = [client.submit(customer_phone=another_phone())["number"] for _ in range(3)]
     api_clock.advance(5 * MINUTE)
     for number in numbers[:2]:
         work(client, number, "front_desk", TO_NETWORK)

@@ -18,6 +18,7 @@ from tests.api.webhook_helpers import (
     deliver_all,
     subscribe,
 )
+from tests.orders import FORM_DATA
 from tests.receivers import Receiver
 
 MINUTE = timedelta(minutes=1)
@@ -34,7 +35,8 @@ def receiver():
 def drive_order(client, api_clock, engine) -> str:
     """An order (one_department) through every kind of event: a late dispatch (stage
     and department lapses, ladder rungs), an urge, a transfer, a send-back, an audit
-    rejection, and the close."""
+    rejection, a dissatisfied feedback whose return visit reopens the order, and the
+    close."""
     number = client.submit()["number"]
     api_clock.advance(100 * MINUTE)  # dispatch: 15 min; acceptance total: 1 h 30
     engine.timers.fire_due_timers("timer-worker")
@@ -51,7 +53,15 @@ def drive_order(client, api_clock, engine) -> str:
     work(client, number, "network_operations", stage="handle")
     work(client, number, "network_operations", stage="return_result")
     work(client, number, "front_desk", stage="audit")
-    work(client, number, "front_desk", stage="feedback")
+    work(client, number, "front_desk", {**FORM_DATA["feedback.json"],
+                                        "satisfaction": "dissatisfied"}, stage="feedback")
+    work(client, number, "front_desk", {"visit_reached": True, "visit_resolved": False,
+                                        "visit_satisfaction": "dissatisfied",
+                                        "reason": "Still no signal."}, stage="return_visit")
+    for department, stage in (("network_operations", "handle"),
+                              ("network_operations", "return_result"),
+                              ("front_desk", "audit"), ("front_desk", "feedback")):
+        work(client, number, department, stage=stage)
     return number
 
 
@@ -88,6 +98,9 @@ def test_a_receiver_gets_every_event_of_an_order_in_order_signed(
     assert (transferred["from_department"], transferred["reason"],
             transferred["to_departments"]) == ("network_operations", "A billing dispute.",
                                                ["billing"])
+    reopened = next(r.json["data"] for r in receiver.received if r.json["type"] == "reopened")
+    assert (reopened["stage"], reopened["reason"], reopened["to_departments"]) == (
+        "return_visit", "Still no signal.", ["network_operations"])
     # A forged signature does not verify.
     forged = dict(receiver.received[0].headers, **{"webhook-signature": "v1,AAAA"})
     with pytest.raises(Exception, match="signature"):

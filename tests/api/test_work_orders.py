@@ -206,7 +206,8 @@ def test_detail_shows_the_customer_the_clock_and_the_timeline(client, api_clock,
     assert detail["customer_tier"] == "vip" and detail["customer_note"] == "Prefers SMS."
     assert detail["category_names"][0].startswith("Network")
     assert detail["counts"] == {"urges": 0, "transfers": 0, "returns": 0,
-                                "audit_rejections": 0, "supervisor_referrals": 0}
+                                "audit_rejections": 0, "supervisor_referrals": 0,
+                                "reopens": 0}
     [stage] = detail["open_stages"]
     # VIP: every limit halved (the service-level table).
     assert (stage["stage_limit"], stage["department_limit"]) == ("PT7M30S", "PT45M")
