@@ -19,6 +19,7 @@ from engine.integrations.dispatch import dispatch_batch
 from engine.integrations.events import EventFilter, feed
 from engine.integrations.figures import Figures, read_figures
 from engine.integrations.models import Delivery, OutgoingMessage, Subscription
+from engine.integrations.positions import position_events, unpositioned
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.subscriptions import Caller, NewSubscription
 from engine.process_engine import ProcessEngine
@@ -107,8 +108,23 @@ class Integrations:
 
     def events(self, where: EventFilter, after: int, limit: int
                ) -> tuple[list[dict[str, Any]], bool]:
+        self.position_events()
         with self.engine.reading() as session:
             return feed(session, where, after, limit)
+
+    def position_events(self) -> int:
+        """Give feed positions to the events committed since (the readers' own step, so
+        the feed does not wait for a delivery worker); returns how many."""
+        with self.engine.reading() as session:
+            if not unpositioned(session):
+                return 0
+        total = 0
+        while True:
+            with self.engine.transaction() as session:
+                count = position_events(session, DISPATCH_BATCH)
+            total += count
+            if count < DISPATCH_BATCH:
+                return total
 
     # Delivery
 
