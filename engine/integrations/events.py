@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from engine.integrations.catalogue import outbox_type, public_type
+from engine.integrations.catalogue import INTERNAL, outbox_type, public_type
 from engine.integrations.models import Subscription
 from engine.store.models import OutboxEvent
 from engine.workorders.models import WorkOrder
@@ -66,6 +66,8 @@ def order_events(where: EventFilter) -> Select:
     """Positioned outbox events of work orders matching `where`, in feed order."""
     query = (select(OutboxEvent, WorkOrder)
              .join(WorkOrder, WorkOrder.instance_id == OutboxEvent.instance_id))
+    if INTERNAL:
+        query = query.where(OutboxEvent.type.not_in(list(INTERNAL)))
     if where.types is not None:
         query = query.where(OutboxEvent.type.in_([outbox_type(t) for t in where.types]))
     if where.flow is not None:
