@@ -2,6 +2,7 @@
 event feed, and one round of delivery (fan out the outbox, claim, send, record)."""
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ class Integrations:
         # Webhooks: within 5 minutes), so it is the real time of sending even where
         # the engine runs on a simulated clock.
         self.signing_clock = signing_clock or SystemClock()
+        # The TLS settings of https deliveries; None: the system's trusted roots.
+        self.tls_context: ssl.SSLContext | None = None
         engine.incidents.register(delivery.DELIVERY, _retry_delivery)
         engine.incidents.register(messaging.MESSAGE, messaging.retry_message)
 
@@ -188,7 +191,8 @@ class Integrations:
         Returns the states recorded."""
         states = []
         for claimed in group:
-            outcome = delivery.send(claimed, self.settings, self.signing_clock.now())
+            outcome = delivery.send(claimed, self.settings, self.signing_clock.now(),
+                                    self.tls_context)
             with self.engine.transaction() as session:
                 state = delivery.record(session, claimed, outcome, self.engine.clock.now(),
                                         self.settings)
