@@ -127,7 +127,7 @@ def test_an_endpoint_failing_three_times_gets_the_event_once_more_and_no_duplica
 
 def test_a_dead_endpoint_ends_in_the_dead_letter_and_slows_no_other(
         client, app, api_clock, engine, receiver):
-    integrations = allow_loopback(app, timeout_seconds=2.0, retry=RetryPolicy(
+    integrations = allow_loopback(app, timeout_seconds=5.0, retry=RetryPolicy(
         max_attempts=2, first_delay=timedelta(seconds=10), max_delay=timedelta(minutes=1)))
     hung = Receiver(hold=True).start()
     try:
@@ -145,10 +145,10 @@ def test_a_dead_endpoint_ends_in_the_dead_letter_and_slows_no_other(
             receiver.arrived.wait(0.05)
         assert receiver.types() == ["order_submitted", "stage_opened"]
         # Both of the live endpoint's events arrived while the hung request was still
-        # waiting for its answer (up to its 2 s timeout): nothing waited for it.
+        # waiting for its answer (up to its 5 s timeout): nothing waited for it.
         assert not hanging.done(), "the live endpoint waited for the hung one"
 
-        worker.executor.shutdown(wait=True)  # the hung request times out (2 s)
+        worker.executor.shutdown(wait=True)  # the hung request times out (5 s)
         api_clock.advance(WAIT_PAST_RETRY)
         deliver_all(integrations)  # the second and last attempt
         deliveries = client.get(f"/api/v1/subscriptions/{dead['id']}/deliveries",
