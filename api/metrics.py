@@ -4,8 +4,8 @@ Request latency is a histogram by endpoint; under gunicorn (PROMETHEUS_MULTIPROC
 set, as prometheus-client's multiprocess mode asks) every worker process writes its
 samples to that folder and a scrape adds them up. Everything else is read from the
 database at scrape time, so every process answers the same: timer lag, outbox backlog,
-deliveries by state and failing subscriptions, open incidents, lapses and rungs fired,
-open orders by flow."""
+deliveries by state and failing subscriptions, e-mail and SMS by channel and state,
+open incidents by kind, lapses by kind and rungs fired by rung, open orders by flow."""
 from __future__ import annotations
 
 import os
@@ -95,8 +95,18 @@ class _DatabaseFigures(Collector):
         for kind, count in sorted(figures.lapses.items()):
             lapses.add_metric([kind], count)
         yield lapses
-        yield _counter("workorders_rungs_fired", "Escalation-ladder rungs fired",
-                       figures.rungs_fired)
+        rungs = CounterMetricFamily("workorders_rungs_fired",
+                                    "Escalation-ladder rungs fired, by rung and limit kind",
+                                    labels=["rung", "limit_kind"])
+        for (rung, limit_kind), count in sorted(figures.rungs_fired.items()):
+            rungs.add_metric([rung, limit_kind], count)
+        yield rungs
+        messages = GaugeMetricFamily("workorders_outgoing_messages",
+                                     "E-mail and SMS messages by channel and state",
+                                     labels=["channel", "state"])
+        for (channel, state), count in sorted(figures.messages.items()):
+            messages.add_metric([channel, state], count)
+        yield messages
         orders = GaugeMetricFamily("workorders_open_orders", "Open work orders by flow",
                                    labels=["flow"])
         for flow, count in sorted(figures.open_orders.items()):

@@ -3,6 +3,7 @@ answers as told (fail the first n requests, or hold every request unanswered).""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class Received:
 class Receiver:
     fail_first: int = 0  # answer 500 to this many requests first
     hold: bool = False  # never answer (until closed): a hung endpoint
+    tls: ssl.SSLContext | None = None  # serve https with this (server side) context
     received: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     _release: threading.Event = field(default_factory=threading.Event)
@@ -52,6 +54,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

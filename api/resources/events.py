@@ -22,14 +22,14 @@ class Events(MethodView):
     @blp.arguments(EventQueryArgs, location="query", unknown=RAISE)
     @blp.response(200, EventPageSchema)
     def get(self, args):
-        """Events after `after` (an event id), oldest first; go on with `next_after`"""
+        """Events after feed position `after`, in commit order; go on with `next_after`"""
         principal = current_principal()
         where = EventFilter(
             types=tuple(args["type"]) if args["type"] else None, flow=args["flow"],
             acceptance_department=args["acceptance_department"],
             submitted_by=principal.name if principal.role == "integrator" else None)
         items, more = integrations().events(where, args["after"], args["limit"])
-        next_after = items[-1]["event_id"] if items else args["after"]
+        next_after = items[-1]["position"] if items else args["after"]
         return {"items": items, "next_after": next_after, "has_more": more}
 
 

@@ -76,7 +76,8 @@ class DeliveryListSchema(ma.Schema):
 
 class EventQueryArgs(ma.Schema):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
-                           metadata={"description": "The last event id you have"})
+                           metadata={"description": "The last feed position you have "
+                                                    "(an event's `position`, or `next_after`)"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     type = fields.List(key_field(), load_default=None,
                        metadata={"description": "Event types (repeat the parameter)"})
@@ -87,6 +88,7 @@ class EventQueryArgs(ma.Schema):
 class EventSchema(ma.Schema):
     id = fields.String(metadata={"description": "The webhook-id of the same event"})
     event_id = fields.Integer()
+    position = fields.Integer(metadata={"description": "Its place in the feed (commit order)"})
     type = fields.String()
     timestamp = fields.String()
     data = fields.Dict()

@@ -2,7 +2,12 @@
 
 The generic engine writes its outbox under engine words (`instance_started`,
 `instance_ended`); the public names speak of orders. Every other outbox type is
-published under its own name (the flows' escalation codes among them)."""
+published under its own name (the flows' escalation codes among them).
+
+Every type the engine writes to the outbox is either here, with its payload, or in
+INTERNAL (kept from subscribers and the feed); tests/api/test_event_catalogue.py fails on
+a type that is in neither, so a new escalation code in a diagram or a new `publish(...)`
+must be catalogued here (and in the README's catalogue) first."""
 from __future__ import annotations
 
 # public name -> outbox type
@@ -18,7 +23,17 @@ CATALOGUE: dict[str, str] = {
     "department_overdue": "A department passed its total limit over its stages in the "
                           "order (once per department and lane).",
     "escalated": "A rung of the escalation ladder fired (rung: warning, breach, "
-                 "management...; percent, limit_kind, notified).",
+                 "management, order_warning, order_breach...; percent, limit_kind: stage, "
+                 "department or order, limit, due_at, notified).",
+    "order_overdue": "The order deadline (the acceptance department's reply) passed "
+                     "(limit, due_at, holders); the order goes on.",
+    "paused": "A stage's clock was paused (stage, department, reason, resume_at).",
+    "resumed": "A paused stage's clock runs again (stage, department, how, reason, "
+               "paused_seconds, paused_working_seconds).",
+    "withdrawn": "The customer withdrew the complaint: the order ended (department, "
+                 "status, reason).",
+    "cancelled": "A supervisor cancelled the order as a duplicate: it ended (department, "
+                 "status, reason, duplicate_of).",
     "transferred": "The processing department transferred the order (from_department, "
                    "reason, to_departments).",
     "sent_back": "The processing department sent the order back (from_department, reason).",
@@ -33,6 +48,11 @@ CATALOGUE: dict[str, str] = {
                     "message); one per recipient.",
     "order_closed": "The order's flow ended (feedback given).",
 }
+
+
+# Outbox types written but deliberately not offered to subscribers or feed readers
+# (outbox type -> why). None at present: every order event is public.
+INTERNAL: dict[str, str] = {}
 
 
 def outbox_type(public: str) -> str:

@@ -23,6 +23,7 @@ from standardwebhooks import Webhook
 
 from engine.integrations.events import message, message_id
 from engine.integrations.models import Delivery, Subscription
+from engine.integrations.pinned import pinned_connection
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.urls import UrlRefused, check_url
 from engine.runtime.incidents import open_incident, short_error
@@ -107,10 +108,12 @@ def _prepared(session: Session, group: list[Delivery]) -> list[Claimed]:
     return claimed
 
 
-def send(claimed: Claimed, settings: IntegrationSettings, signed_at: datetime) -> Outcome:
+def send(claimed: Claimed, settings: IntegrationSettings, signed_at: datetime,
+         tls: ssl.SSLContext | None = None) -> Outcome:
     """POST the message, signed; any 2xx answer is a delivery. The URL is checked again
-    (its host may resolve elsewhere now) and plain http goes to the address checked.
-    Redirects are not followed."""
+    (its host may resolve elsewhere now) and the connection goes to the address checked
+    (http and https alike). Redirects are not followed. `tls`: the TLS settings (the
+    system's trusted roots if None)."""
     try:
         target = check_url(claimed.url, allow_loopback=settings.allow_loopback,
                            allow_private=settings.allow_private)
@@ -124,16 +127,10 @@ def send(claimed: Claimed, settings: IntegrationSettings, signed_at: datetime) -
         "webhook-signature": Webhook(claimed.secret).sign(claimed.msg_id, signed_at,
                                                           claimed.body),
     }
-    timeout = settings.webhooks.timeout_seconds
-    host = target.parts.hostname or ""
-    connection: http.client.HTTPConnection
-    if target.parts.scheme == "https":
-        connection = http.client.HTTPSConnection(host, target.port, timeout=timeout,
-                                                 context=ssl.create_default_context())
-    else:
-        connection = http.client.HTTPConnection(target.addresses[0], target.port,
-                                                timeout=timeout)
-        headers["Host"] = target.parts.netloc
+    # Pinned to the address just checked: the host is not looked up again.
+    connection = pinned_connection(target.parts.scheme, target.parts.hostname or "",
+                                   target.port, target.addresses[0],
+                                   settings.webhooks.timeout_seconds, tls)
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()

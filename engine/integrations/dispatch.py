@@ -10,16 +10,21 @@ from sqlalchemy.orm import Session
 
 from engine.integrations.events import matches
 from engine.integrations.models import Delivery, Subscription
+from engine.integrations.positions import position_events
 from engine.store.models import OutboxEvent
 from engine.workorders.models import WorkOrder
 
 
 def dispatch_batch(session: Session, now: datetime, batch_size: int) -> list[OutboxEvent]:
-    """Fan out up to `batch_size` undispatched outbox events, oldest first (locked and
-    skipped by other workers on PostgreSQL). Returns those dispatched."""
+    """Give feed positions to new events, then fan out up to `batch_size` undispatched
+    outbox events in feed order (locked and skipped by other workers on PostgreSQL).
+    Returns those dispatched."""
+    position_events(session, batch_size)
     events = session.scalars(
-        select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
-        .order_by(OutboxEvent.id).limit(batch_size).with_for_update(skip_locked=True)).all()
+        select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None),
+                                  OutboxEvent.feed_position.is_not(None))
+        .order_by(OutboxEvent.feed_position).limit(batch_size)
+        .with_for_update(skip_locked=True)).all()
     if not events:
         return []
     orders = {order.instance_id: order for order in session.scalars(select(WorkOrder).where(

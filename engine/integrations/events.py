@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from engine.integrations.catalogue import outbox_type, public_type
+from engine.integrations.catalogue import INTERNAL, outbox_type, public_type
 from engine.integrations.models import Subscription
 from engine.store.models import OutboxEvent
 from engine.workorders.models import WorkOrder
@@ -43,12 +43,13 @@ def message(event: OutboxEvent, order: WorkOrder) -> dict[str, Any]:
         "external_reference": order.external_reference, **payload,
     }
     return {"id": message_id(event.id), "event_id": event.id,
-            "type": public_type(event.type), "timestamp": event.created_at.isoformat(),
-            "data": data}
+            "position": event.feed_position, "type": public_type(event.type),
+            "timestamp": event.created_at.isoformat(), "data": data}
 
 
 def matches(subscription: Subscription, event: OutboxEvent, order: WorkOrder) -> bool:
-    return (event.id > subscription.starts_after
+    return (event.feed_position is not None
+            and event.feed_position > subscription.starts_after
             and public_type(event.type) in subscription.event_types
             and subscription.flow in (None, order.flow)
             and subscription.acceptance_department in (None, order.acceptance_department)
@@ -62,9 +63,11 @@ def subscription_filter(subscription: Subscription) -> EventFilter:
 
 
 def order_events(where: EventFilter) -> Select:
-    """Outbox events of work orders matching `where`, oldest first."""
+    """Positioned outbox events of work orders matching `where`, in feed order."""
     query = (select(OutboxEvent, WorkOrder)
              .join(WorkOrder, WorkOrder.instance_id == OutboxEvent.instance_id))
+    if INTERNAL:
+        query = query.where(OutboxEvent.type.not_in(list(INTERNAL)))
     if where.types is not None:
         query = query.where(OutboxEvent.type.in_([outbox_type(t) for t in where.types]))
     if where.flow is not None:
@@ -73,12 +76,13 @@ def order_events(where: EventFilter) -> Select:
         query = query.where(WorkOrder.acceptance_department == where.acceptance_department)
     if where.submitted_by is not None:
         query = query.where(WorkOrder.submitted_by == where.submitted_by)
-    return query.order_by(OutboxEvent.id)
+    return query.order_by(OutboxEvent.feed_position)
 
 
 def feed(session: Session, where: EventFilter, after: int, limit: int
          ) -> tuple[list[dict[str, Any]], bool]:
-    """Up to `limit` messages after event `after`, and whether more follow."""
-    rows = session.execute(order_events(where).where(OutboxEvent.id > after)
+    """Up to `limit` messages after feed position `after`, and whether more follow.
+    Unpositioned events wait (see positions.py): none is ever skipped."""
+    rows = session.execute(order_events(where).where(OutboxEvent.feed_position > after)
                            .limit(limit + 1)).all()
     return [message(event, order) for event, order in rows[:limit]], len(rows) > limit

@@ -8,12 +8,18 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.integrations.models import Delivery, Subscription
+from engine.integrations.delivery import DELIVERY
+from engine.integrations.messaging import MESSAGE
+from engine.integrations.models import Delivery, OutgoingMessage, Subscription
+from engine.runtime.deadline import OVERDUE
+from engine.runtime.incidents import TIMER
 from engine.store.models import Incident, OutboxEvent, ProcessInstance, TimelineEvent, Timer
 from engine.workorders.models import WorkOrder
 
-LAPSES = ("stage_overdue", "department_overdue")
+LAPSES = ("stage_overdue", "department_overdue", OVERDUE)
 RUNG_FIRED = "escalated"
+INCIDENT_KINDS = (TIMER, DELIVERY, MESSAGE)  # each reported, 0 if none is open
+MESSAGE_STATES = ("pending", "sent", "dead")
 
 
 @dataclass(frozen=True)
@@ -25,8 +31,9 @@ class Figures:
     delivery_failures: int
     incidents: dict[str, int]
     lapses: dict[str, int]
-    rungs_fired: int
+    rungs_fired: dict[tuple[str, str], int]  # by (rung, limit_kind)
     open_orders: dict[str, int]
+    messages: dict[tuple[str, str], int]  # e-mail and SMS by (channel, state)
 
 
 def read_figures(session: Session, now: datetime) -> Figures:
@@ -51,16 +58,39 @@ def read_figures(session: Session, now: datetime) -> Figures:
                                                     Subscription.consecutive_failures > 0))
         or 0,
         delivery_failures=int(failures) - delivered_late,
-        incidents=_counts(session, select(Incident.kind, func.count())
-                          .where(Incident.state == "open").group_by(Incident.kind)),
-        lapses=_counts(session, select(TimelineEvent.type, func.count())
-                       .where(TimelineEvent.type.in_(LAPSES)).group_by(TimelineEvent.type)),
-        rungs_fired=session.scalar(select(func.count()).select_from(TimelineEvent).where(
-            TimelineEvent.type == RUNG_FIRED)) or 0,
+        incidents=_zero_filled(INCIDENT_KINDS, _counts(
+            session, select(Incident.kind, func.count()).where(Incident.state == "open")
+            .group_by(Incident.kind))),
+        lapses=_zero_filled(LAPSES, _counts(
+            session, select(TimelineEvent.type, func.count())
+            .where(TimelineEvent.type.in_(LAPSES)).group_by(TimelineEvent.type))),
+        rungs_fired=_rungs_fired(session),
         open_orders=_counts(session, select(WorkOrder.flow, func.count()).join(
             ProcessInstance, ProcessInstance.id == WorkOrder.instance_id)
             .where(ProcessInstance.status == "running").group_by(WorkOrder.flow)),
+        messages=_messages(session),
     )
+
+
+def _rungs_fired(session: Session) -> dict[tuple[str, str], int]:
+    rung = TimelineEvent.detail["rung"].as_string()
+    kind = TimelineEvent.detail["limit_kind"].as_string()
+    rows = session.execute(select(rung, kind, func.count())
+                           .where(TimelineEvent.type == RUNG_FIRED).group_by(rung, kind))
+    return {(str(r or ""), str(k or "stage")): int(n) for r, k, n in rows}
+
+
+def _messages(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.execute(select(OutgoingMessage.channel, OutgoingMessage.state,
+                                  func.count())
+                           .group_by(OutgoingMessage.channel, OutgoingMessage.state))
+    found = {(str(c), str(s)): int(n) for c, s, n in rows}
+    channels = {channel for channel, _ in found} | {"email"}
+    return {(c, s): found.get((c, s), 0) for c in sorted(channels) for s in MESSAGE_STATES}
+
+
+def _zero_filled(keys: tuple[str, ...], counts: dict[str, int]) -> dict[str, int]:
+    return {**dict.fromkeys(keys, 0), **counts}
 
 
 def _counts(session: Session, query: Select) -> dict[str, int]:

@@ -50,10 +50,25 @@ def queue_notifications(session: Session, events: Iterable[OutboxEvent], contact
                                           event.created_at)
                 session.add(_message(f"n:{event.id}:{channel}:{address}", channel,
                                      "notification", recipient, address, words, now,
-                                     event_id=event.id,
+                                     due=held_until(event.payload, now), event_id=event.id,
                                      business_key=event.payload.get("business_key")))
                 queued += 1
     return queued
+
+
+def held_until(payload: Mapping[str, Any], now: datetime) -> datetime:
+    """When a notification may go out: not before the recipient's working hours begin
+    if the ladder held it (its `deliver_at`), else now."""
+    held = payload.get("deliver_at")
+    if not isinstance(held, str):
+        return now
+    try:
+        deliver_at = datetime.fromisoformat(held)
+    except ValueError:
+        return now
+    if deliver_at.tzinfo is None:
+        deliver_at = deliver_at.replace(tzinfo=now.tzinfo)
+    return max(now, deliver_at)
 
 
 def digest_day(now: datetime, settings: MessageSettings) -> str | None:
@@ -97,13 +112,14 @@ class DigestRace(Exception):
 
 
 def _message(key: str, channel: str, kind: str, recipient: str, address: str,
-             words: mail.Rendered, now: datetime, *, event_id: int | None = None,
+             words: mail.Rendered, now: datetime, *, due: datetime | None = None,
+             event_id: int | None = None,
              business_key: str | None = None) -> OutgoingMessage:
     return OutgoingMessage(
         dedupe_key=key, channel=channel, kind=kind, recipient=recipient, address=address,
         subject=words.subject, text=words.text,
         html=words.html if channel == "email" else None, event_id=event_id,
-        business_key=business_key, state="pending", attempts=0, next_attempt_at=now,
+        business_key=business_key, state="pending", attempts=0, next_attempt_at=due or now,
         created_at=now)
 
 

@@ -26,7 +26,7 @@ class Subscription(Base):
     own_orders_only: Mapped[bool] = mapped_column(Boolean)
     description: Mapped[str | None] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100))  # to sign with; shown once
-    starts_after: Mapped[int] = mapped_column(Integer)  # outbox events after this id
+    starts_after: Mapped[int] = mapped_column(Integer)  # events after this feed position
     state: Mapped[str] = mapped_column(String(20))  # active | disabled | deleted
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]

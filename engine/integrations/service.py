@@ -2,6 +2,7 @@
 event feed, and one round of delivery (fan out the outbox, claim, send, record)."""
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from engine.integrations.dispatch import dispatch_batch
 from engine.integrations.events import EventFilter, feed
 from engine.integrations.figures import Figures, read_figures
 from engine.integrations.models import Delivery, OutgoingMessage, Subscription
+from engine.integrations.positions import position_events, unpositioned
 from engine.integrations.settings import IntegrationSettings
 from engine.integrations.subscriptions import Caller, NewSubscription
 from engine.process_engine import ProcessEngine
@@ -59,6 +61,8 @@ class Integrations:
         # Webhooks: within 5 minutes), so it is the real time of sending even where
         # the engine runs on a simulated clock.
         self.signing_clock = signing_clock or SystemClock()
+        # The TLS settings of https deliveries; None: the system's trusted roots.
+        self.tls_context: ssl.SSLContext | None = None
         engine.incidents.register(delivery.DELIVERY, _retry_delivery)
         engine.incidents.register(messaging.MESSAGE, messaging.retry_message)
 
@@ -107,8 +111,23 @@ class Integrations:
 
     def events(self, where: EventFilter, after: int, limit: int
                ) -> tuple[list[dict[str, Any]], bool]:
+        self.position_events()
         with self.engine.reading() as session:
             return feed(session, where, after, limit)
+
+    def position_events(self) -> int:
+        """Give feed positions to the events committed since (the readers' own step, so
+        the feed does not wait for a delivery worker); returns how many."""
+        with self.engine.reading() as session:
+            if not unpositioned(session):
+                return 0
+        total = 0
+        while True:
+            with self.engine.transaction() as session:
+                count = position_events(session, DISPATCH_BATCH)
+            total += count
+            if count < DISPATCH_BATCH:
+                return total
 
     # Delivery
 
@@ -172,7 +191,8 @@ class Integrations:
         Returns the states recorded."""
         states = []
         for claimed in group:
-            outcome = delivery.send(claimed, self.settings, self.signing_clock.now())
+            outcome = delivery.send(claimed, self.settings, self.signing_clock.now(),
+                                    self.tls_context)
             with self.engine.transaction() as session:
                 state = delivery.record(session, claimed, outcome, self.engine.clock.now(),
                                         self.settings)

@@ -79,7 +79,8 @@ def create(session: Session, request: NewSubscription, caller: Caller, now: date
         raise Conflict(f"{caller.name!r} has {owned} subscriptions, the most one caller "
                        "may have; delete one first")
     secret = new_secret()
-    newest = session.scalar(select(func.max(OutboxEvent.id))) or 0
+    # From the feed's current end: events committed later get later positions.
+    newest = session.scalar(select(func.max(OutboxEvent.feed_position))) or 0
     subscription = Subscription(
         id=str(uuid4()), owner=caller.name, owner_role=caller.role, url=request.url,
         event_types=list(dict.fromkeys(request.event_types)), flow=request.flow,

@@ -86,9 +86,10 @@ class Deadline:
         row.lease_owner = row.lease_expires_at = None
         step.timers_fired += 1
         if row.kind == DEADLINE:
-            step.record(OVERDUE, actor=step.timer_actor, detail={
-                "limit": row.applied_limit, "due_at": iso(row.due_at),
-                "holders": list(step.holders)})
+            overdue = {"limit": row.applied_limit, "due_at": iso(row.due_at),
+                       "holders": list(step.holders)}
+            step.record(OVERDUE, actor=step.timer_actor, detail=overdue)
+            step.publish(OVERDUE, **overdue)
             return
         detail = {"rung": row.element_id, **(row.detail or {}), "limit": row.applied_limit,
                   "due_at": iso(row.due_at)}
@@ -97,6 +98,7 @@ class Deadline:
                           self.directory)
         detail["notified"] = told
         step.record("escalated", actor=step.timer_actor, detail=detail)
+        step.publish("escalated", **detail)  # limit_kind "order", from the row
         hold = self.ladder.holding.for_event(row.element_id, step.instance.variables,
                                              step.now)
         notify(step.session, step.instance, told, event=row.element_id, now=step.now,

@@ -72,6 +72,8 @@ class Pausing:
                 department=human.department, due_at=resume_at, state="pending"))
         step.record("paused", actor=actor, stage=human.stage, department=human.department,
                     detail={"reason": reason, "note": note, "resume_at": iso(resume_at)})
+        step.publish("paused", stage=human.stage, department=human.department,
+                     reason=reason, resume_at=iso(resume_at))
         step.observe()  # the timers now wait for NEVER
         return pause
 
@@ -121,6 +123,9 @@ class Pausing:
                     detail={"how": how, "note": note, "reason": pause.reason,
                             "paused_seconds": pause.paused_seconds,
                             "paused_working_seconds": pause.paused_working_seconds})
+        step.publish("resumed", stage=human.stage, department=human.department, how=how,
+                     reason=pause.reason, paused_seconds=pause.paused_seconds,
+                     paused_working_seconds=pause.paused_working_seconds)
         step.observe()
         return pause
 

@@ -34,4 +34,5 @@ def terminate(pipeline: Pipeline, step: Step, *, status: str, event: str,
     instance.status = status
     instance.ended_at = step.now
     step.record(event, actor=actor, department=department, detail=detail or {})
+    step.publish(event, department=department, status=status, **(detail or {}))
     pipeline.save(step)

@@ -238,7 +238,8 @@ class OutboxEvent(Base):
     """Notifications and webhooks to deliver, written in the same transaction as the change."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_pending", "dispatched_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "dispatched_at", "id"),
+                      Index("ix_outbox_feed_position", "feed_position", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"))
@@ -246,6 +247,9 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]
+    # The event's place in the published feed, given in commit order (an id is taken
+    # before its transaction commits, so ids alone can be seen out of order).
+    feed_position: Mapped[int | None] = mapped_column(Integer)
 
 
 class Notification(Base):

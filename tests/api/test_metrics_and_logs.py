@@ -42,7 +42,10 @@ def test_metrics_parse_and_move_when_orders_move(client, api_clock, engine):
     fired = scrape(client)
     assert fired[("workorders_timer_lag_seconds", ())] == 0
     assert fired[("workorders_lapses_total", (("kind", "stage_overdue"),))] == 1
-    assert fired[("workorders_rungs_fired_total", ())] == 2  # warning and breach
+    rung = "workorders_rungs_fired_total"
+    assert {labels: value for (name, labels), value in fired.items() if name == rung} == {
+        (("limit_kind", "stage"), ("rung", "warning")): 1,
+        (("limit_kind", "stage"), ("rung", "breach")): 1}
     work(client, number, "front_desk", TO_NETWORK, stage="dispatch")
     for stage in ("handle", "return_result"):
         work(client, number, "network_operations", stage=stage)
@@ -95,3 +98,39 @@ def test_request_logs_carry_the_id_and_no_token_or_phone_number(client, caplog):
     assert "139****5678" in entry["message"]
     for text in (line, caplog.text):
         assert "13912345678" not in text and token not in text
+
+
+def test_metrics_give_incidents_by_kind_order_lapses_rungs_and_messages(
+        client, app, api_clock, engine):
+    from engine.integrations.channels import SmtpChannel
+    from engine.runtime.incidents import RetryPolicy
+    from tests.api.conftest import free_port
+    from tests.api.webhook_helpers import allow_loopback, deliver_all, subscribe
+
+    before = scrape(client)
+    for kind in ("timer", "delivery", "message"):  # every kind, before any is open
+        assert before[("workorders_incidents_open", (("kind", kind),))] == 0
+    assert before[("workorders_lapses_total", (("kind", "order_overdue"),))] == 0
+    once = RetryPolicy(max_attempts=1, first_delay=timedelta(seconds=10),
+                       max_delay=timedelta(minutes=1))
+    integrations = allow_loopback(app, retry=once, timeout_seconds=2)
+    nobody = free_port()  # nothing listens: every delivery and e-mail fails
+    integrations.people.channels = {"email": SmtpChannel("127.0.0.1", nobody, timeout=2)}
+    subscribe(client, f"http://127.0.0.1:{nobody}/hooks", ["order_submitted"])
+    client.submit(urgency="urgent")  # its order deadline: 12 h
+    api_clock.advance(timedelta(hours=13))
+    engine.timers.fire_due_timers("w1")
+    deliver_all(integrations)
+
+    after = scrape(client)
+    assert after[("workorders_lapses_total", (("kind", "order_overdue"),))] == 1
+    for rung in ("order_warning", "order_breach"):
+        key = ("workorders_rungs_fired_total", (("limit_kind", "order"), ("rung", rung)))
+        assert after[key] == 1
+    assert after[("workorders_incidents_open", (("kind", "delivery"),))] == 1
+    assert after[("workorders_incidents_open", (("kind", "timer"),))] == 0
+    dead_mail = after[("workorders_outgoing_messages", (("channel", "email"), ("state", "dead")))]
+    assert dead_mail > 0
+    assert after[("workorders_incidents_open", (("kind", "message"),))] == dead_mail
+    assert after[("workorders_outgoing_messages",
+                  (("channel", "email"), ("state", "sent")))] == 0
