@@ -54,7 +54,7 @@ export async function showInbox(main) {
     return select;
   }
 
-  async function load() {
+  async function load(force = false) {
     const query = { per_page: 100, overdue: filters.overdue ? 'true' : '', process_key: filters.process_key };
     if (filters.assigned.startsWith('mine')) query.mine = 'true';
     if (filters.assigned === 'mine-unassigned' || filters.assigned === 'none') query.unassigned = 'true';
@@ -84,7 +84,7 @@ export async function showInbox(main) {
       }
       summary.textContent = `${page.total ?? tasks.length} ${t('inbox.count')} · ${t('inbox.updated')} ${new Date().toLocaleTimeString()}`;
       // A supervisor choosing a handler keeps the row until the choice is made.
-      if (list.contains(document.activeElement) && document.activeElement.matches('select, button')) return;
+      if (force !== true && list.contains(document.activeElement) && document.activeElement.matches('select, button')) return;
       render();
     } catch (error) {
       clear(list).append(status(error.message, 'error'));
@@ -115,7 +115,7 @@ export async function showInbox(main) {
     h('td', {}, term(orders.get(task.business_key)?.urgency) ?? '—'),
     h('td', {}, orders.get(task.business_key)?.category ?? '—'),
     h('td', {}, localName(departmentName(task.department))),
-    h('td', {}, task.assignee || '—', supervising ? assignControl(task, () => load()) : null),
+    h('td', {}, task.assignee || '—', supervising ? assignControl(task, () => load(true)) : null),
     h('td', {}, task.process_key),
     h('td', {}, localTime(task.due_at)),
     task.paused_since

@@ -142,6 +142,8 @@ function flatten(row) {
       }
     } else if (!Array.isArray(value)) {
       flat[key] = value;
+    } else if (key.endsWith('orders') && value.every((item) => typeof item === 'string')) {
+      flat[key] = value.join(', '); // a figure's order numbers
     }
   }
   return flat;
