@@ -129,7 +129,12 @@ def test_a_stage_is_paused_with_a_reason_and_resumed(live, page):
 def test_a_manager_reads_an_outcome_report_with_its_chart_and_downloads_its_csv(live, page):
     spot = live.submit(resolved_on_the_spot={"answer": "Restarted the phone; signal back."})
     assert spot["status"] == "closed"
-    live.submit()  # open: not in the closed orders' figures
+    open_one = live.submit()["number"]  # open: not in the closed orders' figures
+    [task] = live.call("GET", "/api/v1/tasks", "front_desk",
+                       params={"business_key": open_one}).json()["items"]
+    dispatched = live.call("POST", f"/api/v1/tasks/{task['id']}/complete", "front_desk",
+                           json={"data": {"processing_department": "network_operations"}})
+    assert dispatched.status_code == 200, dispatched.text  # a stage done, on time
     hire(live, "M1", "Chen Manager", ["manager"], [], PASSWORD)
 
     log_in(page, live, "M1", PASSWORD, acting_as="manager")
@@ -162,4 +167,23 @@ def test_a_manager_reads_an_outcome_report_with_its_chart_and_downloads_its_csv(
                          params={**window, "format": "csv"}).content
     with open(download.path(), "rb") as file:
         assert file.read() == expected
+
+    # Timeliness and the KPI are charted too: a bar per group with a figure.
+    page.get_by_role("tab", name="Timeliness").click()
+    page.get_by_label("From").fill(window["from"])
+    page.get_by_label("To").fill(window["to"])
+    page.get_by_role("button", name="Show").click()
+    timeliness = live.call("GET", "/api/v1/reports/timeliness", "manager",
+                           params={**window, "group_by": "department"}).json()
+    rated = [g for g in timeliness["groups"] if g["on_time_rate"] is not None]
+    assert rated
+    expect(page.locator("#report-chart g.bar")).to_have_count(len(rated))
+    page.get_by_role("tab", name="KPI").click()
+    page.get_by_label("Year", exact=True).fill(str(today.year))
+    page.get_by_label("Month", exact=True).fill(str(today.month))
+    page.get_by_role("button", name="Show").click()
+    kpi = live.call("GET", "/api/v1/reports/kpi", "manager",
+                    params={"year": today.year, "month": today.month}).json()
+    expect(page.locator("#report-chart g.bar")).to_have_count(len(kpi["departments"]))
+    screenshot(page, "reports-kpi-chart")
     assert page.problems == []  # type: ignore[attr-defined]

@@ -27,8 +27,11 @@ export function barChart(bars, { title, percent = false } = {}) {
     const length = Math.max(0, (bar.value / top) * barWidth);
     const text = percent ? `${(bar.value * 100).toFixed(1)} %` : String(Math.round(bar.value * 1000) / 1000);
     const group = svg('g', { class: 'bar', 'data-label': bar.label, 'data-value': bar.value });
+    // A long name is shortened to fit; its whole text is the bar's tooltip.
+    const short = bar.label.length > 36 ? `${bar.label.slice(0, 35)}…` : bar.label;
     group.append(
-      svg('text', { x: labelWidth - 8, y: y + 15, 'text-anchor': 'end', class: 'bar-label' }, bar.label),
+      svg('title', {}, `${bar.label}: ${text}`),
+      svg('text', { x: labelWidth - 8, y: y + 15, 'text-anchor': 'end', class: 'bar-label' }, short),
       svg('rect', { x: labelWidth, y: y + 3, width: length, height: rowHeight - 8, class: 'bar-fill' }),
       svg('text', { x: labelWidth + length + 6, y: y + 15, class: 'bar-value' }, text));
     chart.append(group);

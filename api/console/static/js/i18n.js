@@ -83,6 +83,9 @@ const STRINGS = {
     'reports.chart': 'Chart', 'reports.firstcontact': 'First contact', 'reports.repeats': 'Repeats',
     'reports.upgrades': 'Upgrades', 'reports.problems': 'Problem analysis', 'reports.orderdeadlines': 'Order deadlines',
     'reports.handlers': 'Handlers', 'reports.endings': 'Endings',
+    'chart.ontime': 'On-time rate by group', 'chart.kpi': 'KPI deductions by department, to date',
+    'chart.orderdeadlines': 'Order deadlines met by acceptance department', 'chart.firstcontact': 'First-contact rate by group',
+    'chart.repeats': 'Repeat rate by group',
     'loading': 'Loading…', 'error': 'Error', 'col.event': 'Event', 'col.actor': 'Actor', 'col.detail': 'Detail',
   },
   zh: {
@@ -155,6 +158,8 @@ const STRINGS = {
     'intake.onthespot': '当场解决', 'intake.answer': '给客户的答复',
     'reports.chart': '图表', 'reports.firstcontact': '一次解决', 'reports.repeats': '重复投诉', 'reports.upgrades': '升级投诉',
     'reports.problems': '问题分析', 'reports.orderdeadlines': '工单时限', 'reports.handlers': '处理人', 'reports.endings': '撤单与作废',
+    'chart.ontime': '各组及时率', 'chart.kpi': '各部门累计考核扣分', 'chart.orderdeadlines': '各受理部门工单时限达标率',
+    'chart.firstcontact': '各组一次解决率', 'chart.repeats': '各组重复投诉率',
     'loading': '加载中…', 'error': '错误', 'col.event': '事件', 'col.actor': '操作人', 'col.detail': '详情',
     'v.urgent': '紧急', 'v.normal': '一般', 'v.suggestion': '建议', 'v.ordinary': '普通客户', 'v.vip': 'VIP 客户',
     'v.special_care': '特殊关怀客户', 'v.open': '处理中', 'v.closed': '已关闭', 'v.hotline': '热线', 'v.business_hall': '营业厅',

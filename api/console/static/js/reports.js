@@ -15,17 +15,17 @@ const OUTCOME_GROUPS = ['acceptance_department', 'category', 'month', 'city'];
 const REPORTS = {
   timeliness: { label: 'reports.timeliness', window: true, path: '/api/v1/reports/timeliness',
     groups: ['department', 'stage', 'flow', 'category', 'city'],
-    chart: { list: 'groups', label: 'group', value: 'on_time_rate', percent: true } },
+    chart: { list: 'groups', label: 'group', value: 'on_time_rate', percent: true, title: 'chart.ontime' } },
   'at-risk': { label: 'reports.atrisk', window: false, path: '/api/v1/reports/at-risk' },
   kpi: { label: 'reports.kpi', month: true, path: '/api/v1/reports/kpi',
-    chart: { list: 'departments', label: 'department', value: 'year.total_deduction' } },
+    chart: { list: 'departments', label: 'department', value: 'year.total_deduction', title: 'chart.kpi' } },
   hotspots: { label: 'reports.hotspots', window: true, path: '/api/v1/reports/hotspots' },
   'order-deadlines': { label: 'reports.orderdeadlines', window: true, path: '/api/v1/reports/order-deadlines',
-    chart: { list: 'groups', label: 'acceptance_department', value: 'on_time_rate', percent: true } },
+    chart: { list: 'groups', label: 'acceptance_department', value: 'on_time_rate', percent: true, title: 'chart.orderdeadlines' } },
   'first-contact': { label: 'reports.firstcontact', window: true, path: '/api/v1/reports/first-contact',
-    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true } },
+    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true, title: 'chart.firstcontact' } },
   repeats: { label: 'reports.repeats', window: true, path: '/api/v1/reports/repeats',
-    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true } },
+    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true, title: 'chart.repeats' } },
   upgrades: { label: 'reports.upgrades', window: true, path: '/api/v1/reports/upgrades' },
   problems: { label: 'reports.problems', window: true, path: '/api/v1/reports/problems' },
   handlers: { label: 'reports.handlers', window: true, path: '/api/v1/reports/handlers' },
@@ -78,21 +78,24 @@ export async function showReports(main) {
       h('button', { type: 'button', id: 'download-csv', onclick: download }, t('reports.csv'))]);
   }
 
+  let latest = 0; // a slower, older answer never replaces a newer one
   async function load() {
+    const asked = ++latest;
     clear(output).append(status(t('loading')));
     try {
       const data = await getJson(REPORTS[current].path, query());
+      if (asked !== latest) return;
       clear(output).append(renderReport(current, data));
       const chart = REPORTS[current].chart;
       if (chart && Array.isArray(data?.[chart.list])) {
         const bars = data[chart.list].map(flatten).map((row) => ({
           label: String(localName(departmentName(row[chart.label])) ?? '—'), value: row[chart.value] }));
         output.prepend(h('figure', { class: 'chart-figure', id: 'report-chart' },
-          barChart(bars, { title: `${t(REPORTS[current].label)}: ${chart.value}`, percent: chart.percent }),
-          h('figcaption', {}, `${t('reports.chart')}: ${t(REPORTS[current].label)} — ${chart.value}`)));
+          barChart(bars, { title: t(chart.title), percent: chart.percent }),
+          h('figcaption', {}, `${t('reports.chart')}: ${t(chart.title)} (${chart.value})`)));
       }
     } catch (error) {
-      clear(output).append(status(error.message, 'error'));
+      if (asked === latest) clear(output).append(status(error.message, 'error'));
     }
   }
 
