@@ -3,9 +3,10 @@
 The page is static HTML, our own ES modules and CSS, and the vendored bpmn-js bundles
 (static/vendor, written by `python -m api.console.vendor`). It talks to /api/v1 with
 the signed-in caller's bearer token like any client, so it can do nothing the API would
-not let that caller do. Two reads the API has no resource for live here, under
-/console/api, behind the same bearer authentication: who the caller is (and the
-department names to show), and the diagram an order runs on.
+not let that caller do. A few reads the API has no resource for live here, under
+/console/api, behind the same bearer authentication (an API token or a person's login):
+who the caller is (and the department names to show), the diagram an order runs on, the
+start form of a category's flow, and the choices of the case-work forms.
 """
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def secure_headers(response: Response) -> Response:
 @bp.before_request
 def authenticate_api_calls() -> None:
     if request.path.startswith("/console/api/"):
-        auth.authenticate(_engine().reading)
+        auth.authenticate(_engine().reading, current_app.extensions["accounts"],
+                          _engine().clock.now())
 
 
 @bp.get("/")
@@ -68,8 +70,12 @@ def session() -> dict:
     """Who the token belongs to, and the department directory's names to show."""
     principal = auth.current_principal()
     directory = _engine().directory or ()
+    person = (current_app.extensions["accounts"].get(principal.staff_id)
+              if principal.staff_id else None)
     return {"name": principal.name, "role": principal.role,
             "department": principal.department,
+            "staff_id": principal.staff_id, "staff_roles": list(principal.staff_roles),
+            "person_name": person.name if person else None,
             "departments": [{"id": d.id, "name": d.name, "roles": list(d.roles)}
                             for d in directory]}
 
@@ -98,6 +104,21 @@ def intake_form() -> dict:
     start_form = _engine().starter.start_form(_engine().catalog.definition(flow))
     return {"flow": flow, "form": start_form[0] if start_form else None,
             "schema": start_form[1] if start_form else {}}
+
+
+@bp.get("/api/choices")
+@auth.requires(*auth.ROLES)
+def choices() -> dict:
+    """The coded answers of the case-work forms: pause reasons, upgrade sources, liable
+    causes (data/pause_reasons.json, data/settings.json)."""
+    work_orders = current_app.extensions["work_orders"]
+    reasons = work_orders.pause_reasons
+    upgrades = work_orders.settings.outcomes.upgrades
+    found = [reasons.get(code) for code in reasons.codes()] if reasons else []
+    return {"pause_reasons": [{"code": r.code, "name": r.name} for r in found if r],
+            "upgrade_sources": list(upgrades.sources),
+            "liable_causes": [{"code": c.code, "name": c.name}
+                              for c in upgrades.liable_causes]}
 
 
 def _engine() -> ProcessEngine:

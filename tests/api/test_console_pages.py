@@ -122,3 +122,32 @@ def test_the_intake_form_is_the_start_form_of_the_flow_the_category_routes_to(cl
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json["errors"]] == ["query.category"]
     assert client.get("/console/api/intake-form?category=x", "manager").status_code == 403
+
+
+def test_a_persons_login_is_a_session_of_the_console_until_logged_out(client):
+    from tests.api.people import hire, log_in
+
+    hire(client, "E1001", ["handler", "supervisor"], ["front_desk"], name="王小明")
+    log_in(client, "E1001")
+    answer = client.get("/console/api/session", "E1001").json
+    assert (answer["name"], answer["staff_id"], answer["person_name"], answer["role"],
+            answer["department"]) == ("E1001", "E1001", "王小明", "department", "front_desk")
+    assert sorted(answer["staff_roles"]) == ["handler", "supervisor"]
+    # An API token is no person.
+    token = client.get("/console/api/session", "front_desk").json
+    assert (token["staff_id"], token["person_name"], token["staff_roles"]) == (None, None, [])
+    assert client.call("DELETE", "/api/v1/sessions/current", "E1001").status_code == 204
+    assert client.get("/console/api/session", "E1001").status_code == 401
+
+
+def test_the_choices_of_the_case_work_forms_come_from_the_data_files(client):
+    answer = client.get("/console/api/choices", "network_operations").json
+    pause_file = json.loads((Path(__file__).resolve().parents[2] / "data" /
+                             "pause_reasons.json").read_text(encoding="utf-8"))
+    assert answer["pause_reasons"] == pause_file["reasons"]
+    settings = json.loads((Path(__file__).resolve().parents[2] / "data" /
+                           "settings.json").read_text(encoding="utf-8"))
+    assert answer["upgrade_sources"] == settings["upgrades"]["sources"]
+    assert [c["code"] for c in answer["liable_causes"]] == [
+        c["code"] for c in settings["upgrades"]["liable_causes"]]
+    assert client.get("/console/api/choices").status_code == 401

@@ -96,7 +96,29 @@ def screenshot(page, name: str) -> None:
 
 
 def sign_in(page, live: Live, who: str) -> None:
+    """With an API token (integrators, departments): the second way in."""
     page.goto(live.base + "/console/")
+    page.locator("summary", has_text="sign in with an access token").click()
     page.get_by_label("Access token").fill(live.tokens[who])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Use token").click()
     page.get_by_text(f"Signed in as {who}").wait_for()
+
+
+def log_in(page, live: Live, staff_id: str, password: str, **choices: str) -> None:
+    """A person, with staff id and password (and a role to act in, if given)."""
+    page.goto(live.base + "/console/")
+    page.get_by_label("Staff id").fill(staff_id)
+    page.get_by_label("Password").fill(password)
+    if choices.get("acting_as"):
+        page.locator("summary", has_text="Department or role").click()
+        page.get_by_label("Act as").select_option(choices["acting_as"])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#signed-in", has_text=f"({staff_id})").wait_for()
+
+
+def hire(live: Live, staff_id: str, name: str, roles: list[str], departments: list[str],
+         password: str) -> None:
+    response = live.call("POST", "/api/v1/staff", "admin", json={
+        "staff_id": staff_id, "name": name, "roles": roles, "departments": departments,
+        "password": password})
+    assert response.status_code == 201, response.text

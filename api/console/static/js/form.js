@@ -123,7 +123,11 @@ function makeControl(id, name, property, isRequired, value) {
 
 // [value, label] pairs for a field with a fixed set of answers.
 function choices(name, property) {
-  if (Array.isArray(property.enum)) return property.enum.map((v) => [String(v), term(v)]);
+  if (Array.isArray(property.enum)) {
+    // x-enum-names: the console's own forms name coded answers (pause reasons...).
+    const names = Array.isArray(property['x-enum-names']) ? property['x-enum-names'] : [];
+    return property.enum.map((v, i) => [String(v), names[i] !== undefined ? localName(String(names[i])) : term(v)]);
+  }
   if (property.type === 'boolean') return [['true', t('form.yes')], ['false', t('form.no')]];
   const departments = principal()?.departments;
   if (name.endsWith('_department') && property.type === 'string' && departments?.length) {

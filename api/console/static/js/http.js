@@ -1,7 +1,7 @@
 // Calls to the API with the signed-in caller's token. Errors come back as ApiError,
 // carrying the problem+json's detail and its {field, message} list.
 
-import { token, signOut } from './session.js';
+import { token, forget } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -24,7 +24,7 @@ export async function request(method, path, { json, body, query, accept } = {}) 
     body: json !== undefined ? JSON.stringify(json) : body,
   });
   if (response.status === 401) {
-    signOut();
+    forget();
     window.dispatchEvent(new CustomEvent('signed-out'));
   }
   if (!response.ok) {

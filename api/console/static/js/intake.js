@@ -32,11 +32,22 @@ export async function showIntake(main) {
   const formArea = h('div');
   const message = h('div', { 'aria-live': 'polite' });
   const recent = h('div', { class: 'recent' });
+  // First-contact resolution (当场解决): the order is closed at once with the answer.
+  const answer = h('textarea', { id: 'spot-answer', rows: 3, maxlength: 4000, disabled: true, 'aria-describedby': 'spot-answer-error' });
+  const answerError = h('p', { class: 'field-error', id: 'spot-answer-error', hidden: true });
+  const onTheSpot = h('input', { id: 'on-the-spot', type: 'checkbox', onchange: () => {
+    answer.disabled = !onTheSpot.checked;
+    if (onTheSpot.checked) answer.focus();
+  } });
+  const spot = h('fieldset', { class: 'schema-form on-the-spot' }, h('legend', {}, t('intake.onthespot')),
+    h('div', { class: 'control' }, onTheSpot, h('label', { for: 'on-the-spot' }, t('intake.onthespot'))),
+    h('div', { class: 'field', dataset: { field: 'resolved_on_the_spot' } },
+      h('label', { for: 'spot-answer' }, t('intake.answer')), answer, answerError));
   main.append(h('section', { class: 'intake' }, h('h2', {}, t('intake.title')),
     h('div', { class: 'columns' },
       h('div', { class: 'column' },
         h('label', { for: 'category-search' }, t('intake.search')), search, list, chosenText),
-      h('form', { class: 'column', onsubmit: submit }, formArea,
+      h('form', { class: 'column', onsubmit: submit }, formArea, spot,
         h('button', { type: 'submit', class: 'primary' }, t('intake.submit')), message, recent))));
   showLeaves();
 
@@ -96,6 +107,8 @@ export async function showIntake(main) {
     clear(message);
     if (!chosen || !forms) { message.append(status(t('intake.nocategory'), 'error')); return; }
     const body = { ...forms.main.read(), category: chosen.path, key_fields: forms.keyFields.read() };
+    if (onTheSpot.checked) body.resolved_on_the_spot = { answer: answer.value };
+    answerError.hidden = true;
     try {
       const order = await postJson('/api/v1/work-orders', body);
       forms.main.clearErrors();
@@ -107,6 +120,11 @@ export async function showIntake(main) {
         const isKey = (e) => String(e.field).includes('key_fields.');
         forms.main.showErrors(error.errors.filter((e) => !isKey(e)));
         forms.keyFields.showErrors(error.errors.filter(isKey));
+        const spotErrors = error.errors.filter((e) => String(e.field).includes('resolved_on_the_spot'));
+        if (spotErrors.length) {
+          answerError.textContent = spotErrors.map((e) => e.message).join(' ');
+          answerError.hidden = false;
+        }
       }
       message.append(status(error.message, 'error'));
     }

@@ -3,8 +3,8 @@
 // put in the URL.
 
 import { h, append, clear, status } from './dom.js';
-import { t, setLanguage, currentLanguage } from './i18n.js';
-import { principal, resume, signIn, signOut } from './session.js';
+import { localName, t, setLanguage, currentLanguage } from './i18n.js';
+import { departmentName, logIn, principal, resume, signIn, signOut } from './session.js';
 import { showInbox } from './inbox.js';
 import { showOrder } from './order.js';
 import { showIntake } from './intake.js';
@@ -42,8 +42,16 @@ function renderHeader() {
           t(screen.label)))))) : null,
     h('div', { class: 'who' },
       h('label', { for: 'language' }, t('language')), language,
-      who ? h('span', { class: 'principal' }, `${t('signed.as')} ${who.name} (${who.role})`) : null,
-      who ? h('button', { type: 'button', onclick: () => { signOut(); route(); } }, t('nav.signout')) : null)]);
+      who ? whoIsSignedIn(who) : null,
+      who ? h('button', { type: 'button', onclick: async () => { await signOut(); route(); } }, t('nav.signout')) : null)]);
+}
+
+// "Signed in as 王小明 (E1001) for Network operations · handler", or a token's name.
+function whoIsSignedIn(who) {
+  const acting = who.department ? ` ${t('signed.for')} ${localName(departmentName(who.department))}` : '';
+  const person = who.staff_id ? `${who.person_name} (${who.staff_id})` : who.name;
+  return h('span', { class: 'principal', id: 'signed-in' },
+    `${t('signed.as')} ${person}${acting} · ${t(`role.${who.role}`)}`);
 }
 
 function currentScreen() {
@@ -52,27 +60,49 @@ function currentScreen() {
 }
 
 function showSignIn() {
-  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true,
-    'aria-describedby': 'token-help' });
+  const field = (id, label, attributes) => {
+    const input = h('input', { id, ...attributes });
+    return [input, h('div', { class: 'field' }, h('label', { for: id }, label), input)];
+  };
+  const [staffId, staffIdField] = field('staff-id', t('signin.staffid'), { autocomplete: 'username', required: true });
+  const [password, passwordField] = field('password', t('signin.password'), { type: 'password', autocomplete: 'current-password', required: true });
+  const [department, departmentField] = field('signin-department', t('signin.department'), { autocomplete: 'off', 'aria-describedby': 'department-help' });
+  const actingAs = h('select', { id: 'acting-as' }, ['', 'manager', 'designer', 'admin'].map((role) =>
+    h('option', { value: role }, role ? t(`role.${role}`) : t('signin.role.default'))));
   const message = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'signin', onsubmit: async (event) => {
+  const tokenInput = h('input', { id: 'token', type: 'password', autocomplete: 'off', 'aria-describedby': 'token-help' });
+  const tokenMessage = h('div', { 'aria-live': 'polite' });
+
+  async function attempt(event, signInWith, output, focus) {
     event.preventDefault();
-    message.replaceChildren();
+    output.replaceChildren();
     try {
-      await signIn(input.value);
-      input.value = '';
+      await signInWith();
+      password.value = '';
+      tokenInput.value = '';
       route();
     } catch (error) {
-      message.append(status(error.message, 'error'));
-      input.focus();
+      output.append(status(error.message, 'error'));
+      focus.focus();
     }
-  } },
+  }
+
+  const login = h('form', { class: 'signin', id: 'login', onsubmit: (event) => attempt(event, () => logIn({
+    staffId: staffId.value, password: password.value, department: department.value.trim(), actingAs: actingAs.value,
+  }), message, password) },
   h('h2', {}, t('signin.title')),
-  h('label', { for: 'token' }, t('signin.token')), input,
-  h('p', { class: 'help', id: 'token-help' }, t('signin.help')),
-  h('button', { type: 'submit' }, t('signin.submit')), message);
-  main.append(form);
-  input.focus();
+  staffIdField, passwordField,
+  h('details', {}, h('summary', {}, t('signin.more')),
+    departmentField, h('p', { class: 'help', id: 'department-help' }, t('signin.department.help')),
+    h('div', { class: 'field' }, h('label', { for: 'acting-as' }, t('signin.actingas')), actingAs)),
+  h('button', { type: 'submit', class: 'primary' }, t('signin.submit')), message);
+  const byToken = h('details', { class: 'signin token-signin' }, h('summary', {}, t('signin.bytoken')),
+    h('form', { onsubmit: (event) => attempt(event, () => signIn(tokenInput.value), tokenMessage, tokenInput) },
+      h('label', { for: 'token' }, t('signin.token')), tokenInput,
+      h('p', { class: 'help', id: 'token-help' }, t('signin.help')),
+      h('button', { type: 'submit' }, t('signin.tokensubmit')), tokenMessage));
+  main.append(login, byToken);
+  staffId.focus();
 }
 
 async function route() {

@@ -4,10 +4,12 @@
 import { h, append, clear, status, table } from './dom.js';
 import { ApiError, getJson, postJson, request } from './http.js';
 import { localName, t, term } from './i18n.js';
-import { departmentName, principal } from './session.js';
+import { departmentName, isSupervisor, principal } from './session.js';
 import { deadline, localTime, tick } from './time.js';
 import { renderForm } from './form.js';
 import { markRun, viewer } from './diagram.js';
+import { attachmentsPanel, caseActions, caseLogPanel, orderDeadline, profilePanel, upgradePanel } from './casework.js';
+import { assignControl } from './assign.js';
 
 const ACTION_FORMS = {
   urge: { properties: { note: { type: 'string', maxLength: 2000, title: 'field.note' } } },
@@ -36,18 +38,23 @@ export async function showOrder(main, number) {
     }
     const myTasks = principal().role === 'department'
       ? (await getJson('/api/v1/tasks', { business_key: number })).items : [];
+    // Each panel is a help beside the stages: one that fails shows its error alone.
+    const panel = (build) => build().catch((error) => status(error.message, 'error'));
+    const [extra, upgrade, caseLog, files] = await Promise.all([
+      panel(() => caseActions(order, render)), panel(() => upgradePanel(order, render)),
+      panel(() => caseLogPanel(order, render)), panel(() => attachmentsPanel(order, render))]);
     marks.clear();
     clear(section);
     section.removeAttribute('aria-busy');
     append(section, [
       h('p', {}, h('a', { href: '#/inbox' }, `← ${t('order.back')}`)),
       notice ? status(notice) : null,
-      header(order, marks),
+      header(order, marks, myTasks, render),
       h('div', { class: 'columns' },
         h('div', { class: 'column' },
           myTasks.map((task) => stageForm(task, render)),
-          actions(order, render)),
-        h('div', { class: 'column' }, details(order))),
+          actions(order, render, extra), caseLog, files),
+        h('div', { class: 'column' }, details(order), profilePanel(order), upgrade)),
       diagramPanel(order),
       timeline(order)]);
     tick(section, marks);
@@ -58,7 +65,7 @@ export async function showOrder(main, number) {
   return () => clearInterval(ticker);
 }
 
-function header(order, marks) {
+function header(order, marks, myTasks, rerender) {
   const stages = order.open_stages || [];
   for (const stage of stages) {
     marks.set(`stage-${stage.task_id}`, deadline(stage.seconds_remaining));
@@ -74,15 +81,24 @@ function header(order, marks) {
       fact(t('order.tier'), term(order.customer_tier)),
       fact(t('order.status'), term(order.status)),
       fact(t('order.channel'), term(order.channel)),
-      fact(t('order.submitted'), localTime(order.submitted_at))),
+      fact(t('order.submitted'), localTime(order.submitted_at)),
+      order.repeat_count ? fact(t('flag.repeat'), String(order.repeat_count)) : null,
+      order.upgraded ? fact(t('flag.upgraded'), t('form.yes')) : null,
+      order.first_contact ? fact(t('intake.onthespot'), t('form.yes')) : null),
+    orderDeadline(order, marks),
     stages.length ? table([
       { label: t('col.stage'), value: (s) => localName(s.stage_name) },
       { label: t('col.department'), value: (s) => localName(departmentName(s.department)) },
-      { label: t('col.assignee'), value: (s) => s.assignee || '—' },
+      { label: t('col.assignee'), value: (s) => {
+        const task = myTasks.find((candidate) => candidate.id === s.task_id);
+        return [s.assignee || '—', task && isSupervisor() ? assignControl(task, () => rerender(t('action.done'))) : null];
+      } },
       { label: t('col.due'), value: (s) => localTime(s.due_at) },
-      { label: t('col.left'), value: (s) => h('span', { dataset: { countdown: `stage-${s.task_id}` } }) },
+      { label: t('col.left'), value: (s) => (s.paused_since
+        ? h('span', { class: 'paused-mark' }, `${t('inbox.paused')} ${localTime(s.paused_since)}`)
+        : h('span', { dataset: { countdown: `stage-${s.task_id}` } })) },
       { label: t('order.dept_left'), value: (s) => h('span', { dataset: { countdown: `dept-${s.task_id}` } }) },
-    ], stages, { caption: t('order.stages'), rowAttributes: (s) => ({ dataset: { row: s.task_id }, class: s.overdue ? 'overdue' : '' }) }) : null);
+    ], stages, { caption: t('order.stages'), rowAttributes: (s) => ({ dataset: { row: s.task_id }, class: [s.overdue ? 'overdue' : '', s.paused_since ? 'paused' : ''].join(' ').trim() }) }) : null);
 }
 
 function fact(term, value) {
@@ -132,9 +148,11 @@ function stageForm(task, rerender) {
   message);
 }
 
-function actions(order, rerender) {
+function actions(order, rerender, extra) {
   const me = principal();
-  if (me.role !== 'department') return null;
+  if (me.role !== 'department') {
+    return extra?.length ? h('section', { class: 'actions' }, h('h3', {}, t('order.actions')), extra) : null;
+  }
   const accepting = me.department === order.acceptance_department;
   const holding = (order.responsible_departments || []).includes(me.department);
   const available = [];
@@ -143,9 +161,9 @@ function actions(order, rerender) {
   if (accepting && elsewhere && order.status === 'open') available.push(['urge', 'action.urge']);
   if (accepting && order.status === 'open') available.push(['audit', 'action.audit']);
   if (holding && !accepting) available.push(['transfer', 'action.transfer'], ['send-back', 'action.sendback']);
-  if (!available.length) return null;
+  if (!available.length && !extra?.length) return null;
   return h('section', { class: 'actions' }, h('h3', {}, t('order.actions')),
-    available.map(([operation, label]) => actionForm(order, operation, label, rerender)));
+    available.map(([operation, label]) => actionForm(order, operation, label, rerender)), extra);
 }
 
 function actionForm(order, operation, label, rerender) {

@@ -1,20 +1,41 @@
-// Managers' reports as tables: timeliness, at risk, KPI, hotspots; a window picker and
-// the CSV of what is shown (downloaded with the token in a header, never in a URL).
+// Managers' reports as tables: timeliness, at risk, KPI, hotspots, order deadlines and
+// the outcome reports (first contact, repeats, upgrades, problem analysis, handlers,
+// endings); a bar chart (our own inline SVG) where a report has a rate or a figure per
+// group; a window picker and the CSV of what is shown (downloaded with the token in a
+// header, never in a URL).
 
 import { h, append, clear, status, table } from './dom.js';
 import { getJson, request } from './http.js';
 import { localName, t } from './i18n.js';
 import { departmentName, principal } from './session.js';
+import { barChart } from './chart.js';
 
+const OUTCOME_GROUPS = ['acceptance_department', 'category', 'month', 'city'];
+// chart: which list, which column labels a bar and which gives its length.
 const REPORTS = {
-  timeliness: { label: 'reports.timeliness', window: true, path: '/api/v1/reports/timeliness' },
+  timeliness: { label: 'reports.timeliness', window: true, path: '/api/v1/reports/timeliness',
+    groups: ['department', 'stage', 'flow', 'category', 'city'],
+    chart: { list: 'groups', label: 'group', value: 'on_time_rate', percent: true, title: 'chart.ontime' } },
   'at-risk': { label: 'reports.atrisk', window: false, path: '/api/v1/reports/at-risk' },
-  kpi: { label: 'reports.kpi', month: true, path: '/api/v1/reports/kpi' },
+  kpi: { label: 'reports.kpi', month: true, path: '/api/v1/reports/kpi',
+    chart: { list: 'departments', label: 'department', value: 'year.total_deduction', title: 'chart.kpi' } },
   hotspots: { label: 'reports.hotspots', window: true, path: '/api/v1/reports/hotspots' },
+  'order-deadlines': { label: 'reports.orderdeadlines', window: true, path: '/api/v1/reports/order-deadlines',
+    chart: { list: 'groups', label: 'acceptance_department', value: 'on_time_rate', percent: true, title: 'chart.orderdeadlines' } },
+  'first-contact': { label: 'reports.firstcontact', window: true, path: '/api/v1/reports/first-contact',
+    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true, title: 'chart.firstcontact' } },
+  repeats: { label: 'reports.repeats', window: true, path: '/api/v1/reports/repeats',
+    groups: OUTCOME_GROUPS, chart: { list: 'groups', label: 'group', value: 'rate', percent: true, title: 'chart.repeats' } },
+  upgrades: { label: 'reports.upgrades', window: true, path: '/api/v1/reports/upgrades' },
+  problems: { label: 'reports.problems', window: true, path: '/api/v1/reports/problems' },
+  handlers: { label: 'reports.handlers', window: true, path: '/api/v1/reports/handlers' },
+  endings: { label: 'reports.endings', window: true, path: '/api/v1/reports/endings' },
 };
+// What a department may read of them (its own figures).
+const DEPARTMENT_REPORTS = ['at-risk', 'first-contact', 'repeats', 'upgrades', 'problems', 'handlers'];
 
 export async function showReports(main) {
-  const names = principal().role === 'department' ? ['at-risk'] : Object.keys(REPORTS);
+  const names = principal().role === 'department' ? DEPARTMENT_REPORTS : Object.keys(REPORTS);
   let current = names[0];
   const today = new Date();
   const monthAgo = new Date(today.getTime() - 30 * 86400000);
@@ -24,7 +45,7 @@ export async function showReports(main) {
     to: h('input', { id: 'report-to', type: 'date', value: iso(new Date(today.getTime() + 86400000)) }),
     year: h('input', { id: 'report-year', type: 'number', min: 2000, max: 2199, value: today.getUTCFullYear() }),
     month: h('input', { id: 'report-month', type: 'number', min: 1, max: 12, value: today.getUTCMonth() + 1 }),
-    groupBy: h('select', { id: 'report-group' }, ['department', 'stage', 'flow', 'category'].map((g) => h('option', { value: g }, g))),
+    groupBy: h('select', { id: 'report-group' }),
   };
   const tabs = h('div', { role: 'tablist', class: 'tabs' });
   const controls = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); load(); } });
@@ -35,7 +56,7 @@ export async function showReports(main) {
     const report = REPORTS[current];
     if (report.month) return { year: inputs.year.value, month: inputs.month.value };
     const q = report.window ? { from: inputs.from.value, to: inputs.to.value } : {};
-    if (current === 'timeliness') q.group_by = inputs.groupBy.value;
+    if (report.groups) q.group_by = inputs.groupBy.value;
     return q;
   }
 
@@ -45,22 +66,36 @@ export async function showReports(main) {
       onclick: () => { current = name; renderControls(); load(); },
     }, t(REPORTS[name].label))));
     const report = REPORTS[current];
+    if (report.groups) {
+      inputs.groupBy.replaceChildren(...report.groups.map((g) => h('option', { value: g }, g)));
+    }
     const field = (key, label) => h('div', { class: 'control' }, h('label', { for: inputs[key].id }, t(label)), inputs[key]);
     append(clear(controls), [
       report.window ? [field('from', 'reports.from'), field('to', 'reports.to')] : null,
       report.month ? [field('year', 'reports.year'), field('month', 'reports.month')] : null,
-      current === 'timeliness' ? field('groupBy', 'reports.groupby') : null,
+      report.groups ? field('groupBy', 'reports.groupby') : null,
       h('button', { type: 'submit' }, t('reports.show')),
       h('button', { type: 'button', id: 'download-csv', onclick: download }, t('reports.csv'))]);
   }
 
+  let latest = 0; // a slower, older answer never replaces a newer one
   async function load() {
+    const asked = ++latest;
     clear(output).append(status(t('loading')));
     try {
       const data = await getJson(REPORTS[current].path, query());
+      if (asked !== latest) return;
       clear(output).append(renderReport(current, data));
+      const chart = REPORTS[current].chart;
+      if (chart && Array.isArray(data?.[chart.list])) {
+        const bars = data[chart.list].map(flatten).map((row) => ({
+          label: String(localName(departmentName(row[chart.label])) ?? '—'), value: row[chart.value] }));
+        output.prepend(h('figure', { class: 'chart-figure', id: 'report-chart' },
+          barChart(bars, { title: t(chart.title), percent: chart.percent }),
+          h('figcaption', {}, `${t('reports.chart')}: ${t(chart.title)} (${chart.value})`)));
+      }
     } catch (error) {
-      clear(output).append(status(error.message, 'error'));
+      if (asked === latest) clear(output).append(status(error.message, 'error'));
     }
   }
 
@@ -110,6 +145,8 @@ function flatten(row) {
       }
     } else if (!Array.isArray(value)) {
       flat[key] = value;
+    } else if (key.endsWith('orders') && value.every((item) => typeof item === 'string')) {
+      flat[key] = value.join(', '); // a figure's order numbers
     }
   }
   return flat;
