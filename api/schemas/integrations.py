@@ -6,6 +6,11 @@ from marshmallow import fields, validate
 
 from .common import PageArgs, PageSchema, aware_field, key_field
 
+# Event ids and feed positions are 32-bit integer columns (PostgreSQL's integer):
+# a larger number is refused here, not sent to the database to overflow.
+MAX_ROW_NUMBER = 2**31 - 1
+EVENT_NUMBER = validate.Range(min=1, max=MAX_ROW_NUMBER)
+
 
 class NewSubscriptionSchema(ma.Schema):
     url = fields.String(required=True, validate=validate.Length(min=1, max=2000),
@@ -45,8 +50,8 @@ class SubscriptionListSchema(ma.Schema):
 
 
 class RedeliverySchema(ma.Schema):
-    from_event_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
-    to_event_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62))
+    from_event_id = fields.Integer(required=True, validate=EVENT_NUMBER)
+    to_event_id = fields.Integer(load_default=None, validate=EVENT_NUMBER)
 
 
 class RequeuedSchema(ma.Schema):
@@ -75,7 +80,7 @@ class DeliveryListSchema(ma.Schema):
 
 
 class EventQueryArgs(ma.Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ROW_NUMBER),
                            metadata={"description": "The last feed position you have "
                                                     "(an event's `position`, or `next_after`)"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
