@@ -28,8 +28,10 @@ from engine import SimulatedClock
 # reorganised): the raw SpiffWorkflow driver needs the checked, parsed diagram and the
 # engine's expression functions (scaled, department_time_left, count_events).
 from engine.definitions.bpmn import parse_source
+from engine.definitions.decisions import evaluate_decision, parse_decision
 from engine.definitions.sources import collect_sources, files_in
-from engine.runtime.sandbox import RestrictedScriptEngine
+from engine.runtime.flow_decisions import SAMPLE_DRAW, input_names
+from engine.runtime.sandbox import DECISIONS, RestrictedScriptEngine
 from engine.store.database import make_engine, normalize_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +69,27 @@ SERVICE_LEVEL = {"limit_factor": 1, "max_reassignments": 3}
 
 
 def script_engine() -> RestrictedScriptEngine:
-    """The engine's restricted expression evaluator, which the diagrams' timers need."""
+    """The engine's restricted expression evaluator, which the diagrams' timers need;
+    its decide() (the return-visit gateway) answers from the shipped tables."""
+    DECISIONS.set(_in_memory_decisions())
     return RestrictedScriptEngine()
+
+
+def _in_memory_decisions():
+    """decide() for raw SpiffWorkflow: processes/' tables parsed once and evaluated in
+    memory (the engine evaluates its cached copy the same way), absent inputs None and a
+    sample draw that picks no sampled share, as for most orders."""
+    sources = collect_sources(files_in(ROOT / "processes", ROOT / "forms")).decisions
+    tables = {source.key: parse_decision(source) for source in sources}
+
+    def evaluate(key: str, data: dict[str, Any]) -> dict[str, Any]:
+        decision = tables[key]
+        inputs: dict[str, Any] = dict.fromkeys(input_names(decision))
+        inputs.update(data)
+        inputs[SAMPLE_DRAW] = 99
+        return evaluate_decision(decision, inputs)
+
+    return evaluate
 
 
 def parsed_process(key: str):
