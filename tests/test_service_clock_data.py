@@ -6,7 +6,7 @@ import pytest
 
 from engine.definitions.bpmn import DefinitionInvalid
 from engine.reference.pause_reasons import PauseReasons, PauseReasonsInvalid
-from tests.conftest import PROCESSES
+from tests.conftest import FORMS, PROCESSES
 
 SERVICE_LEVELS = (PROCESSES / "service_levels.dmn").read_bytes()
 
@@ -38,3 +38,17 @@ def test_bad_pause_caps_or_order_limits_are_refused_at_deploy(engine, old, new, 
     with pytest.raises(DefinitionInvalid) as caught:
         engine.deployer.deploy_files({"service_levels.dmn": changed})
     assert any(problem in p.message for p in caught.value.problems), caught.value.problems
+
+
+def test_a_deadline_settled_by_no_task_of_the_diagram_is_refused_at_deploy(engine):
+    """A typo in deadlineSettledBy would leave the order deadline running past the reply."""
+    engine.deployer.deploy_directory(PROCESSES, FORMS)
+    shipped = (PROCESSES / "one_department.bpmn").read_bytes()
+    changed = shipped.replace(b'name="deadlineSettledBy" value="feedback"',
+                              b'name="deadlineSettledBy" value="feedbak"')
+    assert changed != shipped
+    with pytest.raises(DefinitionInvalid) as caught:
+        engine.deployer.deploy_files({"one_department.bpmn": changed}, forms_dir=FORMS)
+    assert any("deadlineSettledBy names 'feedbak', which is no task" in problem.message
+               for problem in caught.value.problems), caught.value.problems
+    engine.deployer.deploy_files({"one_department.bpmn": shipped}, forms_dir=FORMS)

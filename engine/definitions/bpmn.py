@@ -54,6 +54,9 @@ SCHEMA_PROPERTY_PATH = (
 )
 # A start event's property naming a decision table whose outputs join a new order's data.
 START_DECISION_PROPERTY = "startDecision"
+# A start event's property naming the task whose completion ends the whole-instance
+# deadline (without it the deadline ends with the instance).
+SETTLED_BY_PROPERTY = "deadlineSettledBy"
 # An escalation a diagram throws becomes a timeline entry of that type (a transfer, an
 # urge, ...): the code must read as one and must not pass for the engine's own entries.
 ESCALATION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.definitions.bpmn import (
     NS,
+    SETTLED_BY_PROPERTY,
     START_DECISION_PROPERTY,
     DefinitionInvalid,
     ParsedProcess,
@@ -75,6 +76,7 @@ def reference_problems(
         for source, process in processes:
             problems.extend(_start_decision_problems(session, source, process, uploaded))
             problems.extend(_consulted_decision_problems(session, source, uploaded))
+            problems.extend(_settled_by_problems(source, process))
     if code_lists is not None:
         problems.extend(_code_list_problems(processes, code_lists))
     return problems
@@ -213,6 +215,19 @@ def _start_decision_problems(session: Session, source: ProcessSource, process: P
     missing = [name for name in needed if name not in _output_names(decision)]
     return [Problem(source.file_name, f"expressions read {name}, but decision table {key!r} "
                     "does not output it") for name in missing]
+
+
+def _settled_by_problems(source: ProcessSource, process: ParsedProcess) -> list[Problem]:
+    """A deadlineSettledBy property names a task of the diagram (a typo would leave the
+    deadline running to the instance's end, unnoticed)."""
+    task_id = start_property(process, SETTLED_BY_PROPERTY)
+    if task_id is None:
+        return []
+    ids = {getattr(spec, "bpmn_id", None) for spec in process.spec.task_specs.values()}
+    if task_id in ids:
+        return []
+    return [Problem(source.file_name, f"the start event's {SETTLED_BY_PROPERTY} names "
+                    f"{task_id!r}, which is no task of this diagram")]
 
 
 def _consulted_decision_problems(session: Session, source: ProcessSource,

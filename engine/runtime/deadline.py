@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import utc
-from engine.definitions.bpmn import start_property
+from engine.definitions.bpmn import SETTLED_BY_PROPERTY, start_property
 from engine.reference.directory import Directory
 from engine.runtime.ladder import RUNG, Ladder
 from engine.runtime.ladder_table import ORDER_KIND, rung_due
@@ -36,7 +36,6 @@ LIMIT_VARIABLE = "order_limit"
 OVERDUE = "order_overdue"  # the timeline entry when the deadline passes
 MET = "met"  # Timer.state of a deadline the instance ended within
 STOPPED = "paused"  # Timer.state while a stage's pause stops the deadline
-SETTLED_BY = "deadlineSettledBy"  # start-event property: the task that ends the deadline
 
 
 def is_deadline_row(row: Timer) -> bool:
@@ -131,7 +130,7 @@ class Deadline:
 def _settling_task_completed(step: Step) -> bool:
     """Whether the task the diagram names as ending the deadline has completed (seen in
     the step it completes in: finished history is pruned when the step saves)."""
-    task_id = start_property(step.parsed, SETTLED_BY)
+    task_id = start_property(step.parsed, SETTLED_BY_PROPERTY)
     if not task_id:
         return False
     return any(task.task_spec.bpmn_id == task_id

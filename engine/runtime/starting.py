@@ -107,6 +107,7 @@ class Starter:
         version: int | None = None,
         idempotency_key: str | None = None,
         prepared: bool = False,
+        department: str | None = None,
     ) -> StartResult:
         """The start, inside the caller's unit of work (`prepared`: the variables are
         check_start's, used as they are)."""
@@ -137,7 +138,7 @@ class Starter:
             ))
         session.flush()
         step = Step(session, instance, workflow, parsed, now)
-        step.record("started", actor=actor, detail={
+        step.record("started", actor=actor, department=department, detail={
             "definition_version": definition.version, "data": summary(variables),
         })
         step.publish("instance_started", definition_version=definition.version,
@@ -148,11 +149,14 @@ class Starter:
         return StartResult(instance.id, created=True)
 
     def start_prepared_in(self, session: Session, prepared: PreparedStart, business_key: str,
-                          *, actor: str | None = None) -> StartResult:
+                          *, actor: str | None = None,
+                          department: str | None = None) -> StartResult:
         """Start the version `prepared` was checked against, with its variables as they
-        are, inside the caller's unit of work."""
+        are, inside the caller's unit of work; `department`: the one acting, named on the
+        timeline's first entry."""
         return self.start_in(session, prepared.key, business_key, dict(prepared.variables),
-                             actor=actor, version=prepared.version, prepared=True)
+                             actor=actor, version=prepared.version, prepared=True,
+                             department=department)
 
     def check_start(self, key: str, variables: dict[str, Any],
                     version: int | None = None) -> PreparedStart:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from engine.reference.cities import Cities
 from engine.reference.settings import Settings
 from engine.runtime.serialization import fingerprint_of
 from engine.runtime.starting import PreparedStart
-from engine.store.models import ProcessInstance, TimelineEvent
+from engine.store.models import ProcessInstance
 from engine.workorders.errors import NoRoute, ReferenceReused
 from engine.workorders.first_contact import RESOLVED_ON_THE_SPOT, resolve_on_the_spot
 from engine.workorders.hotspots import check_hotspots
@@ -65,8 +65,10 @@ class Intake:
                                        variables["customer_phone"], variables["category"], now)
                 prepared = PreparedStart(prepared.key, prepared.version,
                                          {**variables, "repeat_count": repeats.count})
-                started = self.engine.starter.start_prepared_in(session, prepared, number,
-                                                                actor=submitted_by)
+                # The timeline names the department acting: the order is accepted for it.
+                started = self.engine.starter.start_prepared_in(
+                    session, prepared, number, actor=submitted_by,
+                    department=variables["acceptance_department"])
                 instance = session.get(ProcessInstance, started.instance_id)
                 order = WorkOrder(
                     number=number, instance_id=started.instance_id, flow=prepared.key,
@@ -82,11 +84,6 @@ class Intake:
                                   variables["channel"], reference, submitted_by, now)
                 if answer := (submission.get(RESOLVED_ON_THE_SPOT) or {}).get("answer"):
                     resolve_on_the_spot(self.engine, session, order, answer, submitted_by, now)
-                # The timeline names the department acting: the order is accepted for it.
-                session.execute(update(TimelineEvent).where(
-                    TimelineEvent.instance_id == order.instance_id,
-                    TimelineEvent.type == "started").values(
-                        department=order.acceptance_department))
                 self._check_hotspots(session, order, instance, variables)
         except IntegrityError:
             # An identical submission won the race; its order is visible now.

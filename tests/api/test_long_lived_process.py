@@ -50,10 +50,14 @@ def work_until(client, clock, number: str, stage: str, max_stages: int = 20) -> 
 
 
 def operated_order(client, clock, flow: str) -> str:
-    """An order of `flow` urged, transferred, sent back and audit-rejected: every
-    operation that throws an event or starts an event sub-process."""
+    """An order of `flow` paused and resumed, urged, transferred, sent back and
+    audit-rejected: every operation that throws an event, starts an event sub-process or
+    moves the clocks."""
     number = client.submit(**FLOW_ORDERS[flow])["number"]
     handling = work_until(client, clock, number, "handle")
+    act(client, number, handling["department"], "pause", reason="waiting_for_customer")
+    clock.advance(30 * MINUTE)
+    act(client, number, handling["department"], "resume")
     clock.advance(10 * MINUTE)
     act(client, number, "front_desk", "urge", note="Customer called again.")
     act(client, number, handling["department"], "transfer", to_department="billing",
@@ -85,6 +89,12 @@ def test_interleaved_orders_of_every_flow_all_close(client, api_clock):
                for flow in FLOW_ORDERS for _ in range(2)]
     operated = [operated_order(client, api_clock, flow) for flow in FLOW_ORDERS]
     numbers += [client.submit(**FLOW_ORDERS[flow])["number"] for flow in FLOW_ORDERS]
+    # One order of each flow withdrawn half-way: it ends, and the others are untouched.
+    withdrawn = [client.submit(**FLOW_ORDERS[flow])["number"] for flow in FLOW_ORDERS]
+    for number in withdrawn:
+        work_until(client, api_clock, number, "handle")
+        act(client, number, "front_desk", "withdraw", reason="The customer is satisfied.")
+        assert client.order(number)["status"] == "withdrawn", number
     for number in [*numbers, *operated]:
         assert drive_to_close(client, api_clock, number)["status"] == "closed", number
 
