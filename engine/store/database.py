@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.models import Base
+from engine.store.sqlite_writers import WriterQueue, writer_queue
 
 # Execution option marking a session that only reads (see configure_sqlite).
 READ_ONLY = "workorders_read_only"
@@ -80,13 +81,15 @@ def is_unavailable(error: BaseException) -> bool:
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, and write transactions that take the lock up front.
+    """WAL, foreign keys, and write transactions that take the lock up front, in turn.
 
     pysqlite starts transactions lazily, so two writers can both read and then
-    deadlock on upgrade; BEGIN IMMEDIATE makes the second one wait instead. Sessions
-    opened with the READ_ONLY execution option begin DEFERRED: under WAL they read
-    a consistent snapshot without queueing behind writers.
+    deadlock on upgrade; BEGIN IMMEDIATE makes the second one wait instead, queued
+    (sqlite_writers.py) rather than polling. Sessions opened with the READ_ONLY
+    execution option begin DEFERRED: under WAL they read a consistent snapshot without
+    queueing behind writers.
     """
+    queue = _writer_queue(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -101,8 +104,64 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        if queue is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        queue.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            queue.release()
+            raise
+        connection.info[_QUEUED] = True
+
+    if queue is None:
+        return
+
+    # The turn is given up once the transaction has ended, not before: the COMMIT (or
+    # ROLLBACK) is issued here, and pysqlite's own call after it finds nothing to end.
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection):
+        _end(connection, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection):
+        _end(connection, "ROLLBACK")
+
+    def _end(connection, statement: str) -> None:
+        if not connection.info.pop(_QUEUED, False):
+            return
+        try:
+            raw = connection.connection.dbapi_connection
+            if raw is not None and raw.in_transaction:
+                raw.execute(statement)
+        finally:
+            queue.release()
+
+    # A connection given back or dropped mid-transaction still gives up its turn.
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None and record.info.pop(_QUEUED, False):
+            queue.release()
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_connection, record, _exception):
+        if record is not None and record.info.pop(_QUEUED, False):
+            queue.release()
+
+
+_QUEUED = "workorders_writer_queued"
+
+
+def _writer_queue(engine: Engine) -> WriterQueue | None:
+    """The queue for a database file; none for an in-memory database."""
+    database = engine.url.database
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return writer_queue(Path(database))
 
 
 def create_schema(engine: Engine) -> None:
