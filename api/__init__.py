@@ -32,6 +32,7 @@ from engine.reference.pause_reasons import PauseReasons
 from engine.reference.settings import Settings, SettingsInvalid
 from engine.reports import Reports
 from engine.store.database import configure_sqlite, engine_options, normalize_database_url
+from engine.store.shared_reads import stop_sharing_reads
 from engine.workorders.routing import ROUTING_TABLE, routing_inputs
 from engine.workorders.service import WorkOrders
 from engine.workorders.supervisors import supervisor_default
@@ -150,6 +151,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_log.install(app)
     metrics.install(app)
     request_log.configure_logging(os.environ.get("LOG_FORMAT"))
+
+    @app.before_request
+    def share_reads():
+        # The reads of one request (the token, the pre-checks, the answer) share one
+        # session and transaction; a write in between ends it (store/shared_reads.py).
+        engine.uow.share_reads()
+
+    @app.teardown_request
+    def stop_sharing(_error=None):
+        stop_sharing_reads()
 
     @app.before_request
     def guard_and_authenticate():

@@ -5,10 +5,12 @@ theirs in the file and the rest is kept). PostgreSQL parts use a fresh database 
 given server (default: the local one), dropped afterwards; without a reachable server
 they are skipped. Parts: throughput (relay orders over HTTP against raw SpiffWorkflow),
 timers, query_scaling, report_scaling, step_cost (CPU, statements and transactions per
-step, and their growth with an order's history). Targets (2-core machine): end-to-end
->= 40 % of raw in-memory speed, >= 300 timers fired per second, look-ups at 200k open
-orders within 2x of 10k, a day's timeliness report at 200k stages of history within 2x
-of 20k.
+step, their growth with an order's history, and the floor the stack itself sets under a
+step: a bare Flask request, one write transaction, restore and dump). Targets (2-core
+machine): end-to-end >= 25 % of raw in-memory speed, an HTTP completion <= 3x the raw
+step's CPU, completion p95 < 250 ms (SQLite) / < 100 ms (PostgreSQL), >= 300 timers
+fired per second, look-ups at 200k open orders within 2x of 10k, a day's timeliness
+report at 200k stages of history within 2x of 20k.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from sqlalchemy import text
 
 from bench import (
+    floor,
     history_growth,
     http_throughput,
     query_scaling,
@@ -93,6 +96,9 @@ def main() -> int:
                 section["step_cost"], results["raw_spiff_step"])
             with database(kind, args.postgres_url) as url:
                 section["history_growth"] = history_growth.run(url, repeats=repeats)
+            with database(kind, args.postgres_url) as url:
+                section["floor"] = _with_floor_ratios(floor.run(url), section["step_cost"],
+                                                      results["raw_spiff_step"])
     if len(kinds) == 1:
         results["postgresql"] = {"skipped": f"no PostgreSQL at {args.postgres_url}"}
 
@@ -110,6 +116,14 @@ def _ratios_to_raw(measured: dict, raw: dict) -> dict:
             for level, cpu in ours.items()
             for base, key in (("in_memory", "step_cpu_ms"),
                               ("serialized", "step_serialized_cpu_ms"))}
+
+
+def _with_floor_ratios(measured: dict, step: dict, raw: dict) -> dict:
+    """The stack's floor per step (floor.py) beside the raw step and our completion."""
+    total = floor.floor_ms(measured, raw["step_cpu_ms"])
+    return {**measured, "floor_ms": total,
+            "floor_to_raw": round(total / raw["step_cpu_ms"], 1),
+            "http_to_floor": round(step["http"]["complete_cpu_ms"] / total, 1)}
 
 
 def _reachable(url: str) -> bool:

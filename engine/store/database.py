@@ -1,8 +1,6 @@
 """Database connections: SQLite (WAL) by default, PostgreSQL in production."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +8,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.models import Base
+from engine.store.shared_reads import READ_ONLY, reading  # noqa: F401 - found here too
 from engine.store.sqlite_writers import WriterQueue, writer_queue
-
-# Execution option marking a session that only reads (see configure_sqlite).
-READ_ONLY = "workorders_read_only"
-
-
-@contextmanager
-def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session for queries only; on SQLite it does not take the write lock."""
-    with session_factory() as session:
-        session.connection(execution_options={READ_ONLY: True})
-        yield session
 
 
 def default_sqlite_url(instance_dir: Path) -> str:

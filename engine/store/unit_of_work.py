@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Busy, InstanceChanged
 from engine.store.database import reading
+from engine.store.shared_reads import SharedReads, share_reads, shared_for
 from engine.store.sqlite_writers import WriterQueueTimeout
 
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
@@ -31,22 +32,34 @@ class UnitsOfWork:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits at the end or not at all; a lost race is a
         Conflict (InstanceChanged, Busy), never a silent overwrite."""
-        with self.sessions() as session:
-            try:
-                with session.begin():
-                    yield session
-            except StaleDataError as err:
-                raise InstanceChanged(str(err)) from None
-            except WriterQueueTimeout as err:
-                raise Busy(str(err)) from None
-            except OperationalError as err:
-                if not is_lock_contention(err):
-                    raise
-                raise Busy(str(err.orig).splitlines()[0]) from None
+        shared = shared_for(self.sessions)
+        if shared is not None:  # what this request reads after the write sees it
+            shared.end_snapshot()
+        try:
+            with self.sessions() as session:
+                try:
+                    with session.begin():
+                        yield session
+                except StaleDataError as err:
+                    raise InstanceChanged(str(err)) from None
+                except WriterQueueTimeout as err:
+                    raise Busy(str(err)) from None
+                except OperationalError as err:
+                    if not is_lock_contention(err):
+                        raise
+                    raise Busy(str(err.orig).splitlines()[0]) from None
+        finally:
+            if shared is not None:  # and a read made while this one wrote, too
+                shared.end_snapshot()
 
     def reading(self):
-        """A read-only session (on SQLite it does not wait for writers)."""
+        """A read-only session (on SQLite it does not wait for writers); within
+        `share_reads`, the request's one read session."""
         return reading(self.sessions)
+
+    def share_reads(self) -> SharedReads:
+        """Reads share one session until `stop_sharing_reads` (one per request)."""
+        return share_reads(self.sessions)
 
 
 def is_lock_contention(err: OperationalError) -> bool:
