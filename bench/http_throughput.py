@@ -14,6 +14,7 @@ import requests
 from .common import FORM_DATA, RELAY_DEPARTMENTS, RELAY_INTAKE, gunicorn, make_tokens, median
 from .common import percentile as pct
 
+REQUESTS_PER_ORDER = 10  # intake and nine completions
 PRINCIPALS = {"integrator": ("integrator", None),
               **{dept: ("department", dept) for dept in RELAY_DEPARTMENTS.values()}}
 
@@ -47,7 +48,12 @@ def run(url: str, *, orders: int, clients: int = 16, gunicorn_workers: int = 2) 
         with ThreadPoolExecutor(max_workers=clients) as pool:
             list(pool.map(one_order, range(orders)))
         elapsed = time.perf_counter() - started
+        floor = _server_floor(base, session, clients, requests_count=orders * REQUESTS_PER_ORDER)
     return {
+        # The same server and clients answering GET /healthz (no token, no database):
+        # the requests per second this machine manages when the server does nothing.
+        "floor_requests_per_second": floor,
+        "floor_orders_per_second": round(floor / REQUESTS_PER_ORDER, 1),
         "orders": orders,
         "clients": clients,
         "gunicorn_workers": gunicorn_workers,
@@ -56,6 +62,16 @@ def run(url: str, *, orders: int, clients: int = 16, gunicorn_workers: int = 2) 
         "complete_p50_ms": round(median(samples.completions) * 1000, 1),
         "complete_p95_ms": round(pct(samples.completions, 0.95) * 1000, 1),
     }
+
+
+def _server_floor(base: str, session, clients: int, *, requests_count: int) -> float:
+    def hit(_n: int) -> None:
+        session().get(f"{base}/healthz", timeout=60).raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(hit, range(requests_count)))
+    return round(requests_count / (time.perf_counter() - started), 1)
 
 
 def _relay_order(http, base, tokens, business_key, samples: Samples) -> None:

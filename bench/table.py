@@ -48,6 +48,9 @@ def _throughput_rows() -> list[Row]:
         ("  share of raw in-memory speed", lambda r: f"{r['http']['share_of_raw']:.1%}"),
         ("  task completion p50 ms", lambda r: r["http"]["complete_p50_ms"]),
         ("  task completion p95 ms", lambda r: r["http"]["complete_p95_ms"]),
+        ("  floor: GET /healthz requests/s, same setup",
+         lambda r: r["http"]["floor_requests_per_second"]),
+        ("  floor as orders/s (10 requests each)", lambda r: r["http"]["floor_orders_per_second"]),
     ]
 
 

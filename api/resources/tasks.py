@@ -87,13 +87,16 @@ class Complete(MethodView):
         has the stages of the instance open now, so a client can go on from it.
         `next_assignee` gives the stage it opens to a named handler. The feedback
         waits for a refund audit where a refund needs one (409)"""
-        remedies().check_completion(task_id)
         if body.get("next_assignee"):
+            remedies().check_completion(task_id)
             done = assign_on_completion(task_id, body["data"], body["next_assignee"])
         else:
-            done = engine().commands.complete_task(task_id, body["data"],
-                                                   current_principal().name,
-                                                   department=own_department())
+            commands = engine().commands
+            checked = commands.check_completion(task_id, body["data"],
+                                                department=own_department())
+            remedies().check_completion(task_id, checked.stage if checked else None)
+            done = commands.complete_task(task_id, body["data"], current_principal().name,
+                                          department=own_department(), checked=checked)
         return {**task_view(done.task, engine()),
                 "next_tasks": [task_view(task, engine()) for task in done.next_tasks]}
 

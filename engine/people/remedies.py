@@ -101,10 +101,11 @@ class Remedies:
                                 "note": note})
             return row
 
-    def check_completion(self, task_id: str) -> None:
+    def check_completion(self, task_id: str, stage: str | None = None) -> None:
         """RefundAuditPending when `task_id` is a stage the refund audit must come
-        before, of an order whose refund has not been approved as it stands."""
-        if not self.before_stages:
+        before, of an order whose refund has not been approved as it stands. `stage`:
+        the task's stage when the caller has read it (no other stage needs a look)."""
+        if not self.before_stages or (stage is not None and stage not in self.before_stages):
             return
         with self.engine.reading() as session:
             number = session.scalar(

@@ -60,6 +60,7 @@ class CheckedData:
     form: str | None
     definition_id: int
     data: dict[str, Any]
+    stage: str | None = None  # the task's stage, for the caller's own checks
 
 
 class Commands:
@@ -106,10 +107,13 @@ class Commands:
             return human
 
     def complete_task(self, task_id: str, data: dict[str, Any], actor: str, *,
-                      department: str | None = None) -> Completion:
+                      department: str | None = None,
+                      checked: CheckedData | None = None) -> Completion:
         """Complete an open user task with form `data` submitted by `actor`; the task
-        and the instance's stages open after it."""
-        checked = self.check_completion(task_id, data, department=department)
+        and the instance's stages open after it. `checked`: the caller's own
+        check_completion of this same data (else it is checked here first)."""
+        if checked is None:
+            checked = self.check_completion(task_id, data, department=department)
         with self.uow.transaction() as session:
             step = self.complete_task_in(session, task_id, data, actor, department=department,
                                          checked=checked)
@@ -136,7 +140,7 @@ class Commands:
         """check_completion for a task row the caller has read (in `session`)."""
         schema = self._form_schema(session, human.definition_id, human.form)
         return CheckedData(human.form, human.definition_id,
-                           self._checked(human.form, schema, data))
+                           self._checked(human.form, schema, data), human.stage)
 
     def _form_schema(self, session: Session, definition_id: int,
                      form: str | None) -> dict[str, Any] | None:

@@ -62,7 +62,7 @@ class Ladder:
         open_ids = {str(stage.task.id) for stage in step.stages}
         for row in pending:
             if row.task_id not in open_ids:
-                step.settle(row, state="cancelled", lease_owner=None, lease_expires_at=None)
+                row.state, row.lease_owner, row.lease_expires_at = "cancelled", None, None
             elif row.due_at < step.now:
                 self._fire(step, row)
         opened, step.opened = step.opened, []

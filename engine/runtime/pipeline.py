@@ -28,7 +28,7 @@ from engine.runtime.pausing import RESUME, Pausing
 from engine.runtime.records import process_variables, record_end, sync_human_tasks, sync_timers
 from engine.runtime.sandbox import RestrictedScriptEngine
 from engine.runtime.serialization import dump_workflow, restore_workflow
-from engine.runtime.step import Step, write_settled_timers
+from engine.runtime.step import Step
 from engine.runtime.thrown_events import record_thrown_events
 from engine.runtime.working_limits import CalendarOf
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance
@@ -122,7 +122,6 @@ class Pipeline:
         instance.updated_at = step.now
         step.write_timeline()
         step.session.flush()
-        write_settled_timers(step.session)
 
     def a_timer_is_due(self, step: Step) -> bool:
         """Whether a limit or a ladder rung of the instance has passed by now."""

@@ -86,11 +86,10 @@ def sync_timers(step: Step, rows: list[Timer]) -> None:
                                 "due_at": iso(row.due_at)})
         if timer is not None:  # a cycle timer fired and now waits for its next turn
             row.due_at = timer.due_at
-            row.lease_owner = row.lease_expires_at = None
         else:
-            step.settle(row, state="fired" if fired else "cancelled",
-                        fired_at=step.now if fired else None,
-                        lease_owner=None, lease_expires_at=None)
+            row.state = "fired" if fired else "cancelled"
+            row.fired_at = step.now if fired else None
+        row.lease_owner = row.lease_expires_at = None
     for timer_id, timer in waiting.items():
         if timer_id in pending:
             continue

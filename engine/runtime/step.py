@@ -8,9 +8,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.context import current_request_id
 from engine.definitions.bpmn import ParsedProcess
@@ -27,7 +26,6 @@ from engine.runtime.serialization import to_json_safe
 from engine.store.models import HumanTask, OutboxEvent, ProcessInstance, TimelineEvent, Timer
 
 SYSTEM_ACTOR = "system"
-SETTLED_TIMERS = "workorders_settled_timers"  # Session.info key: see Step.settle
 SUMMARY_VALUE_LENGTH = 80  # longest field value a timeline line shows
 
 
@@ -95,21 +93,6 @@ class Step:
             self._timer_rows = list(self.session.scalars(select(Timer).where(
                 Timer.instance_id == self.instance.id, Timer.state == "pending")))
         return self._timer_rows
-
-    def settle(self, row: Timer, **values: Any) -> None:
-        """End a timer row read in this step (fired, cancelled): the row shows `values`
-        at once, and the database gets them before the unit of work commits, one UPDATE
-        for every row ending the same way. A stage's close ends half a dozen rungs and
-        limits; tracked one by one by the ORM they were the largest part of a step's
-        flush. A row added in this step is simply set (its INSERT carries the values)."""
-        if not inspect(row).persistent:
-            for name, value in values.items():
-                setattr(row, name, value)
-            return
-        for name, value in values.items():
-            set_committed_value(row, name, value)
-        settled = self.session.info.setdefault(SETTLED_TIMERS, {})
-        settled.setdefault(tuple(sorted(values.items())), []).append(row.id)
 
     def observe(self) -> None:
         self.stages = open_stages(self.workflow)
@@ -192,17 +175,3 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
             value = f"<{type(value).__name__}>"
         short[name] = value
     return short
-
-
-def write_settled_timers(session: Session) -> None:
-    """The UPDATEs of the timer rows Step.settle ended (once; again only for more)."""
-    settled = session.info.pop(SETTLED_TIMERS, None)
-    for values, ids in (settled or {}).items():
-        session.execute(update(Timer).where(Timer.id.in_(ids)).values(dict(values))
-                        .execution_options(synchronize_session=False))
-
-
-@event.listens_for(Session, "before_commit")
-def _settled_timers_land_with_the_commit(session: Session) -> None:
-    # Whatever path a step took (saved or not), its settled rows commit with it.
-    write_settled_timers(session)
