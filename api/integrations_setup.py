@@ -56,4 +56,4 @@ def build(engine: ProcessEngine, settings: IntegrationSettings, config: dict[str
         at_risk=lambda: [stage.as_dict() for stage in reports.at_risk(per_page=None)[0].items])
     return Integrations(
         engine, settings, departments={d.id for d in directory}, people=people,
-        flows=lambda: {definition.key for definition, _ in engine.catalog.definitions()})
+        flows=engine.catalog.deployed_keys)

@@ -44,7 +44,7 @@ class Ready(MethodView):
         except Exception as err:  # any driver error means "not ready"
             raise ServiceUnavailable(f"database unavailable: {type(err).__name__}",
                                      retry_after=RETRY_AFTER_SECONDS) from None
-        if not engine().catalog.definitions():
+        if not engine().catalog.deployed_keys():
             raise ServiceUnavailable("no process definitions deployed",
                                      retry_after=RETRY_AFTER_SECONDS)
         return {"status": "ready"}

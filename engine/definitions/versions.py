@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from engine.definitions.bpmn import (
     DefinitionInvalid,
@@ -82,15 +82,20 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     return _latest(session, ProcessDefinition, key)
 
 
-def find_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
-    definition = _find(session, ProcessDefinition, key, version)
+def find_definition(session: Session, key: str, version: int | None = None, *,
+                    light: bool = False) -> ProcessDefinition:
+    """The version (newest unless named). `light`: without its source columns, for a
+    caller that only runs it inside `session` (see _light)."""
+    definition = _find(session, ProcessDefinition, key, version, light=light)
     if definition is None:
         raise DefinitionNotFound(key, version)
     return definition
 
 
-def find_decision(session: Session, key: str, version: int | None = None) -> DecisionDefinition:
-    decision = _find(session, DecisionDefinition, key, version)
+def find_decision(session: Session, key: str, version: int | None = None, *,
+                  light: bool = False) -> DecisionDefinition:
+    """The table (newest unless named); `light` as for find_definition."""
+    decision = _find(session, DecisionDefinition, key, version, light=light)
     if decision is None:
         raise DecisionNotFound(key, version)
     return decision
@@ -268,19 +273,28 @@ def _store(session, model, kind, source, now, columns, skip_known_content) -> De
     return DeployResult(kind, source.key, version, created=True)
 
 
-def _latest(session: Session, model, key: str):
-    return session.scalars(
-        select(model).where(model.key == key).order_by(model.version.desc()).limit(1)
-    ).first()
+def _latest(session: Session, model, key: str, *, light: bool = False):
+    query = select(model).where(model.key == key).order_by(model.version.desc()).limit(1)
+    return session.scalars(_light(query, model) if light else query).first()
+
+
+def _light(query, model):
+    """Only the columns naming a version. Its source (diagram or table XML, serialized
+    spec, forms: 130 kB for the relay flow) is read only if this process has not parsed
+    the version yet, when SpecCache asks for it, in the same session; every start and
+    decision used to read it, twice per intake."""
+    return query.options(load_only(model.id, model.key, model.version, model.name,
+                                   model.content_hash, model.file_name, model.deployed_at))
 
 
 # Version numbers a database integer column can hold; others cannot exist.
 _VERSIONS = range(1, 2**31)
 
 
-def _find(session: Session, model, key: str, version: int | None):
+def _find(session: Session, model, key: str, version: int | None, *, light: bool = False):
     if version is None:
-        return _latest(session, model, key)
+        return _latest(session, model, key, light=light)
     if version not in _VERSIONS:
         return None
-    return session.scalars(select(model).where(model.key == key, model.version == version)).first()
+    query = select(model).where(model.key == key, model.version == version)
+    return session.scalars(_light(query, model) if light else query).first()

@@ -25,13 +25,20 @@ class Catalog:
     def decide(self, key: str, inputs: dict[str, Any], version: int | None = None) -> dict:
         """Evaluate the decision table `key` (latest version unless named) on `inputs`."""
         with self.uow.reading() as session:
-            parsed = self.pipeline.specs.decision(find_decision(session, key, version))
+            parsed = self.pipeline.specs.decision(
+                find_decision(session, key, version, light=True))
         return dict(evaluate_decision(parsed, inputs))
 
     def definitions(self) -> list[tuple[ProcessDefinition, int]]:
         """The newest version of each process key, with its number of versions."""
         with self.uow.reading() as session:
             return latest_definitions(session)
+
+    def deployed_keys(self) -> set[str]:
+        """The process keys with a deployed version (no source read: a readiness probe
+        asks this every few seconds)."""
+        with self.uow.reading() as session:
+            return set(session.scalars(select(ProcessDefinition.key).distinct()))
 
     def versions(self, kind: str, key: str) -> list:
         """Every version of process or decision `key`, newest first (NotFound if none)."""

@@ -39,7 +39,7 @@ class FlowDecisions:
 
         def evaluate(key: str, data: dict[str, Any]) -> dict[str, Any]:
             try:
-                decision = self.specs.decision(find_decision(session, key))
+                decision = self.specs.decision(find_decision(session, key, light=True))
             except DecisionNotFound:
                 raise ValueError(f"decision table {key!r} is not deployed") from None
             inputs: dict[str, Any] = dict.fromkeys(input_names(decision))

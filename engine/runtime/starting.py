@@ -116,7 +116,7 @@ class Starter:
         prior = prior_start(session, key, business_key, fingerprint, actor, idempotency_key)
         if prior is not None:
             return StartResult(prior, created=False)
-        definition = find_definition(session, key, version)
+        definition = find_definition(session, key, version, light=True)
         parsed = self.pipeline.specs.get(definition)
         if not prepared:
             variables = self._prepare(session, definition, variables)
@@ -163,7 +163,7 @@ class Starter:
         """The variables a start of `key` would run with (form defaults filled in, the
         start decision's outputs added); FormValidationError lists every bad field."""
         with self.uow.reading() as session:
-            definition = find_definition(session, key, version)
+            definition = find_definition(session, key, version, light=True)
             return PreparedStart(key, definition.version,
                                  self._prepare(session, definition, dict(variables)))
 
@@ -191,7 +191,8 @@ class Starter:
         if decision_key is None:
             return variables
         try:
-            parsed = self.pipeline.specs.decision(find_decision(session, decision_key))
+            parsed = self.pipeline.specs.decision(find_decision(session, decision_key,
+                                                                light=True))
         except DecisionNotFound:
             raise InstanceFailed(f"{definition.key} starts with the decision table "
                                  f"{decision_key!r}, which is not deployed") from None
