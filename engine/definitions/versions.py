@@ -278,13 +278,21 @@ def _latest(session: Session, model, key: str, *, light: bool = False):
     return session.scalars(_light(query, model) if light else query).first()
 
 
+def _naming_columns(model):
+    return load_only(model.id, model.key, model.version, model.name, model.content_hash,
+                     model.file_name, model.deployed_at)
+
+
+# Built once: the option is as costly to build as the query it shortens.
+_LIGHT = {model: _naming_columns(model) for model in (ProcessDefinition, DecisionDefinition)}
+
+
 def _light(query, model):
     """Only the columns naming a version. Its source (diagram or table XML, serialized
     spec, forms: 130 kB for the relay flow) is read only if this process has not parsed
     the version yet, when SpecCache asks for it, in the same session; every start and
     decision used to read it, twice per intake."""
-    return query.options(load_only(model.id, model.key, model.version, model.name,
-                                   model.content_hash, model.file_name, model.deployed_at))
+    return query.options(_LIGHT[model])
 
 
 # Version numbers a database integer column can hold; others cannot exist.

@@ -138,6 +138,7 @@ class Starter:
             ))
         session.flush()
         step = Step(session, instance, workflow, parsed, now)
+        step.begin_new_instance()
         step.record("started", actor=actor, department=department, detail={
             "definition_version": definition.version, "data": summary(variables),
         })

@@ -74,6 +74,12 @@ class Step:
             self._open_tasks = {row.id: row for row in self.session.scalars(query)}
         return self._open_tasks
 
+    def begin_new_instance(self) -> None:
+        """The instance was created in this step: it has no task or timer rows yet, so
+        none are looked for."""
+        self._open_tasks = {}
+        self._timer_rows = []
+
     def add_task_row(self, row: HumanTask) -> None:
         self.session.add(row)
         self.open_task_rows()[row.id] = row
