@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
@@ -42,6 +42,9 @@ StartDefaults = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 class StartResult:
     instance_id: str
     created: bool  # False when an identical earlier start is returned
+    # The row this start created, for more work in the same unit of work (a session
+    # holds a clean row only while someone does).
+    instance: ProcessInstance | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class Starter:
         self.pipeline.deadline.schedule(step, variables)
         self.pipeline.advance(step)
         self.pipeline.save(step)
-        return StartResult(instance.id, created=True)
+        return StartResult(instance.id, created=True, instance=instance)
 
     def start_prepared_in(self, session: Session, prepared: PreparedStart, business_key: str,
                           *, actor: str | None = None,

@@ -69,7 +69,8 @@ class Intake:
                 started = self.engine.starter.start_prepared_in(
                     session, prepared, number, actor=submitted_by,
                     department=variables["acceptance_department"])
-                instance = session.get(ProcessInstance, started.instance_id)
+                instance = started.instance or session.get(ProcessInstance,
+                                                           started.instance_id)
                 order = WorkOrder(
                     number=number, instance_id=started.instance_id, flow=prepared.key,
                     submitted_by=submitted_by, external_reference=reference,
