@@ -9,6 +9,9 @@ in the kernel and wake as soon as the lock is free; SQLite's own busy wait remai
 fallback for writers outside this queue (the sqlite3 shell, a migration).
 
 The flock dies with its process, so a killed worker never leaves the queue blocked.
+Threads give up after WAIT_SECONDS in their process's queue (Busy, as SQLite's busy
+timeout did); the one at the head waits for the flock itself, which a transaction holds
+only as long as SQLite's own lock would be held.
 """
 from __future__ import annotations
 
