@@ -143,3 +143,29 @@ def _read_only(engine) -> list[str]:
     with engine.connect().execution_options(**{READ_ONLY: True}) as connection, \
             connection.begin():
         return list(connection.execute(text("SELECT who FROM marks")).scalars())
+
+
+def test_a_transaction_abandoned_and_closed_by_another_thread_gives_its_turn_back(database):
+    _path, engine = database
+    opened: list = []
+
+    def abandon() -> None:  # begins a write and leaves it open, as a crashed handler would
+        connection = engine.connect()
+        connection.begin()
+        connection.execute(text("INSERT INTO marks (who) VALUES ('abandoned')"))
+        opened.append(connection)
+
+    thread = threading.Thread(target=abandon)
+    thread.start()
+    thread.join()
+    opened[0].close()  # the pool's clean-up, here in the test's thread
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO marks (who) VALUES ('next')"))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(10), "the abandoned transaction's turn was never given back"
+    assert _marks(engine) == ["next"]

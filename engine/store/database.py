@@ -98,13 +98,13 @@ def configure_sqlite(engine: Engine) -> None:
         if queue is None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
-        queue.acquire()
+        owner = queue.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            queue.release()
+            queue.release(owner)
             raise
-        connection.info[_QUEUED] = True
+        connection.info[_QUEUED] = owner
 
     if queue is None:
         return
@@ -120,25 +120,27 @@ def configure_sqlite(engine: Engine) -> None:
         _end(connection, "ROLLBACK")
 
     def _end(connection, statement: str) -> None:
-        if not connection.info.pop(_QUEUED, False):
+        owner = connection.info.pop(_QUEUED, None)
+        if owner is None:
             return
         try:
             raw = connection.connection.dbapi_connection
             if raw is not None and raw.in_transaction:
                 raw.execute(statement)
         finally:
-            queue.release()
+            queue.release(owner)
 
-    # A connection given back or dropped mid-transaction still gives up its turn.
+    # A connection given back or dropped mid-transaction (from whichever thread) still
+    # gives up its turn.
     @event.listens_for(engine.pool, "checkin")
     def _on_checkin(_dbapi_connection, record):
-        if record is not None and record.info.pop(_QUEUED, False):
-            queue.release()
+        if record is not None and (owner := record.info.pop(_QUEUED, None)) is not None:
+            queue.release(owner)
 
     @event.listens_for(engine.pool, "invalidate")
     def _on_invalidate(_dbapi_connection, record, _exception):
-        if record is not None and record.info.pop(_QUEUED, False):
-            queue.release()
+        if record is not None and (owner := record.info.pop(_QUEUED, None)) is not None:
+            queue.release(owner)
 
 
 _QUEUED = "workorders_writer_queued"

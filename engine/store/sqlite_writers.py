@@ -38,35 +38,43 @@ class WriterQueue:
 
     Re-entrant per thread: a thread already writing that opens a second write
     transaction (on another connection) is let through, and SQLite's own lock then
-    decides, as it did before the queue existed.
+    decides, as it did before the queue existed. A release names the thread that
+    acquired, so a connection cleaned up by another thread still gives the turn back.
     """
 
     def __init__(self, database: Path) -> None:
         self._path = database.with_name(database.name + ".writers")
         self._threads = threading.Lock()
-        self._depth = threading.local()
+        self._owner: int | None = None  # the thread whose turn it is (set under the lock)
+        self._depth = 0
         self._file: IO[bytes] | None = None
         self._file_pid: int | None = None
 
-    def acquire(self) -> None:
-        depth = getattr(self._depth, "value", 0)
-        if depth == 0:
-            if not self._threads.acquire(timeout=WAIT_SECONDS):
-                raise WriterQueueTimeout(f"no turn to write to {self._path.stem} "
-                                         f"within {WAIT_SECONDS:.0f} s")
-            try:
-                self._lock_file()
-            except BaseException:
-                self._threads.release()
-                raise
-        self._depth.value = depth + 1
+    def acquire(self) -> int:
+        """Wait for the turn; the owner to pass to `release`."""
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+            return me
+        if not self._threads.acquire(timeout=WAIT_SECONDS):
+            raise WriterQueueTimeout(f"no turn to write to {self._path.stem} "
+                                     f"within {WAIT_SECONDS:.0f} s")
+        try:
+            self._lock_file()
+        except BaseException:
+            self._threads.release()
+            raise
+        self._owner, self._depth = me, 1
+        return me
 
-    def release(self) -> None:
-        depth = getattr(self._depth, "value", 0)
-        if depth == 0:
+    def release(self, owner: int | None = None) -> None:
+        """Give back one turn `owner` (this thread unless named) holds."""
+        owner = threading.get_ident() if owner is None else owner
+        if self._owner != owner or self._depth == 0:
             return
-        self._depth.value = depth - 1
-        if depth == 1:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
             try:
                 self._unlock_file()
             finally:
