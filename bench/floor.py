@@ -23,7 +23,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, u
 from engine.runtime.serialization import dump_workflow, restore_workflow
 from engine.store.database import make_engine
 
-from .common import median, script_engine
+from .common import median_ms, script_engine
 from .raw_spiff import _new_workflow, _relay, _step
 
 REPEATS = 400
@@ -42,14 +42,8 @@ def floor_ms(floor: dict, raw_step_ms: float) -> float:
     return round(raw_step_ms + sum(floor.values()), 3)
 
 
-def _cpu_ms(action: Callable[[], object], repeats: int = REPEATS) -> float:
-    action()  # warm up
-    samples = []
-    for _ in range(repeats):
-        started = time.process_time()
-        action()
-        samples.append(time.process_time() - started)
-    return round(median(samples) * 1000, 3)
+def _cpu_ms(action: Callable[[], object]) -> float:
+    return median_ms(action, repeats=REPEATS, clock=time.process_time)
 
 
 def _framework_ms() -> float:

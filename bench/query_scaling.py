@@ -6,7 +6,6 @@ instance row, its open task, its stage and department timers), since only these
 tables take part in the queries being timed."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from uuid import uuid4
 
@@ -18,7 +17,7 @@ from engine.store.database import make_engine
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
 from engine.store.queries import TaskFilter, due_timers
 
-from .common import ROOT, median
+from .common import ROOT, median_ms
 
 DEPARTMENTS = 20
 CHUNK = 5000
@@ -40,9 +39,11 @@ def run(url: str, *, sizes: tuple[int, ...] = (10_000, 200_000)) -> dict:
         present = size
         _refresh_statistics(database)
         results[str(size)] = {
-            "due_timers_ms": _time(lambda: _find_due_timers(sessions, now)),
-            "inbox_page_ms": _time(lambda: engine.reads.search_tasks(
-                TaskFilter(department="department-07"), page=1, per_page=20)),
+            "due_timers_ms": median_ms(lambda: _find_due_timers(sessions, now),
+                                       repeats=REPEATS),
+            "inbox_page_ms": median_ms(lambda: engine.reads.search_tasks(
+                TaskFilter(department="department-07"), page=1, per_page=20),
+                repeats=REPEATS),
         }
     database.dispose()
     small, large = (results[str(s)] for s in (sizes[0], sizes[-1]))
@@ -62,16 +63,6 @@ def _find_due_timers(sessions, now) -> None:
     with sessions() as session, session.begin():
         session.scalars(due_timers(now, 100)).all()
         session.rollback()
-
-
-def _time(query) -> float:
-    query()  # warm the caches
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        query()
-        samples.append(time.perf_counter() - started)
-    return round(median(samples) * 1000, 3)
 
 
 def _add_open_orders(sessions, definition, now, first: int, count: int) -> None:

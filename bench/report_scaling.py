@@ -8,7 +8,6 @@ Completed stages (with an urge per tenth order and a lapse per sixth stage) are
 written straight into the tables: only these take part in the queries being timed."""
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -22,7 +21,7 @@ from engine.reports import Reports
 from engine.store.database import make_engine
 from engine.store.models import HumanTask, ProcessDefinition, ProcessInstance, TimelineEvent
 
-from .common import ROOT, median
+from .common import ROOT, median_ms
 
 DEPARTMENTS = 20
 STAGES_PER_ORDER = 5
@@ -63,13 +62,7 @@ def run(url: str, *, sizes: tuple[int, ...] = (20_000, 200_000)) -> dict:
 
 
 def _time(report) -> float:
-    report()  # warm the caches
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        report()
-        samples.append(time.perf_counter() - started)
-    return round(median(samples) * 1000, 1)
+    return median_ms(report, repeats=REPEATS, digits=1)
 
 
 def _add_history(sessions, definition, first: int, count: int) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.store.database import READ_ONLY, make_engine
+from engine.store.database import make_engine
+from engine.store.shared_reads import READ_ONLY
 from engine.store.sqlite_writers import writer_queue
 
 # A second process that takes a write transaction through the same code, says so on
@@ -20,7 +21,7 @@ from engine.store.sqlite_writers import writer_queue
 HOLDER = """
 import sys, time
 from sqlalchemy import text
-from engine.store.database import READ_ONLY, make_engine
+from engine.store.database import make_engine
 engine = make_engine(sys.argv[1])
 with engine.begin() as connection:
     connection.execute(text("INSERT INTO marks (who) VALUES ('holder')"))

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.models import Base
-from engine.store.shared_reads import READ_ONLY, reading  # noqa: F401 - found here too
+from engine.store.shared_reads import READ_ONLY
 from engine.store.sqlite_writers import WriterQueue, writer_queue
 
 

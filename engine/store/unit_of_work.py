@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Busy, InstanceChanged
-from engine.store.database import reading
-from engine.store.shared_reads import SharedReads, share_reads, shared_for
+from engine.store.shared_reads import SharedReads, reading, share_reads, shared_for
 from engine.store.sqlite_writers import WriterQueueTimeout
 
 # PostgreSQL: serialization failure, deadlock detected, lock not available.
