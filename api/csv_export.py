@@ -24,6 +24,11 @@ def wants(kind: str, args: dict[str, Any]) -> bool:
         and accepted[mimetype] > accepted["application/json"]
 
 
+def grouped_csv(report: dict[str, Any], columns: list[str], name: str) -> Response:
+    """A report of `groups` and their `total` as CSV: a row per group, the total last."""
+    return csv_response([*report["groups"], report["total"]], columns, name)
+
+
 def csv_response(rows: Iterable[dict[str, Any]], columns: list[str], name: str) -> Response:
     out = io.StringIO()
     out.write("\ufeff")
@@ -38,6 +43,8 @@ def csv_response(rows: Iterable[dict[str, Any]], columns: list[str], name: str) 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, list | tuple):  # order numbers, departments: one cell
+        return " ".join(_cell(item) for item in value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

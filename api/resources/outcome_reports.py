@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..auth import requires
-from ..csv_export import csv_response, wants
+from ..csv_export import csv_response, grouped_csv, wants
 from ..schemas.outcome_reports import (
     FcrReportSchema,
     OutcomeArgs,
@@ -31,12 +31,6 @@ PROBLEM_COLUMNS = ["rank", "category", "name", "orders", "share", "cumulative_sh
                    "closed", "fcr_rate", "median_handling_seconds", "class", "order_numbers"]
 
 
-def _rows(groups: list[dict]) -> list[dict]:
-    """CSV rows: lists of order numbers in one cell, space-separated."""
-    return [{k: " ".join(v) if isinstance(v, list) else v for k, v in g.items()}
-            for g in groups]
-
-
 @blp.route("/first-contact")
 class FirstContact(MethodView):
     @requires("manager", "department")
@@ -49,8 +43,7 @@ class FirstContact(MethodView):
         start, end = _window(args)
         report = reports().first_contact(start, end, args["group_by"], own_department())
         if wants("csv", args):
-            return csv_response(_rows([*report["groups"], report["total"]]), FCR_COLUMNS,
-                                "first-contact")
+            return grouped_csv(report, FCR_COLUMNS, "first-contact")
         return report
 
 
@@ -66,8 +59,7 @@ class Repeats(MethodView):
         start, end = _window(args)
         report = reports().repeats(start, end, args["group_by"], own_department())
         if wants("csv", args):
-            return csv_response(_rows([*report["groups"], report["total"]]),
-                                REPEAT_COLUMNS, "repeats")
+            return grouped_csv(report, REPEAT_COLUMNS, "repeats")
         return report
 
 
@@ -91,7 +83,7 @@ class Upgrades(MethodView):
                 rows += [{"kind": kind, "key": row[key], "name": row.get("name"),
                           "count": row["count"], "orders": row["orders"]}
                          for row in report[kind]]
-            return csv_response(_rows(rows), UPGRADE_COLUMNS, "upgrades")
+            return csv_response(rows, UPGRADE_COLUMNS, "upgrades")
         return report
 
 
@@ -108,5 +100,5 @@ class Problems(MethodView):
         start, end = _window(args)
         report = reports().problems(start, end, own_department())
         if wants("csv", args):
-            return csv_response(_rows(report["categories"]), PROBLEM_COLUMNS, "problems")
+            return csv_response(report["categories"], PROBLEM_COLUMNS, "problems")
         return report

@@ -13,7 +13,7 @@ from engine.people.figures import handlers_report
 from engine.reports.window import WindowInvalid
 
 from ..auth import current_principal, requires
-from ..csv_export import csv_response, wants
+from ..csv_export import csv_response, grouped_csv, wants
 from ..presenters import page_view
 from ..schemas.reports import (
     AtRiskArgs,
@@ -76,8 +76,7 @@ class Timeliness(MethodView):
         start, end = _window(args)
         report = reports().timeliness(start, end, args["group_by"])
         if wants("csv", args):
-            return csv_response([*report["groups"], report["total"]], TIMELINESS_COLUMNS,
-                                f"timeliness-by-{args['group_by']}")
+            return grouped_csv(report, TIMELINESS_COLUMNS, f"timeliness-by-{args['group_by']}")
         return report
 
 
@@ -93,8 +92,7 @@ class OrderDeadlines(MethodView):
         start, end = _window(args)
         report = reports().order_deadlines(start, end)
         if wants("csv", args):
-            return csv_response([*report["groups"], report["total"]], ORDER_DEADLINE_COLUMNS,
-                                "order-deadlines")
+            return grouped_csv(report, ORDER_DEADLINE_COLUMNS, "order-deadlines")
         return report
 
 
@@ -199,8 +197,7 @@ class Satisfaction(MethodView):
         department = confined_department(args.get("department"), "orders' satisfaction")
         report = reports().satisfaction(start, end, args["group_by"], department)
         if wants("csv", args):
-            return csv_response([*report["groups"], report["total"]], SATISFACTION_COLUMNS,
-                                f"satisfaction-{args['group_by']}")
+            return grouped_csv(report, SATISFACTION_COLUMNS, f"satisfaction-{args['group_by']}")
         return report
 
 
@@ -221,13 +218,13 @@ def _kpi_row(department: dict, kind: str) -> dict:
             "month_deduction": month.get("deduction"), "month_formula": month.get("formula"),
             "month_major_complaints": month.get("major_complaints"),
             "month_total_deduction": month.get("total_deduction"),
-            "month_orders": " ".join(month.get("orders") or []),
+            "month_orders": month.get("orders"),
             "year_liable_complaints": year["liable_complaints"],
             "year_monthly_deductions": year["monthly_deductions"],
             "year_branch": year["branch"], "year_deduction": year["deduction"],
             "year_formula": year["formula"], "year_major_complaints": year["major_complaints"],
             "year_total_deduction": year["total_deduction"],
-            "year_orders": " ".join(year["orders"]),
+            "year_orders": year["orders"],
             "month_lapsed_orders": (lapses.get("month") or {}).get("lapsed_orders"),
             "year_lapsed_orders": (lapses.get("year") or {}).get("lapsed_orders")}
 
@@ -256,8 +253,7 @@ class Handlers(MethodView):
         start, end = _window(args)
         rows = handlers_report(reports().engine, start, end, department)
         if wants("csv", args):
-            return csv_response([{**row, "departments": " ".join(row["departments"])}
-                                 for row in rows], HANDLER_COLUMNS, "handlers")
+            return csv_response(rows, HANDLER_COLUMNS, "handlers")
         return {"from": start, "to": end, "handlers": rows}
 
 

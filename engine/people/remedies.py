@@ -16,8 +16,7 @@ from engine.people.models import OrderRemedy, RefundAudit
 from engine.process_engine import ProcessEngine
 from engine.runtime.step import append_timeline
 from engine.store.models import HumanTask, ProcessInstance
-from engine.workorders.errors import WorkOrderNotFound
-from engine.workorders.models import WorkOrder
+from engine.workorders.models import WorkOrder, find_order
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -156,9 +155,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def _open_order(session: Session, number: str) -> WorkOrder:
-    order = session.get(WorkOrder, number)
-    if order is None:
-        raise WorkOrderNotFound(number)
+    order = find_order(session, number)
     status = session.scalar(select(ProcessInstance.status).where(
         ProcessInstance.id == order.instance_id))
     if status != "running":

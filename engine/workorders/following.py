@@ -26,9 +26,8 @@ from engine.store.models import (
 )
 from engine.store.queries import Page, paginate
 from engine.working_time import WorkingCalendar
-from engine.workorders.errors import WorkOrderNotFound
 from engine.workorders.liability import judgments_of
-from engine.workorders.models import LiabilityJudgment, WorkOrder
+from engine.workorders.models import LiabilityJudgment, WorkOrder, find_order
 from engine.workorders.repeats import earlier_orders
 
 # The timeline entries of an urge and a transfer (escalations the diagrams throw).
@@ -152,10 +151,7 @@ class Following:
 
     def get(self, number: str) -> WorkOrder:
         with self.engine.reading() as session:
-            order = session.get(WorkOrder, number)
-        if order is None:
-            raise WorkOrderNotFound(number)
-        return order
+            return find_order(session, number)
 
     def involves(self, order: WorkOrder, department: str) -> bool:
         """Whether `department` accepted the order, holds or held a stage of it, or was

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.store.models import Base
+from engine.workorders.errors import WorkOrderNotFound
 
 
 class WorkOrder(Base):
@@ -98,3 +99,11 @@ class LiabilityJudgment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime]
+
+
+def find_order(session: Session, number: str) -> WorkOrder:
+    """The work order `number`, or WorkOrderNotFound."""
+    order = session.get(WorkOrder, number)
+    if order is None:
+        raise WorkOrderNotFound(number)
+    return order

@@ -20,9 +20,9 @@ from engine.runtime.reads import tasks_of
 from engine.runtime.sandbox import lane_variable
 from engine.runtime.step import Step
 from engine.store.models import HumanTask, TimelineEvent
-from engine.workorders.errors import NoStageFor, NothingToUrge, WorkOrderNotFound
+from engine.workorders.errors import NoStageFor, NothingToUrge
 from engine.workorders.following import URGED
-from engine.workorders.models import WorkOrder
+from engine.workorders.models import find_order
 
 URGE_MESSAGE = "urge"
 
@@ -34,7 +34,7 @@ class Operations:
     def urge(self, number: str, department: str, actor: str, note: str | None = None) -> None:
         """The acceptance department presses the departments holding the order."""
         with self.engine.transaction() as session:
-            order = _order(session, number)
+            order = find_order(session, number)
             if department != order.acceptance_department:
                 raise Forbidden(f"only the acceptance department "
                                 f"({order.acceptance_department}) urges work order {number}")
@@ -124,18 +124,11 @@ class Operations:
 
     def _open_stage(self, session: Session, number: str, department: str, done: str,
                     fits) -> HumanTask:
-        order = _order(session, number)
+        order = find_order(session, number)
         for task in tasks_of(session, instance_id=order.instance_id, department=department):
             if fits(self.engine.catalog.form_schema(task.definition_id, task.form) or {}):
                 return task
         raise NoStageFor(number, department, done)
-
-
-def _order(session: Session, number: str) -> WorkOrder:
-    order = session.get(WorkOrder, number)
-    if order is None:
-        raise WorkOrderNotFound(number)
-    return order
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from engine.reference.pause_reasons import PauseReasons
 from engine.runtime.sandbox import parse_duration
 from engine.runtime.step import Step
 from engine.store.models import HumanTask, StagePause
-from engine.workorders.errors import NoStageFor, WorkOrderNotFound
-from engine.workorders.models import WorkOrder
+from engine.workorders.errors import NoStageFor
+from engine.workorders.models import find_order
 
 MAX_PAUSES = "max_pauses"  # order variables set by the service-level table
 MAX_PAUSE_TIME = "max_pause_time"
@@ -48,7 +48,7 @@ class Pauses:
                 "resume_at", f"must lie after now ({now.isoformat()}) and within "
                              f"{LONGEST_RESUME.days} days")])
         with self.engine.transaction() as session:
-            order = _order(session, number)
+            order = find_order(session, number)
             step = self.engine.commands.lock(session, order.instance_id)
             human = _stage_of(step, number, department, "paused")
             self._check_caps(step, number, resume_at)
@@ -63,7 +63,7 @@ class Pauses:
         department (the integrator posting the customer's reply), every paused stage
         of the order. Returns how many stages resumed."""
         with self.engine.transaction() as session:
-            order = _order(session, number)
+            order = find_order(session, number)
             step = self.engine.commands.lock(session, order.instance_id)
             paused = [row for row in step.open_task_rows().values()
                       if row.state == "open" and row.paused_at is not None
@@ -120,10 +120,3 @@ def _stage_of(step: Step, number: str, department: str, what: str) -> HumanTask:
         if row.state == "open" and row.department == department:
             return row
     raise NoStageFor(number, department, what)
-
-
-def _order(session: Session, number: str) -> WorkOrder:
-    order = session.get(WorkOrder, number)
-    if order is None:
-        raise WorkOrderNotFound(number)
-    return order

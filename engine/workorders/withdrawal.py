@@ -16,7 +16,7 @@ from engine.process_engine import ProcessEngine
 from engine.runtime.termination import terminate
 from engine.store.models import HumanTask, ProcessInstance
 from engine.workorders.errors import WorkOrderNotFound
-from engine.workorders.models import WorkOrder
+from engine.workorders.models import WorkOrder, find_order
 
 WITHDRAWN, CANCELLED = "withdrawn", "cancelled"
 ENDINGS = (WITHDRAWN, CANCELLED)
@@ -30,7 +30,7 @@ class Withdrawal:
         """The customer withdraws the order, through its acceptance department or the
         integrator that submitted it."""
         with self.engine.transaction() as session:
-            order = _order(session, number)
+            order = find_order(session, number)
             if department is not None and department != order.acceptance_department:
                 raise Forbidden(f"only the acceptance department "
                                 f"({order.acceptance_department}) withdraws work order "
@@ -45,7 +45,7 @@ class Withdrawal:
         supervisor acting for the acceptance department or a department holding the
         order, or the acceptance department's supervising unit."""
         with self.engine.transaction() as session:
-            order = _order(session, number)
+            order = find_order(session, number)
             if not admin and (department is None or
                               not self._supervises(session, order, department, supervisor)):
                 raise Forbidden(f"only a supervisor of the acceptance department or of a "
@@ -93,10 +93,3 @@ class Withdrawal:
                 "cancelled": sum(c for s, _, c in rows if s == CANCELLED),
                 "departments": [{"department": department, **counts}
                                 for department, counts in sorted(departments.items())]}
-
-
-def _order(session: Session, number: str) -> WorkOrder:
-    order = session.get(WorkOrder, number)
-    if order is None:
-        raise WorkOrderNotFound(number)
-    return order

@@ -335,3 +335,14 @@ def test_a_stray_instance_is_no_work_order_in_any_report(client, generic, api_cl
            for d in report(client, "kpi", year=2026, month=3).get_json()["departments"]}
     assert (kpi["front_desk"], kpi["network_operations"], kpi["provincial_service_desk"]) == (
         1, 1, 0)
+
+
+def test_a_list_of_order_numbers_is_one_csv_cell_and_no_item_runs_as_a_formula():
+    from api.csv_export import csv_response
+
+    body = csv_response([{"group": "front_desk", "orders": ["WO-1", "WO-2"]},
+                         {"group": "billing", "orders": ["=HYPERLINK(1)", "WO-3"]},
+                         {"group": "empty", "orders": []}],
+                        ["group", "orders"], "orders").get_data(as_text=True)
+    assert body.lstrip("\ufeff").splitlines() == [
+        "group,orders", "front_desk,WO-1 WO-2", "billing,'=HYPERLINK(1) WO-3", "empty,"]
